@@ -1,0 +1,34 @@
+"""Bearer tokens, stored only as SHA-256 hashes: a leaked table reveals no usable token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db import Base
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_token"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        CheckConstraint(
+            "role IN ('admin', 'council', 'volunteer', 'merchant', 'auditor')", name="role_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+api_token = ApiTokenRow.__table__

@@ -1,0 +1,34 @@
+"""Database plumbing shared by every domain package: one metadata, engines, transactions.
+
+Invariants this package protects:
+
+* every constraint has a stable name (``NAMING_CONVENTION``), so errors are mapped by name,
+  never by message text;
+* a write transaction on SQLite begins with ``BEGIN IMMEDIATE`` (a deferred transaction that
+  later upgrades to a writer fails at once with SQLITE_BUSY), runs in WAL mode with
+  ``synchronous=FULL`` and foreign keys on;
+* leaving a :func:`transaction` block without an exception commits, any exception rolls back,
+  and a failed commit raises before the caller can report success.
+
+Nothing here connects at import time; engines are made by :func:`create_engine` from settings.
+"""
+
+from db._engine import Dialect, create_engine, dialect_of
+from db._errors import constraint_name, is_transient
+from db._metadata import NAMING_CONVENTION, Base, metadata
+from db._transaction import Connection, read_transaction, run_in_transaction, transaction
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Base",
+    "Connection",
+    "Dialect",
+    "constraint_name",
+    "create_engine",
+    "dialect_of",
+    "is_transient",
+    "metadata",
+    "read_transaction",
+    "run_in_transaction",
+    "transaction",
+]

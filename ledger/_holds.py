@@ -1,0 +1,259 @@
+"""Two-phase holds: points reserved now, then settled (in full or part), released or expired.
+
+Invariants protected here:
+
+* held points are never available: ``account.held`` is the sum of the account's open holds;
+* a hold closes exactly once: the close is a conditional update ``WHERE status = 'held'``
+  that the database checks, so two concurrent closes give one winner;
+* a hold past its expiry is never settled, even before the expiry sweep has run;
+* locks are taken hold first, then accounts in id order, everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db import constraint_name, metadata
+from ledger._posting import (
+    _aware,
+    _check_key,
+    _check_text,
+    _lock_accounts,
+    load_entry,
+    request_digest,
+    write_entry,
+)
+from ledger._tables import account, entry, hold
+from ledger._types import MAX_POINTS, AccountId, Entry, EntryId, Hold, HoldId, HoldStatus, Leg
+from ledger.errors import (
+    HoldExpired,
+    HoldNotFound,
+    HoldNotOpen,
+    IdempotencyConflict,
+    IdempotencyRace,
+    InsufficientPoints,
+    InvalidEntry,
+)
+
+
+async def place_hold(
+    conn: AsyncConnection,
+    *,
+    account_id: AccountId,
+    amount: int,
+    expires_at: datetime,
+    idempotency_key: str,
+    actor: str,
+    memo: str = "",
+    now: datetime | None = None,
+) -> Hold:
+    """Reserve ``amount`` points of ``account_id`` until ``expires_at``."""
+    now = now or datetime.now(UTC)
+    _check_key(idempotency_key)
+    _check_text(kind="hold", memo=memo, actor=actor)
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_POINTS:
+        raise InvalidEntry(f"A hold is a positive whole number of points; got {amount!r}.")
+    if expires_at <= now:
+        raise InvalidEntry("A hold must expire in the future.")
+    digest = request_digest("hold", account_id, amount, expires_at.isoformat(), memo)
+    existing = (await conn.execute(select(hold).where(hold.c.idempotency_key == idempotency_key))).first()
+    if existing is not None:
+        if existing.request_digest != digest:
+            raise IdempotencyConflict(idempotency_key)
+        return _hold(existing, replayed=True)
+
+    acc = (await _lock_accounts(conn, [account_id]))[account_id]
+    available = acc.posted - acc.held
+    if not acc.allow_negative and available < amount:
+        raise InsufficientPoints(account_id, available, amount, action="Holding these points")
+    try:
+        hold_id = await conn.scalar(
+            hold.insert()
+            .values(
+                account_id=account_id,
+                amount=amount,
+                status=HoldStatus.HELD,
+                memo=memo,
+                actor=actor,
+                created_at=now,
+                expires_at=expires_at,
+                idempotency_key=idempotency_key,
+                request_digest=digest,
+            )
+            .returning(hold.c.id)
+        )
+    except IntegrityError as error:
+        if constraint_name(error, metadata) == "uq_ledger_hold_idempotency_key":
+            raise IdempotencyRace(idempotency_key) from error
+        raise
+    await conn.execute(
+        update(account).where(account.c.id == account_id).values(held=account.c.held + amount)
+    )
+    return await get_hold(conn, HoldId(hold_id))  # type: ignore[arg-type]
+
+
+async def settle_hold(
+    conn: AsyncConnection,
+    *,
+    hold_id: HoldId,
+    to_account_id: AccountId,
+    idempotency_key: str,
+    actor: str,
+    amount: int | None = None,
+    kind: str = "settlement",
+    memo: str = "",
+    now: datetime | None = None,
+) -> tuple[Hold, Entry]:
+    """Turn a hold into an entry moving ``amount`` (default: all) of its points to
+    ``to_account_id``; any rest is released. Replaying the key returns the same entry."""
+    now = now or datetime.now(UTC)
+    _check_key(idempotency_key)
+    _check_text(kind=kind, memo=memo, actor=actor)
+    digest = request_digest("settle", hold_id, to_account_id, amount, kind, memo)
+    current = await _load_for_close(conn, hold_id)
+    if current.status != HoldStatus.HELD:
+        if current.close_key == idempotency_key and current.status == HoldStatus.SETTLED:
+            stored = await conn.scalar(
+                select(entry.c.request_digest).where(entry.c.id == current.settle_entry_id)
+            )
+            if stored != digest:
+                raise IdempotencyConflict(idempotency_key)
+            settled = await load_entry(conn, EntryId(current.settle_entry_id))
+            return _hold(current, replayed=True), settled
+        raise HoldNotOpen(hold_id, current.status)
+    if _aware(current.expires_at) <= now:
+        raise HoldExpired(hold_id, _aware(current.expires_at))
+    take = current.amount if amount is None else amount
+    if not isinstance(take, int) or isinstance(take, bool) or not 0 < take <= current.amount:
+        raise InvalidEntry(
+            f"A hold of {current.amount} points settles for 1 to {current.amount} points; "
+            f"got {take!r}."
+        )
+    posted = await write_entry(
+        conn,
+        idempotency_key=idempotency_key,
+        request_digest=digest,
+        kind=kind,
+        legs=[Leg(AccountId(current.account_id), -take), Leg(to_account_id, take)],
+        actor=actor,
+        memo=memo,
+        effective_date=None,
+        held_release={AccountId(current.account_id): current.amount},
+        now=now,
+        action=f"Settling hold {hold_id}",
+    )
+    await _close(conn, current, HoldStatus.SETTLED, now, idempotency_key, take, posted.id)
+    return await get_hold(conn, hold_id), posted
+
+
+async def release_hold(
+    conn: AsyncConnection,
+    *,
+    hold_id: HoldId,
+    idempotency_key: str,
+    now: datetime | None = None,
+    status: HoldStatus = HoldStatus.RELEASED,
+) -> Hold:
+    """Give a hold's points back to its account. Releasing again with the same key answers
+    the same; a hold closed any other way is refused."""
+    now = now or datetime.now(UTC)
+    _check_key(idempotency_key)
+    current = await _load_for_close(conn, hold_id)
+    if current.status != HoldStatus.HELD:
+        if current.close_key == idempotency_key and current.status == status:
+            return _hold(current, replayed=True)
+        raise HoldNotOpen(hold_id, current.status)
+    await _lock_accounts(conn, [current.account_id])
+    await _give_back(conn, current.account_id, current.amount)
+    await _close(conn, current, status, now, idempotency_key, None, None)
+    return await get_hold(conn, hold_id)
+
+
+async def expire_holds(conn: AsyncConnection, *, now: datetime | None = None, limit: int = 500) -> list[HoldId]:
+    """Release every open hold whose expiry has passed (at most ``limit`` per call)."""
+    now = now or datetime.now(UTC)
+    query = (
+        select(hold.c.id)
+        .where(hold.c.status == HoldStatus.HELD, hold.c.expires_at <= now)
+        .order_by(hold.c.id)
+        .limit(limit)
+    )
+    due = [HoldId(row) for row in (await conn.scalars(query)).all()]
+    expired: list[HoldId] = []
+    for hold_id in due:
+        current = await _load_for_close(conn, hold_id)
+        if current.status == HoldStatus.HELD:
+            await _lock_accounts(conn, [current.account_id])
+            await _give_back(conn, current.account_id, current.amount)
+            await _close(conn, current, HoldStatus.EXPIRED, now, f"expiry:{hold_id}", None, None)
+            expired.append(hold_id)
+    return expired
+
+
+async def get_hold(conn: AsyncConnection, hold_id: HoldId) -> Hold:
+    row = (await conn.execute(select(hold).where(hold.c.id == hold_id))).first()
+    if row is None:
+        raise HoldNotFound(hold_id)
+    return _hold(row)
+
+
+async def _load_for_close(conn: AsyncConnection, hold_id: HoldId) -> Row[tuple[object, ...]]:
+    row = (
+        await conn.execute(select(hold).where(hold.c.id == hold_id).with_for_update())
+    ).first()
+    if row is None:
+        raise HoldNotFound(hold_id)
+    return row  # type: ignore[return-value]
+
+
+async def _give_back(conn: AsyncConnection, account_id: int, amount: int) -> None:
+    await conn.execute(
+        update(account).where(account.c.id == account_id).values(held=account.c.held - amount)
+    )
+
+
+async def _close(
+    conn: AsyncConnection,
+    current: Row[tuple[object, ...]],
+    status: HoldStatus,
+    now: datetime,
+    key: str,
+    settled_amount: int | None,
+    settle_entry_id: int | None,
+) -> None:
+    result = await conn.execute(
+        update(hold)
+        .where(hold.c.id == current.id, hold.c.status == HoldStatus.HELD)
+        .values(
+            status=status,
+            closed_at=now,
+            close_key=key,
+            settled_amount=settled_amount,
+            settle_entry_id=settle_entry_id,
+        )
+    )
+    if result.rowcount != 1:
+        # The row lock makes this unreachable; the conditional write is the backstop.
+        raise HoldNotOpen(current.id, "closed")  # type: ignore[arg-type]
+
+
+def _hold(row: Row[tuple[object, ...]], *, replayed: bool = False) -> Hold:
+    return Hold(
+        id=HoldId(row.id),
+        account_id=AccountId(row.account_id),
+        amount=row.amount,
+        status=HoldStatus(row.status),
+        memo=row.memo,
+        actor=row.actor,
+        created_at=_aware(row.created_at),
+        expires_at=_aware(row.expires_at),
+        idempotency_key=row.idempotency_key,
+        settled_amount=row.settled_amount,
+        settle_entry_id=EntryId(row.settle_entry_id) if row.settle_entry_id is not None else None,
+        closed_at=_aware(row.closed_at) if row.closed_at is not None else None,
+        replayed=replayed,
+    )

@@ -1,0 +1,406 @@
+"""Posting and reversing journal entries.
+
+Invariants protected here (the database backs each one up):
+
+* an entry has two or more postings of whole, non-zero points on distinct accounts, summing to 0;
+* the kept balances (posted, held, lifetime earned), each posting's running balance and the
+  account's hash chain change in the same transaction as the postings;
+* accounts are locked in ascending id order, so two writers can never deadlock on them;
+* a non-negative account never shows less than zero available;
+* one idempotency key makes at most one entry; replaying it returns the first entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import BigInteger, String, column, select, update, values
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db import constraint_name, metadata
+from ledger import _chain
+from ledger._tables import KEY_LENGTH, account, entry, posting
+from ledger._types import MAX_POINTS, AccountId, Entry, EntryId, Leg, Posting
+from ledger.errors import (
+    AccountNotFound,
+    EntryAlreadyReversed,
+    EntryNotFound,
+    IdempotencyConflict,
+    IdempotencyRace,
+    InsufficientPoints,
+    InvalidEntry,
+    ReversalNotAllowed,
+)
+
+REVERSAL_KIND = "reversal"
+MEMO_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _LockedAccount:
+    id: int
+    allow_negative: bool
+    posted: int
+    held: int
+    lifetime_earned: int
+    posting_count: int
+    head_hash: str
+
+
+async def post_entry(
+    conn: AsyncConnection,
+    *,
+    idempotency_key: str,
+    kind: str,
+    legs: Sequence[Leg],
+    actor: str,
+    memo: str = "",
+    effective_date: date | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Post a balanced entry. Replaying the same key with the same request returns the first
+    entry (``replayed=True``); the same key with a different request raises
+    :class:`IdempotencyConflict`."""
+    _check_key(idempotency_key)
+    _check_text(kind=kind, memo=memo, actor=actor)
+    checked = _check_legs(legs)
+    request = _request_digest("post", kind, memo, effective_date, None, checked)
+    if (replay := await _replay(conn, idempotency_key, request)) is not None:
+        return replay
+    return await write_entry(
+        conn,
+        idempotency_key=idempotency_key,
+        request_digest=request,
+        kind=kind,
+        legs=checked,
+        actor=actor,
+        memo=memo,
+        effective_date=effective_date,
+        now=now,
+    )
+
+
+async def reverse_entry(
+    conn: AsyncConnection,
+    *,
+    entry_id: EntryId,
+    idempotency_key: str,
+    actor: str,
+    memo: str,
+    effective_date: date | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Post a new entry that undoes ``entry_id`` exactly. An entry is reversed at most once,
+    a reversal is never itself reversed, and a reversal that would take a non-negative account
+    below zero is refused with the shortfall."""
+    _check_key(idempotency_key)
+    _check_text(kind=REVERSAL_KIND, memo=memo, actor=actor)
+    request = _request_digest("reverse", REVERSAL_KIND, memo, effective_date, entry_id, [])
+    if (replay := await _replay(conn, idempotency_key, request)) is not None:
+        return replay
+    original = await load_entry(conn, entry_id)
+    if original.reverses_entry_id is not None:
+        raise ReversalNotAllowed(
+            f"Entry {entry_id} is itself a reversal (of entry {original.reverses_entry_id}) and "
+            "cannot be reversed. Post the original again if it was right after all."
+        )
+    existing = await conn.scalar(select(entry.c.id).where(entry.c.reverses_entry_id == entry_id))
+    if existing is not None:
+        raise EntryAlreadyReversed(entry_id, existing)
+    legs = [Leg(p.account_id, -p.amount) for p in original.postings]
+    return await write_entry(
+        conn,
+        idempotency_key=idempotency_key,
+        request_digest=request,
+        kind=REVERSAL_KIND,
+        legs=legs,
+        actor=actor,
+        memo=memo,
+        effective_date=effective_date,
+        reverses=entry_id,
+        now=now,
+        action=f"Reversing entry {entry_id}",
+    )
+
+
+async def write_entry(
+    conn: AsyncConnection,
+    *,
+    idempotency_key: str,
+    request_digest: str,
+    kind: str,
+    legs: Sequence[Leg],
+    actor: str,
+    memo: str,
+    effective_date: date | None,
+    reverses: EntryId | None = None,
+    held_release: Mapping[AccountId, int] | None = None,
+    now: datetime | None = None,
+    action: str = "This entry",
+) -> Entry:
+    """Write an already-checked entry; ``held_release`` lowers held points on the same rows
+    (a hold being settled). Used by :mod:`ledger._posting` and :mod:`ledger._holds` only."""
+    now = now or datetime.now(UTC)
+    effective = effective_date or now.date()
+    held_release = held_release or {}
+    locked = await _lock_accounts(conn, sorted({leg.account_id for leg in legs}))
+    is_reversal = reverses is not None
+
+    content_hash = _chain.entry_hash(
+        kind=kind,
+        memo=memo,
+        actor=actor,
+        created_at=now,
+        effective_date=effective,
+        reverses_entry_id=reverses,
+        idempotency_key=idempotency_key,
+        legs=[(leg.account_id, leg.amount) for leg in legs],
+    )
+    postings: list[Posting] = []
+    posting_rows: list[dict[str, object]] = []
+    account_rows: list[dict[str, object]] = []
+    for leg in sorted(legs, key=lambda leg: leg.account_id):
+        acc = locked[leg.account_id]
+        held = acc.held - held_release.get(leg.account_id, 0)
+        posted = acc.posted + leg.amount
+        if not acc.allow_negative and posted - held < 0:
+            raise InsufficientPoints(acc.id, acc.posted - held, -leg.amount, action=action)
+        if abs(posted) > MAX_POINTS:
+            raise InvalidEntry(f"Account {acc.id} would exceed the largest balance allowed.")
+        seq = acc.posting_count + 1
+        link = _chain.chain_link(
+            acc.head_hash,
+            entry_hash=content_hash,
+            account_id=acc.id,
+            seq=seq,
+            amount=leg.amount,
+            balance_after=posted,
+        )
+        postings.append(Posting(AccountId(acc.id), leg.amount, posted, seq))
+        posting_rows.append(
+            {
+                "account_id": acc.id,
+                "amount": leg.amount,
+                "balance_after": posted,
+                "account_seq": seq,
+                "chain_hash": link,
+            }
+        )
+        account_rows.append(
+            {
+                "b_id": acc.id,
+                "b_seq": acc.posting_count,
+                "posted": posted,
+                "held": held,
+                "lifetime_earned": acc.lifetime_earned + earned_delta(leg.amount, is_reversal),
+                "posting_count": seq,
+                "head_hash": link,
+            }
+        )
+
+    try:
+        entry_id = await conn.scalar(
+            entry.insert()
+            .values(
+                kind=kind,
+                memo=memo,
+                actor=actor,
+                created_at=now,
+                effective_date=effective,
+                reverses_entry_id=reverses,
+                idempotency_key=idempotency_key,
+                request_digest=request_digest,
+                posting_count=len(posting_rows),
+                entry_hash=content_hash,
+            )
+            .returning(entry.c.id)
+        )
+    except IntegrityError as error:
+        name = constraint_name(error, metadata)
+        if name == "uq_ledger_entry_idempotency_key":
+            raise IdempotencyRace(idempotency_key) from error
+        if name == "uq_ledger_entry_reverses_entry_id" and reverses is not None:
+            raise EntryAlreadyReversed(reverses, None) from error
+        raise
+    assert entry_id is not None
+    for row in posting_rows:
+        row["entry_id"] = entry_id
+    await conn.execute(posting.insert(), posting_rows)
+    changes = values(
+        column("b_id", BigInteger),
+        column("b_seq", BigInteger),
+        column("posted", BigInteger),
+        column("held", BigInteger),
+        column("lifetime_earned", BigInteger),
+        column("posting_count", BigInteger),
+        column("head_hash", String),
+        name="changes",
+    ).data([tuple(row.values()) for row in account_rows])
+    result = await conn.execute(
+        update(account)
+        .where(account.c.id == changes.c.b_id, account.c.posting_count == changes.c.b_seq)
+        .values(
+            posted=changes.c.posted,
+            held=changes.c.held,
+            lifetime_earned=changes.c.lifetime_earned,
+            posting_count=changes.c.posting_count,
+            head_hash=changes.c.head_hash,
+        )
+    )
+    if result.rowcount != len(account_rows):
+        # Unreachable while the rows are locked; the sequence check is the backstop.
+        raise RuntimeError("an account changed while it was locked; the entry was not posted")
+    return Entry(
+        id=EntryId(entry_id),
+        kind=kind,
+        memo=memo,
+        actor=actor,
+        created_at=now,
+        effective_date=effective,
+        reverses_entry_id=reverses,
+        idempotency_key=idempotency_key,
+        postings=tuple(postings),
+    )
+
+
+def earned_delta(amount: int, is_reversal: bool) -> int:
+    """How a posting changes lifetime earned: credits count, and reversing a credit takes it
+    back; spending, and reversing a spend, leave it alone."""
+    if is_reversal:
+        return amount if amount < 0 else 0
+    return amount if amount > 0 else 0
+
+
+async def _lock_accounts(conn: AsyncConnection, ids: list[int]) -> dict[int, _LockedAccount]:
+    rows = await conn.execute(
+        select(
+            account.c.id,
+            account.c.allow_negative,
+            account.c.posted,
+            account.c.held,
+            account.c.lifetime_earned,
+            account.c.posting_count,
+            account.c.head_hash,
+        )
+        .where(account.c.id.in_(ids))
+        .order_by(account.c.id)
+        .with_for_update()
+    )
+    locked = {row.id: _LockedAccount(*row) for row in rows}
+    if missing := set(ids) - locked.keys():
+        raise AccountNotFound(list(missing))
+    return locked
+
+
+async def _replay(conn: AsyncConnection, key: str, request_digest: str) -> Entry | None:
+    row = (
+        await conn.execute(
+            select(entry.c.id, entry.c.request_digest).where(entry.c.idempotency_key == key)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_digest != request_digest:
+        raise IdempotencyConflict(key)
+    found = await load_entry(conn, EntryId(row.id))
+    return _replayed(found)
+
+
+def _replayed(found: Entry) -> Entry:
+    return Entry(
+        id=found.id,
+        kind=found.kind,
+        memo=found.memo,
+        actor=found.actor,
+        created_at=found.created_at,
+        effective_date=found.effective_date,
+        reverses_entry_id=found.reverses_entry_id,
+        idempotency_key=found.idempotency_key,
+        postings=found.postings,
+        replayed=True,
+    )
+
+
+async def load_entry(conn: AsyncConnection, entry_id: EntryId) -> Entry:
+    head = (await conn.execute(select(entry).where(entry.c.id == entry_id))).first()
+    if head is None:
+        raise EntryNotFound(entry_id)
+    lines = await conn.execute(
+        select(posting.c.account_id, posting.c.amount, posting.c.balance_after, posting.c.account_seq)
+        .where(posting.c.entry_id == entry_id)
+        .order_by(posting.c.account_id)
+    )
+    return Entry(
+        id=EntryId(head.id),
+        kind=head.kind,
+        memo=head.memo,
+        actor=head.actor,
+        created_at=_aware(head.created_at),
+        effective_date=head.effective_date,
+        reverses_entry_id=head.reverses_entry_id,
+        idempotency_key=head.idempotency_key,
+        postings=tuple(Posting(AccountId(p[0]), p[1], p[2], p[3]) for p in lines),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def request_digest(*parts: object) -> str:
+    return _chain.digest([str(p) if isinstance(p, date) else p for p in parts])
+
+
+def _request_digest(
+    op: str,
+    kind: str,
+    memo: str,
+    effective_date: date | None,
+    reverses: int | None,
+    legs: Sequence[Leg],
+) -> str:
+    return request_digest(
+        op, kind, memo, effective_date, reverses, sorted((leg.account_id, leg.amount) for leg in legs)
+    )
+
+
+def _check_key(key: str) -> None:
+    if not key or not key.strip() or len(key) > KEY_LENGTH:
+        raise InvalidEntry(
+            f"An idempotency key of 1 to {KEY_LENGTH} characters is required for every write "
+            "that moves points; send a fresh random key (a UUID) with each new request."
+        )
+
+
+def _check_text(*, kind: str, memo: str, actor: str) -> None:
+    if not kind or len(kind) > 40:
+        raise InvalidEntry("An entry needs a kind of 1 to 40 characters.")
+    if not actor or len(actor) > 128:
+        raise InvalidEntry("An entry needs the actor who made it (1 to 128 characters).")
+    if len(memo) > MEMO_LENGTH:
+        raise InvalidEntry(f"The memo is {len(memo)} characters; at most {MEMO_LENGTH} fit.")
+
+
+def _check_legs(legs: Sequence[Leg]) -> list[Leg]:
+    if len(legs) < 2:
+        raise InvalidEntry("An entry needs at least two postings: points come from somewhere.")
+    seen: set[int] = set()
+    for leg in legs:
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
+            raise InvalidEntry(f"Points are whole numbers; got {leg.amount!r}.")
+        if leg.amount == 0:
+            raise InvalidEntry(f"The posting to account {leg.account_id} is zero points.")
+        if abs(leg.amount) > MAX_POINTS:
+            raise InvalidEntry(f"{leg.amount} points is more than any entry may move.")
+        if leg.account_id in seen:
+            raise InvalidEntry(
+                f"Account {leg.account_id} appears twice in one entry; combine its postings."
+            )
+        seen.add(leg.account_id)
+    total = sum(leg.amount for leg in legs)
+    if total != 0:
+        raise InvalidEntry(f"The postings sum to {total}, not 0; an entry must balance.")
+    return list(legs)

@@ -1,0 +1,136 @@
+"""Errors the ledger raises. Each names the state that refused the request and says what to do.
+
+The tree::
+
+    LedgerError
+    ├── NotFound
+    │   ├── AccountNotFound
+    │   ├── EntryNotFound
+    │   └── HoldNotFound
+    ├── InvalidEntry               the request itself is malformed (unbalanced, zero, ...)
+    ├── InsufficientPoints         a non-negative account would go below zero
+    ├── IdempotencyConflict        the key was used before with a different request
+    ├── EntryAlreadyReversed
+    ├── ReversalNotAllowed         a reversal is not itself reversed
+    └── HoldNotOpen                settled, released or expired already
+        └── HoldExpired
+
+``code`` is stable and machine-readable; messages are for people and may change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class LedgerError(Exception):
+    code = "ledger_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(LedgerError):
+    code = "not_found"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+
+    def __init__(self, account_ids: list[int]) -> None:
+        ids = ", ".join(str(i) for i in sorted(account_ids))
+        super().__init__(f"No ledger account with id {ids}. Check the account number.")
+        self.account_ids = sorted(account_ids)
+
+
+class EntryNotFound(NotFound):
+    code = "entry_not_found"
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(f"No journal entry with id {entry_id}. Check the entry number.")
+        self.entry_id = entry_id
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+
+    def __init__(self, hold_id: int) -> None:
+        super().__init__(f"No hold with id {hold_id}.")
+        self.hold_id = hold_id
+
+
+class InvalidEntry(LedgerError):
+    code = "invalid_entry"
+
+
+class InsufficientPoints(LedgerError):
+    code = "insufficient_points"
+
+    def __init__(self, account_id: int, available: int, needed: int, *, action: str) -> None:
+        short = needed - available
+        super().__init__(
+            f"{action} needs {needed} points from account {account_id}, which has {available} "
+            f"available; it is {short} points short. Nothing was changed."
+        )
+        self.account_id = account_id
+        self.available = available
+        self.needed = needed
+        self.short = short
+
+
+class IdempotencyConflict(LedgerError):
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"The idempotency key {key!r} was already used for a different request. "
+            "Use a new key for a new request; repeat a request only with exactly the same content."
+        )
+        self.key = key
+
+
+class EntryAlreadyReversed(LedgerError):
+    code = "entry_already_reversed"
+
+    def __init__(self, entry_id: int, reversal_id: int | None) -> None:
+        by = f" by entry {reversal_id}" if reversal_id is not None else ""
+        super().__init__(f"Entry {entry_id} was already reversed{by}; it cannot be reversed twice.")
+        self.entry_id = entry_id
+        self.reversal_id = reversal_id
+
+
+class ReversalNotAllowed(LedgerError):
+    code = "reversal_not_allowed"
+
+
+class HoldNotOpen(LedgerError):
+    code = "hold_not_open"
+
+    def __init__(self, hold_id: int, status: str, message: str | None = None) -> None:
+        super().__init__(message or f"Hold {hold_id} is already {status}; nothing was changed.")
+        self.hold_id = hold_id
+        self.status = status
+
+
+class HoldExpired(HoldNotOpen):
+    code = "hold_expired"
+
+    def __init__(self, hold_id: int, expires_at: datetime) -> None:
+        super().__init__(
+            hold_id,
+            "expired",
+            f"Hold {hold_id} expired at {expires_at.isoformat()}; its points go back to the "
+            "account and it can no longer be settled.",
+        )
+        self.expires_at = expires_at
+
+
+class IdempotencyRace(Exception):
+    """A concurrent request with the same key committed first. Retry the whole transaction:
+    the retry finds the stored result and replays it. Never reaches a caller of a use case
+    that runs through :func:`db.run_in_transaction` with ``retry_on=is_retryable``."""
+
+
+def is_retryable(error: BaseException) -> bool:
+    return isinstance(error, IdempotencyRace)

@@ -1,0 +1,95 @@
+"""Test databases, built by the alembic migrations and nothing else.
+
+One run of the suite uses one database kind: SQLite by default, PostgreSQL when
+``PASSBOOK_TEST_DATABASE_URL`` names a server (``.ci/run`` runs the suite once with each). The
+schema is migrated once per run into a template, and every test gets a fresh copy of it: a file
+copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import db
+import migrations
+
+_counter = itertools.count()
+
+
+def _server_url() -> str | None:
+    return os.environ.get("PASSBOOK_TEST_DATABASE_URL") or None
+
+
+def _dsn(url: str, database: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def _with_database(url: str, database: str) -> str:
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+async def _admin(url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(_dsn(url, make_url(url).database or "postgres"))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def db_kind() -> db.Dialect:
+    url = _server_url()
+    return db.dialect_of(url) if url else db.Dialect.SQLITE
+
+
+@pytest.fixture(scope="session")
+def template_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = _server_url()
+    if server is None:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        migrations.upgrade(url)
+        yield url
+        return
+    name = f"passbook_tpl_{os.getpid()}"
+    asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"))
+    url = _with_database(server, name)
+    migrations.upgrade(url)
+    yield url
+    asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+async def database_url(template_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A freshly migrated, empty database of this run's kind, dropped afterwards."""
+    server = _server_url()
+    if server is None:
+        source = Path(make_url(template_url).database or "")
+        target = tmp_path / "passbook.db"
+        shutil.copyfile(source, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    name = f"passbook_t_{os.getpid()}_{next(_counter)}"
+    template = make_url(template_url).database
+    await _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _with_database(server, name)
+    await _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(database_url, pool_size=20)
+    yield engine
+    await engine.dispose()
