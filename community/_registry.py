@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
@@ -82,7 +83,9 @@ async def add_org_unit(
     elif kind in _PARENT_KIND:
         parent = await find_org_unit(conn, parent_code or "")
         if parent is None or parent.kind != _PARENT_KIND[kind]:
-            raise RegistryError(f"A {kind} belongs to a {_PARENT_KIND[kind]}; {parent_code!r} is not one.")
+            raise RegistryError(
+                f"A {kind} belongs to a {_PARENT_KIND[kind]}; {parent_code!r} is not one."
+            )
         path = f"{parent.path}/{code}"
     else:
         raise RegistryError(f"Unknown org unit kind {kind!r}: use street, community or grid.")
@@ -147,7 +150,7 @@ async def register_volunteer(
     return found
 
 
-def _passbook_query():  # type: ignore[no-untyped-def]
+def _passbook_query() -> Select[Any]:
     return select(
         volunteer.c.id,
         volunteer.c.passbook_number,
@@ -160,7 +163,9 @@ def _passbook_query():  # type: ignore[no-untyped-def]
 
 
 async def find_passbook(conn: AsyncConnection, number: str) -> Passbook | None:
-    row = (await conn.execute(_passbook_query().where(volunteer.c.passbook_number == number))).first()
+    row = (
+        await conn.execute(_passbook_query().where(volunteer.c.passbook_number == number))
+    ).first()
     if row is None:
         return None
     return Passbook(row[0], row[1], row[2], row[3], row[4], row[5], ledger.AccountId(row[6]))

@@ -7,9 +7,19 @@ volunteer to exactly one passbook account in the ledger.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.schema import Table
 
 from db import Base
 
@@ -47,5 +57,5 @@ class VolunteerRow(Base):
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-org_unit = OrgUnitRow.__table__
-volunteer = VolunteerRow.__table__
+org_unit = cast(Table, OrgUnitRow.__table__)
+volunteer = cast(Table, VolunteerRow.__table__)

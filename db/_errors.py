@@ -38,7 +38,10 @@ def _unique_by_columns(cols: str, metadata: MetaData) -> str | None:
     if table is None:
         return None
     for constraint in table.constraints:
-        if isinstance(constraint, UniqueConstraint) and {c.name for c in constraint.columns} == wanted:
+        if (
+            isinstance(constraint, UniqueConstraint)
+            and {c.name for c in constraint.columns} == wanted
+        ):
             return str(constraint.name)
     for index in table.indexes:
         if index.unique and {c.name for c in index.columns} == wanted:

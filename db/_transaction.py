@@ -33,7 +33,9 @@ async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
         conn = await conn.execution_options(passbook_write=False)
         async with conn.begin() as tx:
             if engine.dialect.name == "postgresql":
-                await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                await conn.exec_driver_sql(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                )
             yield conn
             await tx.rollback()
 

@@ -6,8 +6,9 @@ Reading a balance reads one row, so it costs the same at one posting and at a mi
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -73,7 +74,9 @@ async def get_balance(conn: AsyncConnection, account_id: AccountId) -> Balance:
     return _balance(row)
 
 
-async def get_balances(conn: AsyncConnection, account_ids: list[AccountId]) -> dict[AccountId, Balance]:
+async def get_balances(
+    conn: AsyncConnection, account_ids: list[AccountId]
+) -> dict[AccountId, Balance]:
     rows = await conn.execute(_balance_query().where(account.c.id.in_(account_ids)))
     found = {AccountId(row.id): _balance(row) for row in rows}
     if missing := set(account_ids) - found.keys():
@@ -81,7 +84,7 @@ async def get_balances(conn: AsyncConnection, account_ids: list[AccountId]) -> d
     return found
 
 
-def _balance_query():  # type: ignore[no-untyped-def]
+def _balance_query() -> Select[Any]:
     return select(
         account.c.id,
         account.c.kind,

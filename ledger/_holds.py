@@ -60,7 +60,9 @@ async def place_hold(
     if expires_at <= now:
         raise InvalidEntry("A hold must expire in the future.")
     digest = request_digest("hold", account_id, amount, expires_at.isoformat(), memo)
-    existing = (await conn.execute(select(hold).where(hold.c.idempotency_key == idempotency_key))).first()
+    existing = (
+        await conn.execute(select(hold).where(hold.c.idempotency_key == idempotency_key))
+    ).first()
     if existing is not None:
         if existing.request_digest != digest:
             raise IdempotencyConflict(idempotency_key)
@@ -93,7 +95,7 @@ async def place_hold(
     await conn.execute(
         update(account).where(account.c.id == account_id).values(held=account.c.held + amount)
     )
-    return await get_hold(conn, HoldId(hold_id))  # type: ignore[arg-type]
+    return await get_hold(conn, HoldId(hold_id))
 
 
 async def settle_hold(
@@ -173,7 +175,9 @@ async def release_hold(
     return await get_hold(conn, hold_id)
 
 
-async def expire_holds(conn: AsyncConnection, *, now: datetime | None = None, limit: int = 500) -> list[HoldId]:
+async def expire_holds(
+    conn: AsyncConnection, *, now: datetime | None = None, limit: int = 500
+) -> list[HoldId]:
     """Release every open hold whose expiry has passed (at most ``limit`` per call)."""
     now = now or datetime.now(UTC)
     query = (
@@ -202,12 +206,10 @@ async def get_hold(conn: AsyncConnection, hold_id: HoldId) -> Hold:
 
 
 async def _load_for_close(conn: AsyncConnection, hold_id: HoldId) -> Row[tuple[object, ...]]:
-    row = (
-        await conn.execute(select(hold).where(hold.c.id == hold_id).with_for_update())
-    ).first()
+    row = (await conn.execute(select(hold).where(hold.c.id == hold_id).with_for_update())).first()
     if row is None:
         raise HoldNotFound(hold_id)
-    return row  # type: ignore[return-value]
+    return row
 
 
 async def _give_back(conn: AsyncConnection, account_id: int, amount: int) -> None:
@@ -238,7 +240,7 @@ async def _close(
     )
     if result.rowcount != 1:
         # The row lock makes this unreachable; the conditional write is the backstop.
-        raise HoldNotOpen(current.id, "closed")  # type: ignore[arg-type]
+        raise HoldNotOpen(current.id, "closed")
 
 
 def _hold(row: Row[tuple[object, ...]], *, replayed: bool = False) -> Hold:

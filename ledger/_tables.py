@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.schema import Table
 
 from db import Base
 
@@ -132,7 +134,7 @@ class HoldRow(Base):
     close_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
 
 
-account = AccountRow.__table__
-entry = EntryRow.__table__
-posting = PostingRow.__table__
-hold = HoldRow.__table__
+account = cast(Table, AccountRow.__table__)
+entry = cast(Table, EntryRow.__table__)
+posting = cast(Table, PostingRow.__table__)
+hold = cast(Table, HoldRow.__table__)

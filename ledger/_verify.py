@@ -154,7 +154,11 @@ async def _check_chains(conn: AsyncConnection, report: VerifyReport) -> None:
             earned += earned_delta(amount, is_reversal)
             if balance_after != balance:
                 report.problems.append(
-                    Problem(entry_id, account_id, f"running balance {balance_after}, should be {balance}")
+                    Problem(
+                        entry_id,
+                        account_id,
+                        f"running balance {balance_after}, should be {balance}",
+                    )
                 )
             expected = _chain.chain_link(
                 head,
@@ -208,5 +212,9 @@ async def _check_holds(conn: AsyncConnection, report: VerifyReport) -> None:
     for account_id, held in (await conn.execute(select(account.c.id, account.c.held))).tuples():
         if held != int(open_holds.get(account_id, 0)):
             report.problems.append(
-                Problem(None, account_id, f"holds {held} points, open holds add up to {open_holds.get(account_id, 0)}")
+                Problem(
+                    None,
+                    account_id,
+                    f"holds {held} points, open holds add up to {open_holds.get(account_id, 0)}",
+                )
             )

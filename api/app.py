@@ -1,0 +1,62 @@
+"""The composition root: ``create_app(settings)`` wires the engine, auth, routes and errors.
+
+Nothing connects at import time; the engine is made when the app starts and disposed when it
+stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+import db
+from api.auth import BearerTokenMiddleware
+from api.problems import EXCEPTION_HANDLERS
+from api.routes import ROUTES, provide_engine
+from api.settings import Settings
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = db.create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=ROUTES,
+        lifespan=[lifespan],
+        dependencies={"engine": Provide(provide_engine, sync_to_thread=False)},
+        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema", "^/health"])],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Red Passbook",
+            version=VERSION,
+            description=(
+                "Points ledger and rewards exchange for community volunteer schemes. Every "
+                "endpoint but /health and these docs needs 'Authorization: Bearer <token>'."
+            ),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/swagger"), ScalarRenderPlugin(path="/")],
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=settings.debug,
+    )

@@ -1,0 +1,207 @@
+"""Bearer tokens and who may see what.
+
+Invariants protected here:
+
+* a token is shown once, when made, and stored only as its SHA-256 hash;
+* every request but health and the API docs carries a valid, unexpired, unrevoked token
+  (401 otherwise), and acts only inside its role's scope (403 otherwise);
+* scopes: admin, council and auditor hold an org unit (its subtree); a volunteer holds one
+  passbook; a merchant holds one merchant.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+import community
+import ledger
+from api._tokens_table import api_token
+
+TOKEN_PREFIX = "pb_"  # noqa: S105 - a prefix, not a secret
+_MERCHANT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COUNCIL = "council"
+    VOLUNTEER = "volunteer"
+    MERCHANT = "merchant"
+    AUDITOR = "auditor"
+
+
+ORG_ROLES = frozenset({Role.ADMIN, Role.COUNCIL, Role.AUDITOR})
+
+
+class TokenError(Exception):
+    code = "invalid_token_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a role and the scope it holds (an org path, a passbook number or a
+    merchant code)."""
+
+    token_id: int
+    role: Role
+    scope: str
+    label: str
+
+    @property
+    def actor(self) -> str:
+        """How the books record this caller."""
+        return f"{self.role}:{self.label}#{self.token_id}"
+
+    def key_namespace(self) -> str:
+        return f"{self.role}:{self.scope}"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def create_token(
+    conn: AsyncConnection,
+    *,
+    role: Role,
+    scope: str,
+    label: str,
+    valid_for: timedelta | None = None,
+    raw: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, Principal]:
+    """Make a token; returns the raw token (shown once) and who it speaks for.
+
+    ``scope`` is an org unit *code* for admin, council and auditor, a passbook number for a
+    volunteer and a merchant code for a merchant. ``raw`` fixes the token's text (demo data
+    only)."""
+    now = now or datetime.now(UTC)
+    if not label.strip() or len(label) > 200:
+        raise TokenError("A token needs a label of 1 to 200 characters saying whose it is.")
+    stored_scope = await _resolve_scope(conn, role, scope)
+    raw = raw or TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token_id = await conn.scalar(
+        api_token.insert()
+        .values(
+            token_hash=hash_token(raw),
+            role=role.value,
+            scope=stored_scope,
+            label=label.strip(),
+            created_at=now,
+            expires_at=now + valid_for if valid_for else None,
+        )
+        .returning(api_token.c.id)
+    )
+    assert token_id is not None
+    return raw, Principal(token_id, role, stored_scope, label.strip())
+
+
+async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> str:
+    if role in ORG_ROLES:
+        unit = await community.find_org_unit(conn, scope)
+        if unit is None:
+            raise TokenError(f"No org unit with code {scope!r}; a {role} token is scoped to one.")
+        if role is Role.COUNCIL and unit.kind != "grid":
+            raise TokenError(f"A council token is scoped to a grid; {scope!r} is a {unit.kind}.")
+        return unit.path
+    if role is Role.VOLUNTEER:
+        if await community.find_passbook(conn, scope) is None:
+            raise TokenError(f"No passbook numbered {scope!r}.")
+        return scope
+    if not _MERCHANT_CODE.match(scope):
+        raise TokenError(f"Merchant code {scope!r} must be lower-case letters, digits or dashes.")
+    return scope
+
+
+async def find_principal(
+    conn: AsyncConnection, raw: str, *, now: datetime | None = None
+) -> Principal | None:
+    now = now or datetime.now(UTC)
+    row = (
+        await conn.execute(select(api_token).where(api_token.c.token_hash == hash_token(raw)))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and _aware(row.expires_at) <= now:
+        return None
+    return Principal(row.id, Role(row.role), row.scope, row.label)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    """Resolves ``Authorization: Bearer <token>`` to a :class:`Principal` or answers 401."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+        header = connection.headers.get("authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise NotAuthorizedException(
+                "Sign in first: send 'Authorization: Bearer <token>' with every request."
+            )
+        engine: AsyncEngine = connection.app.state.engine
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(passbook_write=False)
+            principal = await find_principal(conn, raw.strip())
+            await conn.rollback()
+        if principal is None:
+            raise NotAuthorizedException(
+                "This token is not valid: it is unknown, expired or revoked. Ask for a new one."
+            )
+        return AuthenticationResult(user=principal, auth=raw)
+
+
+def roles(*allowed: Role):  # type: ignore[no-untyped-def]
+    """A guard letting only ``allowed`` roles through."""
+    names = ", ".join(r.value for r in allowed)
+
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+        principal: Principal = connection.user
+        if principal.role not in allowed:
+            raise PermissionDeniedException(
+                f"A {principal.role} token cannot do this; it needs one of: {names}."
+            )
+
+    return guard
+
+
+async def can_see_accounts(
+    conn: AsyncConnection, principal: Principal, account_ids: list[ledger.AccountId]
+) -> dict[ledger.AccountId, bool]:
+    """For each account, whether ``principal`` may see its balance and postings."""
+    if principal.role is Role.VOLUNTEER:
+        own = await community.find_passbook(conn, principal.scope)
+        return {a: own is not None and a == own.account_id for a in account_ids}
+    if principal.role in ORG_ROLES:
+        paths = await community.org_paths_of_accounts(conn, account_ids)
+        return {a: a in paths and community.within(paths[a], principal.scope) for a in account_ids}
+    return dict.fromkeys(account_ids, False)
+
+
+def may_read_passbook(principal: Principal, passbook: community.Passbook) -> bool:
+    if principal.role is Role.VOLUNTEER:
+        return principal.scope == passbook.number
+    if principal.role in ORG_ROLES:
+        return community.within(passbook.grid_path, principal.scope)
+    return False
+
+
+def expires_in(days: int | None) -> timedelta | None:
+    return timedelta(days=days) if days else None

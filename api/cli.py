@@ -1,0 +1,197 @@
+"""The ``passbook`` command: serve, migrate, load the demo, make tokens, verify, benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+
+import click
+
+import db
+import ledger
+import migrations
+from api.settings import Settings
+
+
+def _settings(database_url: str | None) -> Settings:
+    settings = Settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    db.dialect_of(settings.database_url)  # refuse an unsupported URL before doing anything
+    return settings
+
+
+database_option = click.option(
+    "--database-url",
+    envvar="PASSBOOK_DATABASE_URL",
+    default=None,
+    help="Database URL (default: PASSBOOK_DATABASE_URL or sqlite+aiosqlite:///passbook.db).",
+)
+
+
+@click.group()
+def main() -> None:
+    """Red Passbook: a points ledger and rewards exchange for volunteer schemes."""
+
+
+@main.command()
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--migrate/--no-migrate", default=True, show_default=True, help="Migrate first.")
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data.")
+def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: bool) -> None:
+    """Run the service (migrating the database and loading the demo data unless told not to)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(database_url)
+    if migrate:
+        migrations.upgrade(settings.database_url)
+    if demo:
+        asyncio.run(_load_demo(settings.database_url))
+        click.echo(
+            "Demo data loaded. Try: curl -H 'Authorization: Bearer pb_demo_admin' "
+            f"http://{host}:{port}/api/passbooks/YZS1-0001"
+        )
+    click.echo(
+        f"Red Passbook on http://{host}:{port}  API docs: http://{host}:{port}/schema "
+        f"(OpenAPI: http://{host}:{port}/schema/openapi.json)"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@main.command()
+@database_option
+def migrate(database_url: str | None) -> None:
+    """Bring the database schema up to date."""
+    settings = _settings(database_url)
+    migrations.upgrade(settings.database_url)
+    click.echo("Database is up to date.")
+
+
+async def _load_demo(url: str) -> None:
+    from seeds import load_demo
+
+    engine = db.create_engine(url)
+    try:
+        await load_demo(engine)
+    finally:
+        await engine.dispose()
+
+
+@main.command("demo")
+@database_option
+def demo(database_url: str | None) -> None:
+    """Load the demo data (loading it again changes nothing)."""
+    settings = _settings(database_url)
+    asyncio.run(_load_demo(settings.database_url))
+    click.echo("Demo data loaded.")
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens."""
+
+
+@token.command("create")
+@database_option
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "council", "volunteer", "merchant", "auditor"]),
+)
+@click.option("--scope", required=True, help="Org unit code, passbook number or merchant code.")
+@click.option("--label", required=True, help="Whose token this is, e.g. a name.")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Expire after N days.")
+def token_create(
+    database_url: str | None, role: str, scope: str, label: str, days: int | None
+) -> None:
+    """Make a token. It is printed once and stored only as a hash."""
+    from api.auth import Role, TokenError, create_token
+
+    settings = _settings(database_url)
+
+    async def run() -> str:
+        engine = db.create_engine(settings.database_url)
+        try:
+
+            async def use_case(conn: db.Connection) -> str:
+                raw, _ = await create_token(
+                    conn,
+                    role=Role(role),
+                    scope=scope,
+                    label=label,
+                    valid_for=timedelta(days=days) if days else None,
+                )
+                return raw
+
+            return await db.run_in_transaction(engine, use_case)
+        finally:
+            await engine.dispose()
+
+    try:
+        click.echo(asyncio.run(run()))
+    except TokenError as error:
+        raise click.ClickException(error.message) from error
+
+
+@main.command()
+@database_option
+def verify(database_url: str | None) -> None:
+    """Recompute the books and hash chains; exit 1 naming the first broken entry."""
+    settings = _settings(database_url)
+
+    async def run() -> ledger.VerifyReport:
+        engine = db.create_engine(settings.database_url)
+        try:
+            async with db.read_transaction(engine) as conn:
+                return await ledger.verify_books(conn)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    click.echo(
+        f"Checked {report.entries} entries, {report.postings} postings, "
+        f"{report.accounts} accounts, {report.holds} holds."
+    )
+    if report.ok:
+        click.echo(f"OK: the books balance and every chain is intact. Books digest {report.digest}")
+        return
+    click.echo(f"BROKEN: {len(report.problems)} problem(s).", err=True)
+    if report.first_broken_entry is not None:
+        click.echo(f"First broken entry: {report.first_broken_entry}", err=True)
+    for problem in report.problems[:50]:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks that print figures (never timed tests)."""
+
+
+@bench.command("ledger")
+@database_option
+@click.option("--accounts", default=10_000, show_default=True, type=click.IntRange(min=10))
+@click.option("--seconds", default=10.0, show_default=True, type=click.FloatRange(min=1))
+@click.option(
+    "--big",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(min=1000),
+    help="Postings on the account whose balance-read latency is measured.",
+)
+def bench_ledger(database_url: str | None, accounts: int, seconds: float, big: int) -> None:
+    """Transfers/s at 1 and 8 workers, postings/s in 100-posting entries, balance-read latency;
+    on PostgreSQL also pgbench on the same server. Uses scratch databases only."""
+    from bench.ledger import run_ledger_bench
+
+    settings = _settings(database_url)
+    asyncio.run(
+        run_ledger_bench(
+            settings.database_url, accounts=accounts, seconds=seconds, big_account_postings=big
+        )
+    )

@@ -1,0 +1,133 @@
+"""Every error leaves the service as RFC 9457 problem details (``application/problem+json``).
+
+Each problem has a stable machine-readable ``code`` and a ``detail`` a person at a counter can
+act on. Only this module knows which HTTP status a domain error becomes.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+import community
+from api.auth import TokenError
+from ledger import errors as ledger_errors
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("passbook.api")
+
+_STATUS: list[tuple[type[Exception], int, str]] = [
+    (ledger_errors.NotFound, 404, "Not found"),
+    (community.PassbookNotFound, 404, "Not found"),
+    (community.OrgUnitNotFound, 404, "Not found"),
+    (ledger_errors.InvalidEntry, 422, "Invalid request"),
+    (community.RegistryError, 422, "Invalid request"),
+    (TokenError, 422, "Invalid request"),
+    (ledger_errors.InsufficientPoints, 409, "Not enough points"),
+    (ledger_errors.IdempotencyConflict, 409, "Idempotency key reused"),
+    (ledger_errors.EntryAlreadyReversed, 409, "Already reversed"),
+    (ledger_errors.ReversalNotAllowed, 409, "Reversal not allowed"),
+    (ledger_errors.HoldNotOpen, 409, "Hold not open"),
+]
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+}
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body = {
+        "type": f"https://red-passbook.invalid/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    for kind, status, title in _STATUS:
+        if isinstance(error, kind):
+            extra = _figures(error)
+            return problem(
+                request, status, getattr(error, "code", "error"), title, str(error), **extra
+            )
+    return unexpected(request, error)
+
+
+def _figures(error: Exception) -> dict[str, Any]:
+    if isinstance(error, ledger_errors.InsufficientPoints):
+        return {"available": error.available, "needed": error.needed, "short": error.short}
+    return {}
+
+
+def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
+    status = error.status_code
+    detail = error.detail
+    extra: dict[str, Any] = {}
+    if isinstance(error, ValidationException):
+        # A request that parses but says something impossible is 422, whatever the framework's
+        # default; 'errors' names each field at fault.
+        status = 422
+        if isinstance(error.extra, list) and error.extra:
+            extra["errors"] = error.extra
+            detail = (
+                "The request is not valid; 'errors' lists each field and what is wrong with it."
+            )
+    elif status == 413:
+        detail = "The request body is too large."
+    return problem(
+        request, status, _HTTP_CODES.get(status, "http_error"), _title(status), detail, **extra
+    )
+
+
+def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Internal error",
+        "Something went wrong on our side and nothing was changed. Try again; if it keeps "
+        "happening, tell the community office.",
+    )
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    ledger_errors.LedgerError: domain_error,
+    community.RegistryError: domain_error,
+    TokenError: domain_error,
+    HTTPException: http_error,
+    Exception: unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "problem"]

@@ -1,0 +1,115 @@
+"""What the API takes and gives. Requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+class Me(BaseModel):
+    role: str
+    scope: str
+    label: str
+
+
+class GridRef(BaseModel):
+    code: str
+    name: str
+
+
+class PassbookBalance(BaseModel):
+    """A passbook's balances; ``available = posted - held``."""
+
+    number: str
+    holder: str
+    grid: GridRef
+    posted: int = Field(description="points recorded in the passbook")
+    held: int = Field(description="points reserved for vouchers not used yet")
+    available: int = Field(description="points that can be spent now")
+    lifetime_earned: int
+    lines: int = Field(description="how many lines the passbook has")
+
+
+class StatementLine(BaseModel):
+    line: int = Field(description="the line number in this passbook, 1 for the first")
+    date: date
+    recorded_at: datetime
+    kind: str
+    what_for: str
+    points: int = Field(description="+ points in, - points out")
+    balance: int = Field(description="the balance after this line")
+    entry_id: int
+    reverses_entry_id: int | None
+
+
+class Statement(BaseModel):
+    number: str
+    holder: str
+    lines: list[StatementLine]
+    earlier: int | None = Field(description="pass as ?before= to read the page before")
+    later: int | None = Field(description="pass as ?after= to read the page after")
+
+
+class PostingOut(BaseModel):
+    account_id: int
+    account_kind: str
+    points: int
+    balance_after: int
+
+
+class EntryOut(BaseModel):
+    id: int
+    kind: str
+    memo: str
+    actor: str
+    recorded_at: datetime
+    date: date
+    reverses_entry_id: int | None
+    postings: list[PostingOut] = Field(description="only the postings the caller may see")
+    hidden_postings: int = Field(description="postings on accounts outside the caller's scope")
+    replayed: bool = False
+
+
+class ReversalIn(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="why the entry was wrong")
+
+
+class TrialBalanceRow(BaseModel):
+    kind: str
+    accounts: int
+    posted: int
+    held: int
+
+
+class TrialBalance(BaseModel):
+    rows: list[TrialBalanceRow]
+    total: int
+    balanced: bool
+    entries: int
+
+
+class VerifyProblem(BaseModel):
+    entry_id: int | None
+    account_id: int | None
+    message: str
+
+
+class VerifyReport(BaseModel):
+    ok: bool
+    entries: int
+    postings: int
+    accounts: int
+    holds: int
+    digest: str
+    first_broken_entry: int | None
+    problems: list[VerifyProblem]

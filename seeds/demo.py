@@ -1,0 +1,132 @@
+"""Yanshan street's Red Passbook, as a newcomer first sees it.
+
+Yanzishan community with its seven grids, a few volunteers whose paper passbooks were carried
+over as opening balances, one mistaken entry corrected by a reversal, and demo tokens with
+well-known values so the API can be tried at once. Everything goes through the services, each
+step keyed, so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+import community
+import db
+import ledger
+from api._tokens_table import api_token
+from api.auth import Role, create_token, hash_token
+
+STREET = ("yanshan", "燕山街道")
+COMMUNITY = ("yanzishan", "燕子山小区社区")
+GRIDS = [(f"yzs-g{n}", f"燕子山第{'一二三四五六七'[n - 1]}网格") for n in range(1, 8)]
+
+
+@dataclass(frozen=True)
+class DemoVolunteer:
+    number: str
+    name: str
+    grid: str
+    opening: int
+    opened_on: date
+
+
+VOLUNTEERS = [
+    DemoVolunteer("YZS1-0001", "王秀兰", "yzs-g1", 120, date(2026, 9, 1)),
+    DemoVolunteer("YZS1-0002", "李建国", "yzs-g1", 85, date(2026, 9, 1)),
+    DemoVolunteer("YZS2-0001", "张桂英", "yzs-g2", 200, date(2026, 9, 2)),
+    DemoVolunteer("YZS3-0001", "刘德明", "yzs-g3", 40, date(2026, 9, 2)),
+    DemoVolunteer("YZS4-0001", "陈淑珍", "yzs-g4", 150, date(2026, 9, 3)),
+    DemoVolunteer("YZS5-0001", "杨志强", "yzs-g5", 60, date(2026, 9, 3)),
+    DemoVolunteer("YZS6-0001", "赵玉梅", "yzs-g6", 95, date(2026, 9, 4)),
+    DemoVolunteer("YZS7-0001", "孙立新", "yzs-g7", 30, date(2026, 9, 4)),
+]
+
+# Well-known tokens for trying the API on demo data only; never load the demo into real books.
+DEMO_TOKENS: list[tuple[str, Role, str, str]] = [
+    ("pb_demo_admin", Role.ADMIN, "yanshan", "燕山街道 demo admin"),
+    ("pb_demo_auditor", Role.AUDITOR, "yanshan", "street office demo auditor"),
+    ("pb_demo_council_g1", Role.COUNCIL, "yzs-g1", "第一网格 demo council member"),
+    ("pb_demo_volunteer", Role.VOLUNTEER, "YZS1-0001", "王秀兰 (demo volunteer)"),
+]
+
+ACTOR = "demo-loader"
+
+
+async def _load(conn: AsyncConnection) -> None:
+    await community.add_org_unit(conn, code=STREET[0], name=STREET[1], kind="street")
+    await community.add_org_unit(
+        conn, code=COMMUNITY[0], name=COMMUNITY[1], kind="community", parent_code=STREET[0]
+    )
+    grids = {}
+    for code, name in GRIDS:
+        grids[code] = await community.add_org_unit(
+            conn, code=code, name=name, kind="grid", parent_code=COMMUNITY[0]
+        )
+    for person in VOLUNTEERS:
+        passbook = await community.register_volunteer(
+            conn, passbook_number=person.number, name=person.name, grid_code=person.grid
+        )
+        issuance = grids[person.grid].issuance_account_id
+        assert issuance is not None
+        await ledger.post_entry(
+            conn,
+            idempotency_key=f"demo:opening:{person.number}",
+            kind="opening",
+            legs=[
+                ledger.Leg(issuance, -person.opening),
+                ledger.Leg(passbook.account_id, person.opening),
+            ],
+            actor=ACTOR,
+            memo="纸质存折余额结转 (balance carried over from the paper passbook)",
+            effective_date=person.opened_on,
+        )
+    await _mistake_and_correction(conn, grids["yzs-g3"].issuance_account_id)
+    for raw, role, scope, label in DEMO_TOKENS:
+        known = await conn.scalar(
+            select(api_token.c.id).where(api_token.c.token_hash == hash_token(raw))
+        )
+        if known is None:
+            await create_token(conn, role=role, scope=scope, label=label, raw=raw)
+
+
+async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -> None:
+    """A corridor clean-up credited twice by mistake, then reversed: the passbook shows both."""
+    assert issuance is not None
+    passbook = await community.find_passbook(conn, "YZS3-0001")
+    assert passbook is not None
+    legs = [ledger.Leg(ledger.AccountId(issuance), -10), ledger.Leg(passbook.account_id, 10)]
+    await ledger.post_entry(
+        conn,
+        idempotency_key="demo:cleanup:2026-10-12:a",
+        kind="adjustment",
+        legs=legs,
+        actor=ACTOR,
+        memo="楼道清理 corridor clean-up, 2026-10-12",
+        effective_date=date(2026, 10, 12),
+    )
+    duplicate = await ledger.post_entry(
+        conn,
+        idempotency_key="demo:cleanup:2026-10-12:b",
+        kind="adjustment",
+        legs=legs,
+        actor=ACTOR,
+        memo="楼道清理 corridor clean-up, 2026-10-12 (entered twice)",
+        effective_date=date(2026, 10, 12),
+    )
+    await ledger.reverse_entry(
+        conn,
+        entry_id=duplicate.id,
+        idempotency_key="demo:cleanup:2026-10-12:b:reversal",
+        actor=ACTOR,
+        memo="重复录入，冲正 (entered twice; reversed)",
+        effective_date=date(2026, 10, 13),
+    )
+
+
+async def load_demo(engine: AsyncEngine) -> None:
+    """Load (or re-load, changing nothing) the demo data in one transaction."""
+    await db.run_in_transaction(engine, _load, retry_on=ledger.is_retryable)
