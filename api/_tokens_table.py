@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
 
-from db import Base
+from db import Base, UtcDateTime
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -28,9 +28,9 @@ class ApiTokenRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     scope: Mapped[str] = mapped_column(String(200))
     label: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 api_token = cast(Table, ApiTokenRow.__table__)

@@ -182,6 +182,16 @@ def roles(*allowed: Role):  # type: ignore[no-untyped-def]
     return guard
 
 
+def whole_books(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    """A guard for reports over the whole book: only a token scoped to a street may see them."""
+    principal: Principal = connection.user
+    if "/" in principal.scope:
+        raise PermissionDeniedException(
+            "The trial balance and verification cover the whole book; they need an admin or "
+            "auditor token scoped to the street, not to one community or grid."
+        )
+
+
 async def can_see_accounts(
     conn: AsyncConnection, principal: Principal, account_ids: list[ledger.AccountId]
 ) -> dict[ledger.AccountId, bool]:

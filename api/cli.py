@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 
 import click
+from sqlalchemy.exc import ArgumentError
 
 import db
 import ledger
@@ -18,7 +19,10 @@ def _settings(database_url: str | None) -> Settings:
     settings = Settings()
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
-    db.dialect_of(settings.database_url)  # refuse an unsupported URL before doing anything
+    try:
+        db.dialect_of(settings.database_url)  # refuse an unsupported URL before doing anything
+    except (ValueError, ArgumentError) as error:
+        raise click.BadParameter(str(error), param_hint="'--database-url'") from error
     return settings
 
 

@@ -53,6 +53,7 @@ def problem(
     code: str,
     title: str,
     detail: str,
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
     body = {
@@ -64,7 +65,7 @@ def problem(
         "instance": request.url.path,
         **extra,
     }
-    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
@@ -98,8 +99,15 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
             )
     elif status == 413:
         detail = "The request body is too large."
+    headers = {"WWW-Authenticate": 'Bearer realm="red-passbook"'} if status == 401 else None
     return problem(
-        request, status, _HTTP_CODES.get(status, "http_error"), _title(status), detail, **extra
+        request,
+        status,
+        _HTTP_CODES.get(status, "http_error"),
+        _title(status),
+        detail,
+        headers=headers,
+        **extra,
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.params import FromPath, JSONBody, Parameter, PathParameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -15,10 +16,14 @@ import community
 import db
 import ledger
 from api import schemas
-from api.auth import Principal, Role, can_see_accounts, may_read_passbook, roles
+from api.auth import Principal, Role, can_see_accounts, may_read_passbook, roles, whole_books
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_CLIENT_KEY = 100
+# The largest id or line number the database holds (BIGINT); a larger one in a request is
+# refused as invalid instead of overflowing the driver.
+MAX_ID = 2**63 - 1
+EntryIdPath = Annotated[int, PathParameter(le=MAX_ID)]
 
 
 def provide_engine(state: State) -> AsyncEngine:
@@ -26,8 +31,14 @@ def provide_engine(state: State) -> AsyncEngine:
     return engine
 
 
-@get("/health", exclude_from_auth=True, tags=["service"], summary="Is the service up?")
-async def health(engine: AsyncEngine) -> schemas.Health:
+@get(
+    "/health",
+    exclude_from_auth=True,
+    security=[{}],
+    tags=["service"],
+    summary="Is the service up?",
+)
+async def health(engine: NamedDependency[AsyncEngine]) -> schemas.Health:
     async with engine.connect() as conn:
         conn = await conn.execution_options(passbook_write=False)
         await conn.execute(text("SELECT 1"))
@@ -48,7 +59,9 @@ async def _readable_passbook(
         raise PermissionDeniedException("A volunteer can read only their own passbook.")
     passbook = await community.find_passbook(conn, number)
     if passbook is None:
-        raise NotFoundException(f"No passbook numbered {number!r}. Check the number on the cover.")
+        raise community.PassbookNotFound(
+            f"No passbook numbered {number!r}. Check the number on the cover."
+        )
     if not may_read_passbook(principal, passbook):
         raise PermissionDeniedException(
             f"Passbook {number} belongs to grid {passbook.grid_name}, outside this token's scope."
@@ -62,7 +75,10 @@ class PassbookController(Controller):
 
     @get("/{number:str}", summary="A passbook's balance")
     async def balance(
-        self, number: str, request: Request[Principal, str, State], engine: AsyncEngine
+        self,
+        number: FromPath[str],
+        request: Request[Principal, str, State],
+        engine: NamedDependency[AsyncEngine],
     ) -> schemas.PassbookBalance:
         async with db.read_transaction(engine) as conn:
             passbook = await _readable_passbook(conn, request.user, number)
@@ -81,12 +97,16 @@ class PassbookController(Controller):
     @get("/{number:str}/statement", summary="A passbook's statement, a page at a time")
     async def statement(
         self,
-        number: str,
+        number: FromPath[str],
         request: Request[Principal, str, State],
-        engine: AsyncEngine,
+        engine: NamedDependency[AsyncEngine],
         limit: int = Parameter(default=20, ge=1, le=ledger.MAX_PAGE),
-        before: int | None = Parameter(default=None, ge=1, description="line number cursor"),
-        after: int | None = Parameter(default=None, ge=0, description="line number cursor"),
+        before: int | None = Parameter(
+            default=None, ge=1, le=MAX_ID, description="line number cursor"
+        ),
+        after: int | None = Parameter(
+            default=None, ge=0, le=MAX_ID, description="line number cursor"
+        ),
     ) -> schemas.Statement:
         if before is not None and after is not None:
             raise ValidationException("Give at most one of 'before' and 'after'.")
@@ -167,7 +187,10 @@ class EntryController(Controller):
 
     @get("/{entry_id:int}", summary="A journal entry, with the postings the caller may see")
     async def read(
-        self, entry_id: int, request: Request[Principal, str, State], engine: AsyncEngine
+        self,
+        entry_id: EntryIdPath,
+        request: Request[Principal, str, State],
+        engine: NamedDependency[AsyncEngine],
     ) -> schemas.EntryOut:
         async with db.read_transaction(engine) as conn:
             entry = await ledger.load_entry(conn, ledger.EntryId(entry_id))
@@ -181,10 +204,10 @@ class EntryController(Controller):
     )
     async def reverse(
         self,
-        entry_id: int,
-        data: schemas.ReversalIn,
+        entry_id: EntryIdPath,
+        data: JSONBody[schemas.ReversalIn],
         request: Request[Principal, str, State],
-        engine: AsyncEngine,
+        engine: NamedDependency[AsyncEngine],
     ) -> schemas.EntryOut:
         principal = request.user
         key = idempotency_key(request)
@@ -214,10 +237,10 @@ class EntryController(Controller):
 class BooksController(Controller):
     path = "/api/books"
     tags = ["books"]
-    guards = [roles(Role.ADMIN, Role.AUDITOR)]
+    guards = [roles(Role.ADMIN, Role.AUDITOR), whole_books]
 
     @get("/trial-balance", summary="Totals by account kind; balanced books sum to zero")
-    async def trial_balance(self, engine: AsyncEngine) -> schemas.TrialBalance:
+    async def trial_balance(self, engine: NamedDependency[AsyncEngine]) -> schemas.TrialBalance:
         async with db.read_transaction(engine) as conn:
             tb = await ledger.trial_balance(conn)
         return schemas.TrialBalance(
@@ -233,7 +256,7 @@ class BooksController(Controller):
         )
 
     @get("/verify", summary="Recompute the books and the hash chain")
-    async def verify(self, engine: AsyncEngine) -> schemas.VerifyReport:
+    async def verify(self, engine: NamedDependency[AsyncEngine]) -> schemas.VerifyReport:
         async with db.read_transaction(engine) as conn:
             report = await ledger.verify_books(conn)
         return verify_report(report)

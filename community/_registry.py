@@ -182,13 +182,13 @@ async def org_paths_of_accounts(
         .join(org_unit, org_unit.c.id == volunteer.c.grid_id)
         .where(volunteer.c.account_id.in_(account_ids))
     )
-    paths.update({ledger.AccountId(a): p for a, p in rows.tuples()})
+    paths.update({ledger.AccountId(a): p for a, p in rows})
     rows = await conn.execute(
         select(org_unit.c.issuance_account_id, org_unit.c.path).where(
             org_unit.c.issuance_account_id.in_(account_ids)
         )
     )
-    paths.update({ledger.AccountId(a): p for a, p in rows.tuples()})
+    paths.update({ledger.AccountId(a): p for a, p in rows})
     return paths
 
 

@@ -12,7 +12,6 @@ from typing import cast
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
 
-from db import Base
+from db import Base, UtcDateTime
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -42,7 +41,7 @@ class OrgUnitRow(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     path: Mapped[str] = mapped_column(String(200))
     issuance_account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_account.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class VolunteerRow(Base):
@@ -54,7 +53,7 @@ class VolunteerRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     grid_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 org_unit = cast(Table, OrgUnitRow.__table__)

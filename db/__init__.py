@@ -17,12 +17,14 @@ from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient
 from db._metadata import NAMING_CONVENTION, Base, metadata
 from db._transaction import Connection, read_transaction, run_in_transaction, transaction
+from db._types import UtcDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
     "Base",
     "Connection",
     "Dialect",
+    "UtcDateTime",
     "constraint_name",
     "create_engine",
     "dialect_of",

@@ -23,6 +23,7 @@ from ledger._posting import (
     _check_key,
     _check_text,
     _lock_accounts,
+    _replayed,
     load_entry,
     request_digest,
     write_entry,
@@ -125,7 +126,7 @@ async def settle_hold(
             if stored != digest:
                 raise IdempotencyConflict(idempotency_key)
             settled = await load_entry(conn, EntryId(current.settle_entry_id))
-            return _hold(current, replayed=True), settled
+            return _hold(current, replayed=True), _replayed(settled)
         raise HoldNotOpen(hold_id, current.status)
     if _aware(current.expires_at) <= now:
         raise HoldExpired(hold_id, _aware(current.expires_at))
@@ -135,6 +136,13 @@ async def settle_hold(
             f"A hold of {current.amount} points settles for 1 to {current.amount} points; "
             f"got {take!r}."
         )
+    if to_account_id == current.account_id:
+        raise InvalidEntry(f"Hold {hold_id} cannot be settled into the account that holds it.")
+    taken = await conn.scalar(select(entry.c.id).where(entry.c.idempotency_key == idempotency_key))
+    if taken is not None:
+        # The hold is open, so the entry under this key is not its settlement but another
+        # request's; without this check the unique key would be retried as a race forever.
+        raise IdempotencyConflict(idempotency_key)
     posted = await write_entry(
         conn,
         idempotency_key=idempotency_key,

@@ -100,6 +100,9 @@ async def reverse_entry(
     _check_key(idempotency_key)
     _check_text(kind=REVERSAL_KIND, memo=memo, actor=actor)
     request = _request_digest("reverse", REVERSAL_KIND, memo, effective_date, entry_id, [])
+    # Reversals of one entry queue on its row, so a second one sees the first and is refused
+    # as already reversed rather than for the balance the first has already moved.
+    await conn.execute(select(entry.c.id).where(entry.c.id == entry_id).with_for_update())
     if (replay := await _replay(conn, idempotency_key, request)) is not None:
         return replay
     original = await load_entry(conn, entry_id)
@@ -148,6 +151,11 @@ async def write_entry(
     effective = effective_date or now.date()
     held_release = held_release or {}
     locked = await _lock_accounts(conn, sorted({leg.account_id for leg in legs}))
+    # A request with this key may have committed while we waited for the locks: retrying
+    # replays it, where going on would judge it against the balances it already moved.
+    taken = await conn.scalar(select(entry.c.id).where(entry.c.idempotency_key == idempotency_key))
+    if taken is not None:
+        raise IdempotencyRace(idempotency_key)
     is_reversal = reverses is not None
 
     content_hash = _chain.entry_hash(
@@ -354,7 +362,9 @@ async def load_entry(conn: AsyncConnection, entry_id: EntryId) -> Entry:
     if head is None:
         raise EntryNotFound(entry_id)
     lines = await conn.execute(
-        select(posting.c.account_id, posting.c.amount, posting.c.balance_after, posting.c.account_seq)
+        select(
+            posting.c.account_id, posting.c.amount, posting.c.balance_after, posting.c.account_seq
+        )
         .where(posting.c.entry_id == entry_id)
         .order_by(posting.c.account_id)
     )
@@ -388,7 +398,12 @@ def _request_digest(
     legs: Sequence[Leg],
 ) -> str:
     return request_digest(
-        op, kind, memo, effective_date, reverses, sorted((leg.account_id, leg.amount) for leg in legs)
+        op,
+        kind,
+        memo,
+        effective_date,
+        reverses,
+        sorted((leg.account_id, leg.amount) for leg in legs),
     )
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
 
-from db import Base
+from db import Base, UtcDateTime
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -57,7 +56,7 @@ class AccountRow(Base):
     lifetime_earned: Mapped[int] = mapped_column(BigInteger, default=0)
     posting_count: Mapped[int] = mapped_column(BigInteger, default=0)
     head_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), default=GENESIS_HASH)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EntryRow(Base):
@@ -72,7 +71,7 @@ class EntryRow(Base):
     kind: Mapped[str] = mapped_column(String(40))
     memo: Mapped[str] = mapped_column(String(500))
     actor: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     effective_date: Mapped[date] = mapped_column(Date)
     reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
     idempotency_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
@@ -124,13 +123,13 @@ class HoldRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     memo: Mapped[str] = mapped_column(String(500))
     actor: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     idempotency_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
     request_digest: Mapped[str] = mapped_column(String(HASH_LENGTH))
     settled_amount: Mapped[int | None] = mapped_column(BigInteger)
     settle_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     close_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
 
 

@@ -207,9 +207,9 @@ async def _check_holds(conn: AsyncConnection, report: VerifyReport) -> None:
         .where(hold.c.status == HoldStatus.HELD)
         .group_by(hold.c.account_id)
     )
-    open_holds = {account_id: int(total) for account_id, total in open_rows.tuples()}
+    open_holds = {account_id: int(total) for account_id, total in open_rows}
     report.holds = int(await conn.scalar(select(func.count()).select_from(hold)) or 0)
-    for account_id, held in (await conn.execute(select(account.c.id, account.c.held))).tuples():
+    for account_id, held in await conn.execute(select(account.c.id, account.c.held)):
         if held != int(open_holds.get(account_id, 0)):
             report.problems.append(
                 Problem(

@@ -84,7 +84,7 @@ class IdempotencyConflict(LedgerError):
 
     def __init__(self, key: str) -> None:
         super().__init__(
-            f"The idempotency key {key!r} was already used for a different request. "
+            "This idempotency key was already used for a different request. "
             "Use a new key for a new request; repeat a request only with exactly the same content."
         )
         self.key = key

@@ -19,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 IMMUTABLE_TABLES = ("ledger_entry", "ledger_posting")
-_APPEND_ONLY = "%s is append-only: correct a mistake with a reversing entry"
+_APPEND_ONLY = "{table} is append-only: correct a mistake with a reversing entry"
 _HOLD_ONCE = "ledger_hold closes once: only an open hold may be settled, released or expired"
 # Columns of a hold that never change; status, closed_at, close_key and the settlement may
 # change, but only while the hold is open (OLD.status = 'held').
@@ -40,7 +40,7 @@ SQLITE_TRIGGER_NAMES = [
 
 SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER trg_{table}_no_{op_} BEFORE {op_.upper()} ON {table}
-    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY % table}'); END"""
+    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY.format(table=table)}'); END"""
     for table in IMMUTABLE_TABLES
     for op_ in ("update", "delete")
 ] + [
@@ -54,7 +54,8 @@ SQLITE_TRIGGERS = [
 POSTGRESQL_TRIGGERS = [
     f"""CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        RAISE EXCEPTION '{_APPEND_ONLY}', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+        RAISE EXCEPTION '{_APPEND_ONLY.format(table="%")}', TG_TABLE_NAME
+            USING ERRCODE = 'restrict_violation';
     END $$""",
     f"""CREATE FUNCTION ledger_hold_close_once() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN

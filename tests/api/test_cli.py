@@ -1,0 +1,149 @@
+"""The ``passbook`` command against this test's database.
+
+The commands call ``asyncio.run`` themselves, so each one runs in a worker thread, out of the
+test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from click.testing import CliRunner, Result
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import db
+from api.cli import main
+from tests.api.conftest import ADMIN
+from tests.api.helpers import (
+    assert_problem,
+    bearer,
+    entry_count,
+    scalar,
+    statement_lines,
+    tamper,
+    verify,
+)
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+async def passbook(*args: str) -> Result:
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args))
+
+
+async def test_verify_passes_on_the_demo(client: Client, database_url: str) -> None:
+    result = await passbook("verify", "--database-url", database_url)
+    assert result.exit_code == 0, result.output
+    assert "Checked 11 entries, 22 postings, 16 accounts, 0 holds." in result.stdout
+    assert f"Books digest {(await verify(client))['digest']}" in result.stdout
+    assert result.stderr == ""
+
+
+async def test_verify_names_the_first_broken_entry(
+    client: Client, demo_engine: AsyncEngine, database_url: str, db_kind: db.Dialect
+) -> None:
+    cleanup = (await statement_lines(client, "YZS3-0001"))[1]["entry_id"]
+    await tamper(
+        demo_engine,
+        db_kind,
+        "ledger_posting",
+        "amount = amount + 5",
+        "entry_id = :entry AND amount > 0",
+        entry=cleanup,
+    )
+
+    result = await passbook("verify", "--database-url", database_url)
+    assert result.exit_code == 1, result.output
+    assert "BROKEN" in result.stderr
+    assert f"First broken entry: {cleanup}\n" in result.stderr
+    assert "OK:" not in result.stdout
+
+
+async def test_loading_the_demo_again_changes_nothing(
+    client: Client, demo_engine: AsyncEngine, database_url: str
+) -> None:
+    entries = await entry_count(client)
+    digest = (await verify(client))["digest"]
+    tokens = await scalar(demo_engine, "SELECT count(*) FROM api_token")
+
+    for _ in range(2):
+        result = await passbook("demo", "--database-url", database_url)
+        assert result.exit_code == 0, result.output
+        assert "Demo data loaded." in result.stdout
+
+    assert await entry_count(client) == entries
+    assert (await verify(client))["digest"] == digest
+    assert await scalar(demo_engine, "SELECT count(*) FROM api_token") == tokens
+
+
+async def test_token_create_prints_a_working_token(client: Client, database_url: str) -> None:
+    result = await passbook(
+        "token", "create", "--database-url", database_url,
+        "--role", "council", "--scope", "yzs-g2", "--label", "张 (council g2)", "--days", "30",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    raw = result.stdout.strip()
+    assert re.fullmatch(r"pb_[A-Za-z0-9_-]{40,}", raw), result.stdout
+
+    me = await client.get("/api/me", headers=bearer(raw))
+    assert me.status_code == 200, me.text
+    assert me.json() == {
+        "role": "council",
+        "scope": "yanshan/yanzishan/yzs-g2",
+        "label": "张 (council g2)",
+    }
+    assert (await client.get("/api/passbooks/YZS2-0001", headers=bearer(raw))).status_code == 200
+    assert_problem(await client.get("/api/passbooks/YZS1-0001", headers=bearer(raw)), 403)
+
+    result = await passbook(
+        "token", "create", "--database-url", database_url,
+        "--role", "volunteer", "--scope", "YZS2-0001", "--label", "张桂英",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    me = await client.get("/api/me", headers=bearer(result.stdout.strip()))
+    assert me.json()["scope"] == "YZS2-0001"
+
+
+BAD_TOKEN_REQUESTS = [
+    (["--role", "admin", "--scope", "nowhere"], 1, "No org unit with code 'nowhere'"),
+    (["--role", "council", "--scope", "yanzishan"], 1, "A council token is scoped to a grid"),
+    (["--role", "auditor", "--scope", "YZS1-0001"], 1, "No org unit with code 'YZS1-0001'"),
+    (["--role", "volunteer", "--scope", "YZS9-9999"], 1, "No passbook numbered 'YZS9-9999'"),
+    (["--role", "merchant", "--scope", "Corner Shop"], 1, "must be lower-case letters"),
+    (["--role", "mayor", "--scope", "yanshan"], 2, "Invalid value for '--role'"),
+    (["--role", "admin", "--scope", "yanshan", "--days", "0"], 2, "Invalid value for '--days'"),
+]
+
+
+async def test_token_create_refuses_a_bad_request(
+    client: Client, demo_engine: AsyncEngine, database_url: str
+) -> None:
+    tokens = await scalar(demo_engine, "SELECT count(*) FROM api_token")
+    for args, exit_code, message in BAD_TOKEN_REQUESTS:
+        result = await passbook(
+            "token", "create", "--database-url", database_url, "--label", "someone", *args
+        )
+        assert result.exit_code == exit_code, (args, result.output)
+        assert "Error:" in result.stderr, args
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.output
+        assert result.stdout == "", args
+    assert await scalar(demo_engine, "SELECT count(*) FROM api_token") == tokens
+    assert (await client.get("/api/me", headers=ADMIN)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@localhost/passbook", "unsupported database 'mysql'"),
+        ("not a database url", "Could not parse"),
+    ],
+)
+def test_an_unsupported_database_url_is_refused_clearly(url: str, message: str) -> None:
+    for command in (["verify"], ["demo"], ["migrate"]):
+        result = CliRunner().invoke(main, [*command, "--database-url", url])
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for '--database-url'" in result.stderr
+        assert message in result.stderr

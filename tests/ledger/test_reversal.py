@@ -1,0 +1,135 @@
+"""Reversals: a mistake is undone by a new entry that names the one it corrects, once."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger import REVERSAL_KIND, EntryId, Posting
+from ledger.errors import (
+    EntryAlreadyReversed,
+    EntryNotFound,
+    IdempotencyConflict,
+    InsufficientPoints,
+    ReversalNotAllowed,
+)
+from tests.ledger.conftest import Books
+
+
+async def test_a_reversal_negates_the_original_and_names_it(books: Books) -> None:
+    award = await books.award(books.alice, 30, memo="garbage-sorting duty")
+
+    reversal = await books.reverse(award.id, memo="scored the wrong volunteer")
+
+    assert reversal.id != award.id
+    assert reversal.kind == REVERSAL_KIND
+    assert reversal.reverses_entry_id == award.id
+    assert reversal.memo == "scored the wrong volunteer"
+    assert set(reversal.postings) == {
+        Posting(books.issuance, 30, 0, 2),
+        Posting(books.alice, -30, 0, 2),
+    }
+    assert await books.entry(reversal.id) == reversal
+    assert (await books.entry(award.id)).postings == award.postings, "the original is untouched"
+    alice = await books.balance(books.alice)
+    assert (alice.posted, alice.lifetime_earned, alice.posting_count) == (0, 0, 2)
+    assert (await books.balance(books.issuance)).posted == 0
+    assert (await books.verify()).ok
+
+
+async def test_reversing_a_spend_gives_points_back_without_counting_them_as_earned(
+    books: Books,
+) -> None:
+    await books.award(books.alice, 30)
+    spend = await books.transfer(books.alice, books.merchant, 10)
+
+    await books.reverse(spend.id)
+
+    alice = await books.balance(books.alice)
+    merchant = await books.balance(books.merchant)
+    assert (alice.posted, alice.lifetime_earned) == (30, 30)
+    assert (merchant.posted, merchant.lifetime_earned) == (0, 0)
+    assert (await books.verify()).ok
+
+
+async def test_an_entry_is_reversed_at_most_once(books: Books) -> None:
+    award = await books.award(books.alice, 30)
+    first = await books.reverse(award.id)
+    before = await books.snapshot()
+
+    with pytest.raises(EntryAlreadyReversed) as refused:
+        await books.reverse(award.id)
+
+    assert (refused.value.entry_id, refused.value.reversal_id) == (award.id, first.id)
+    assert await books.snapshot() == before
+
+
+async def test_a_reversal_is_never_itself_reversed(books: Books) -> None:
+    award = await books.award(books.alice, 30)
+    reversal = await books.reverse(award.id)
+    before = await books.snapshot()
+
+    with pytest.raises(ReversalNotAllowed):
+        await books.reverse(reversal.id)
+
+    assert await books.snapshot() == before
+
+
+async def test_a_reversal_that_would_overdraw_a_passbook_is_refused(books: Books) -> None:
+    award = await books.award(books.alice, 10)
+    await books.transfer(books.alice, books.merchant, 8)
+    before = await books.snapshot()
+
+    with pytest.raises(InsufficientPoints) as refused:
+        await books.reverse(award.id)
+
+    error = refused.value
+    assert (error.account_id, error.available, error.needed, error.short) == (books.alice, 2, 10, 8)
+    assert f"entry {award.id}" in error.message
+    assert await books.snapshot() == before
+
+
+async def test_held_points_count_against_a_reversal(books: Books) -> None:
+    award = await books.award(books.alice, 10)
+    await books.place_hold(books.alice, 6)
+
+    with pytest.raises(InsufficientPoints) as refused:
+        await books.reverse(award.id)
+
+    assert (refused.value.available, refused.value.short) == (4, 6)
+
+
+async def test_replaying_a_reversal_key_returns_the_same_reversal(books: Books) -> None:
+    award = await books.award(books.alice, 30)
+    reversal = await books.reverse(award.id, key="fix-42", memo="duplicate sheet")
+    before = await books.snapshot()
+
+    again = await books.reverse(award.id, key="fix-42", memo="duplicate sheet")
+
+    assert again.replayed is True
+    assert again.id == reversal.id
+    assert again.reverses_entry_id == award.id
+    assert await books.snapshot() == before
+
+
+async def test_a_reversal_key_reused_for_another_request_conflicts(books: Books) -> None:
+    award = await books.award(books.alice, 30)
+    other = await books.award(books.bob, 5)
+    await books.reverse(award.id, key="fix-42", memo="duplicate sheet")
+    before = await books.snapshot()
+
+    with pytest.raises(IdempotencyConflict):
+        await books.reverse(other.id, key="fix-42", memo="duplicate sheet")
+    with pytest.raises(IdempotencyConflict):
+        await books.reverse(award.id, key="fix-42", memo="another reason")
+    with pytest.raises(IdempotencyConflict):
+        await books.award(books.alice, 1, key="fix-42")
+
+    assert await books.snapshot() == before
+
+
+async def test_reversing_an_unknown_entry_is_refused(books: Books) -> None:
+    with pytest.raises(EntryNotFound) as refused:
+        await books.reverse(EntryId(4242))
+
+    assert refused.value.entry_id == 4242
+    assert (await books.counts()).entries == 0
