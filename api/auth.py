@@ -137,13 +137,9 @@ async def find_principal(
     ).first()
     if row is None or row.revoked_at is not None:
         return None
-    if row.expires_at is not None and _aware(row.expires_at) <= now:
+    if row.expires_at is not None and row.expires_at <= now:
         return None
     return Principal(row.id, Role(row.role), row.scope, row.label)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):

@@ -19,12 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
 from ledger._posting import (
-    _aware,
-    _check_key,
-    _check_text,
-    _lock_accounts,
-    _replayed,
+    as_replayed,
+    check_key,
+    check_text,
     load_entry,
+    lock_accounts,
     request_digest,
     write_entry,
 )
@@ -54,8 +53,8 @@ async def place_hold(
 ) -> Hold:
     """Reserve ``amount`` points of ``account_id`` until ``expires_at``."""
     now = now or datetime.now(UTC)
-    _check_key(idempotency_key)
-    _check_text(kind="hold", memo=memo, actor=actor)
+    check_key(idempotency_key)
+    check_text(kind="hold", memo=memo, actor=actor)
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_POINTS:
         raise InvalidEntry(f"A hold is a positive whole number of points; got {amount!r}.")
     if expires_at <= now:
@@ -69,7 +68,7 @@ async def place_hold(
             raise IdempotencyConflict(idempotency_key)
         return _hold(existing, replayed=True)
 
-    acc = (await _lock_accounts(conn, [account_id]))[account_id]
+    acc = (await lock_accounts(conn, [account_id]))[account_id]
     available = acc.posted - acc.held
     if not acc.allow_negative and available < amount:
         raise InsufficientPoints(account_id, available, amount, action="Holding these points")
@@ -114,8 +113,8 @@ async def settle_hold(
     """Turn a hold into an entry moving ``amount`` (default: all) of its points to
     ``to_account_id``; any rest is released. Replaying the key returns the same entry."""
     now = now or datetime.now(UTC)
-    _check_key(idempotency_key)
-    _check_text(kind=kind, memo=memo, actor=actor)
+    check_key(idempotency_key)
+    check_text(kind=kind, memo=memo, actor=actor)
     digest = request_digest("settle", hold_id, to_account_id, amount, kind, memo)
     current = await _load_for_close(conn, hold_id)
     if current.status != HoldStatus.HELD:
@@ -126,10 +125,10 @@ async def settle_hold(
             if stored != digest:
                 raise IdempotencyConflict(idempotency_key)
             settled = await load_entry(conn, EntryId(current.settle_entry_id))
-            return _hold(current, replayed=True), _replayed(settled)
+            return _hold(current, replayed=True), as_replayed(settled)
         raise HoldNotOpen(hold_id, current.status)
-    if _aware(current.expires_at) <= now:
-        raise HoldExpired(hold_id, _aware(current.expires_at))
+    if current.expires_at <= now:
+        raise HoldExpired(hold_id, current.expires_at)
     take = current.amount if amount is None else amount
     if not isinstance(take, int) or isinstance(take, bool) or not 0 < take <= current.amount:
         raise InvalidEntry(
@@ -171,13 +170,13 @@ async def release_hold(
     """Give a hold's points back to its account. Releasing again with the same key answers
     the same; a hold closed any other way is refused."""
     now = now or datetime.now(UTC)
-    _check_key(idempotency_key)
+    check_key(idempotency_key)
     current = await _load_for_close(conn, hold_id)
     if current.status != HoldStatus.HELD:
         if current.close_key == idempotency_key and current.status == status:
             return _hold(current, replayed=True)
         raise HoldNotOpen(hold_id, current.status)
-    await _lock_accounts(conn, [current.account_id])
+    await lock_accounts(conn, [current.account_id])
     await _give_back(conn, current.account_id, current.amount)
     await _close(conn, current, status, now, idempotency_key, None, None)
     return await get_hold(conn, hold_id)
@@ -199,7 +198,7 @@ async def expire_holds(
     for hold_id in due:
         current = await _load_for_close(conn, hold_id)
         if current.status == HoldStatus.HELD:
-            await _lock_accounts(conn, [current.account_id])
+            await lock_accounts(conn, [current.account_id])
             await _give_back(conn, current.account_id, current.amount)
             await _close(conn, current, HoldStatus.EXPIRED, now, f"expiry:{hold_id}", None, None)
             expired.append(hold_id)
@@ -259,11 +258,11 @@ def _hold(row: Row[tuple[object, ...]], *, replayed: bool = False) -> Hold:
         status=HoldStatus(row.status),
         memo=row.memo,
         actor=row.actor,
-        created_at=_aware(row.created_at),
-        expires_at=_aware(row.expires_at),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
         idempotency_key=row.idempotency_key,
         settled_amount=row.settled_amount,
         settle_entry_id=EntryId(row.settle_entry_id) if row.settle_entry_id is not None else None,
-        closed_at=_aware(row.closed_at) if row.closed_at is not None else None,
+        closed_at=row.closed_at,
         replayed=replayed,
     )

@@ -12,6 +12,7 @@ Invariants protected here (the database backs each one up):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -65,8 +66,8 @@ async def post_entry(
     """Post a balanced entry. Replaying the same key with the same request returns the first
     entry (``replayed=True``); the same key with a different request raises
     :class:`IdempotencyConflict`."""
-    _check_key(idempotency_key)
-    _check_text(kind=kind, memo=memo, actor=actor)
+    check_key(idempotency_key)
+    check_text(kind=kind, memo=memo, actor=actor)
     checked = _check_legs(legs)
     request = _request_digest("post", kind, memo, effective_date, None, checked)
     if (replay := await _replay(conn, idempotency_key, request)) is not None:
@@ -97,8 +98,8 @@ async def reverse_entry(
     """Post a new entry that undoes ``entry_id`` exactly. An entry is reversed at most once,
     a reversal is never itself reversed, and a reversal that would take a non-negative account
     below zero is refused with the shortfall."""
-    _check_key(idempotency_key)
-    _check_text(kind=REVERSAL_KIND, memo=memo, actor=actor)
+    check_key(idempotency_key)
+    check_text(kind=REVERSAL_KIND, memo=memo, actor=actor)
     request = _request_digest("reverse", REVERSAL_KIND, memo, effective_date, entry_id, [])
     # Reversals of one entry queue on its row, so a second one sees the first and is refused
     # as already reversed rather than for the balance the first has already moved.
@@ -150,7 +151,7 @@ async def write_entry(
     now = now or datetime.now(UTC)
     effective = effective_date or now.date()
     held_release = held_release or {}
-    locked = await _lock_accounts(conn, sorted({leg.account_id for leg in legs}))
+    locked = await lock_accounts(conn, sorted({leg.account_id for leg in legs}))
     # A request with this key may have committed while we waited for the locks: retrying
     # replays it, where going on would judge it against the balances it already moved.
     taken = await conn.scalar(select(entry.c.id).where(entry.c.idempotency_key == idempotency_key))
@@ -307,7 +308,7 @@ def earned_delta(amount: int, is_reversal: bool) -> int:
     return amount if amount > 0 else 0
 
 
-async def _lock_accounts(conn: AsyncConnection, ids: list[int]) -> dict[int, _LockedAccount]:
+async def lock_accounts(conn: AsyncConnection, ids: list[int]) -> dict[int, _LockedAccount]:
     rows = await conn.execute(
         select(
             account.c.id,
@@ -339,22 +340,12 @@ async def _replay(conn: AsyncConnection, key: str, request_digest: str) -> Entry
     if row.request_digest != request_digest:
         raise IdempotencyConflict(key)
     found = await load_entry(conn, EntryId(row.id))
-    return _replayed(found)
+    return as_replayed(found)
 
 
-def _replayed(found: Entry) -> Entry:
-    return Entry(
-        id=found.id,
-        kind=found.kind,
-        memo=found.memo,
-        actor=found.actor,
-        created_at=found.created_at,
-        effective_date=found.effective_date,
-        reverses_entry_id=found.reverses_entry_id,
-        idempotency_key=found.idempotency_key,
-        postings=found.postings,
-        replayed=True,
-    )
+def as_replayed(found: Entry) -> Entry:
+    """The stored entry, flagged as the answer to a repeated request."""
+    return dataclasses.replace(found, replayed=True)
 
 
 async def load_entry(conn: AsyncConnection, entry_id: EntryId) -> Entry:
@@ -373,16 +364,12 @@ async def load_entry(conn: AsyncConnection, entry_id: EntryId) -> Entry:
         kind=head.kind,
         memo=head.memo,
         actor=head.actor,
-        created_at=_aware(head.created_at),
+        created_at=head.created_at,
         effective_date=head.effective_date,
         reverses_entry_id=head.reverses_entry_id,
         idempotency_key=head.idempotency_key,
         postings=tuple(Posting(AccountId(p[0]), p[1], p[2], p[3]) for p in lines),
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def request_digest(*parts: object) -> str:
@@ -407,7 +394,7 @@ def _request_digest(
     )
 
 
-def _check_key(key: str) -> None:
+def check_key(key: str) -> None:
     if not key or not key.strip() or len(key) > KEY_LENGTH:
         raise InvalidEntry(
             f"An idempotency key of 1 to {KEY_LENGTH} characters is required for every write "
@@ -415,7 +402,7 @@ def _check_key(key: str) -> None:
         )
 
 
-def _check_text(*, kind: str, memo: str, actor: str) -> None:
+def check_text(*, kind: str, memo: str, actor: str) -> None:
     if not kind or len(kind) > 40:
         raise InvalidEntry("An entry needs a kind of 1 to 40 characters.")
     if not actor or len(actor) > 128:

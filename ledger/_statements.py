@@ -12,7 +12,6 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ledger._posting import _aware
 from ledger._tables import account, entry, posting
 from ledger._types import AccountId, EntryId
 from ledger.errors import AccountNotFound
@@ -88,7 +87,7 @@ async def statement(
                 seq=r.account_seq,
                 entry_id=EntryId(r.entry_id),
                 effective_date=r.effective_date,
-                created_at=_aware(r.created_at),
+                created_at=r.created_at,
                 kind=r.kind,
                 memo=r.memo,
                 amount=r.amount,
