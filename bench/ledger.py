@@ -11,7 +11,8 @@ Figures, each printed and returned:
 * single transfers per second (1 point between two random passbooks, one entry and one
   transaction each, a fresh idempotency key each), with 1 and with 8 concurrent workers;
 * postings per second in entries of 100 postings (50 passbooks pay 1 point to 50 others);
-* balance-read latency (``ledger.get_balance`` in ``db.read_transaction``), p50 and p99, on an
+* balance-read latency (``ledger.get_balance`` through ``db.single_read``: one statement, no
+  BEGIN on PostgreSQL), p50 and p99, on an
   account with 1,000 postings and on one with ``big_account_postings`` postings;
 * PostgreSQL only: pgbench tps at ``-c 8 -j 2`` and our 8-worker transfers as a ratio of it.
 
@@ -454,7 +455,7 @@ async def _measure_reads(
     for n in range(READS + 50):
         for account_id, samples in timings.items():
             began = time.perf_counter()
-            async with db.read_transaction(engine) as conn:
+            async with db.single_read(engine) as conn:
                 balance = await ledger.get_balance(conn, account_id)
             elapsed = time.perf_counter() - began
             if balance.posting_count != expected[account_id]:

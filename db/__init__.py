@@ -16,7 +16,13 @@ Nothing here connects at import time; engines are made by :func:`create_engine` 
 from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient
 from db._metadata import NAMING_CONVENTION, Base, metadata
-from db._transaction import Connection, read_transaction, run_in_transaction, transaction
+from db._transaction import (
+    Connection,
+    read_transaction,
+    run_in_transaction,
+    single_read,
+    transaction,
+)
 from db._types import UtcDateTime
 
 __all__ = [
@@ -32,5 +38,6 @@ __all__ = [
     "metadata",
     "read_transaction",
     "run_in_transaction",
+    "single_read",
     "transaction",
 ]

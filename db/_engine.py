@@ -43,8 +43,11 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     dialect = dialect_of(url)
     if dialect is Dialect.SQLITE:
         return _sqlite_engine(url, echo=echo)
+    # No pre-ping: on asyncpg it costs three round trips per checkout. A connection the
+    # server dropped fails its transaction instead, which is_transient() lets the caller retry
+    # (every write that moves points is keyed, so a retry after an unknown commit replays).
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
     )
 
 

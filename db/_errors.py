@@ -50,9 +50,12 @@ def _unique_by_columns(cols: str, metadata: MetaData) -> str | None:
 
 
 def is_transient(error: BaseException) -> bool:
-    """Whether retrying the whole transaction may succeed (deadlock, serialization, busy)."""
+    """Whether retrying the whole transaction may succeed (deadlock, serialization, busy, or
+    a connection the server dropped)."""
     if not isinstance(error, DBAPIError):
         return False
+    if error.connection_invalidated:
+        return True
     cause = getattr(error.orig, "__cause__", None)
     if getattr(cause, "sqlstate", None) in _TRANSIENT_SQLSTATES:
         return True

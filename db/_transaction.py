@@ -30,14 +30,28 @@ async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
     It never holds the SQLite write lock, and it is rolled back, not committed, at the end.
     """
     async with engine.connect() as conn:
-        conn = await conn.execution_options(passbook_write=False)
+        if engine.dialect.name == "postgresql":
+            # One 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', no extra round trip.
+            conn = await conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        else:
+            conn = await conn.execution_options(passbook_write=False)
         async with conn.begin() as tx:
-            if engine.dialect.name == "postgresql":
-                await conn.exec_driver_sql(
-                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                )
             yield conn
             await tx.rollback()
+
+
+@asynccontextmanager
+async def single_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads that need no common snapshot, e.g. one row read by one
+    statement (a kept balance). On PostgreSQL it skips BEGIN and ROLLBACK (autocommit)."""
+    if engine.dialect.name != "postgresql":
+        async with read_transaction(engine) as conn:
+            yield conn
+        return
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def run_in_transaction(

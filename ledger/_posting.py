@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, column, select, update, values
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -70,8 +70,8 @@ async def post_entry(
     check_text(kind=kind, memo=memo, actor=actor)
     checked = _check_legs(legs)
     request = _request_digest("post", kind, memo, effective_date, None, checked)
-    if (replay := await _replay(conn, idempotency_key, request)) is not None:
-        return replay
+    # The key is looked up once, after the accounts are locked (in write_entry): by then any
+    # earlier request with this key has committed, so a replay is found, never judged again.
     return await write_entry(
         conn,
         idempotency_key=idempotency_key,
@@ -152,11 +152,10 @@ async def write_entry(
     effective = effective_date or now.date()
     held_release = held_release or {}
     locked = await lock_accounts(conn, sorted({leg.account_id for leg in legs}))
-    # A request with this key may have committed while we waited for the locks: retrying
-    # replays it, where going on would judge it against the balances it already moved.
-    taken = await conn.scalar(select(entry.c.id).where(entry.c.idempotency_key == idempotency_key))
-    if taken is not None:
-        raise IdempotencyRace(idempotency_key)
+    # A request with this key may have committed while we waited for the locks: answer with
+    # it, where going on would judge it again against the balances it already moved.
+    if (replay := await _replay(conn, idempotency_key, request_digest)) is not None:
+        return replay
     is_reversal = reverses is not None
 
     content_hash = _chain.entry_hash(
@@ -236,9 +235,7 @@ async def write_entry(
             raise EntryAlreadyReversed(reverses, None) from error
         raise
     assert entry_id is not None
-    for row in posting_rows:
-        row["entry_id"] = entry_id
-    await conn.execute(posting.insert(), posting_rows)
+    await conn.execute(*_postings_insert(conn, entry_id, posting_rows))
     result = await conn.execute(*_account_update(conn, account_rows))
     if result.rowcount != len(account_rows):
         # Unreachable while the rows are locked; the sequence check is the backstop.
@@ -256,36 +253,54 @@ async def write_entry(
     )
 
 
-def _account_update(conn: AsyncConnection, rows: list[dict[str, object]]) -> tuple[Any, ...]:
-    """One statement that writes every touched account's new balances, guarded by the
-    posting count read under the lock.
+_PG_POSTINGS_INSERT = text(
+    """INSERT INTO ledger_posting
+           (entry_id, account_id, amount, balance_after, account_seq, chain_hash)
+       SELECT :entry_id, * FROM unnest(
+           CAST(:account_id AS BIGINT[]), CAST(:amount AS BIGINT[]),
+           CAST(:balance_after AS BIGINT[]), CAST(:account_seq AS BIGINT[]),
+           CAST(:chain_hash AS VARCHAR[]))"""
+)
 
-    PostgreSQL joins a VALUES list: one round trip for a 100-posting entry (asyncpg reports no
-    row count for an executemany). SQLite has no column list on a VALUES alias, so it runs an
-    executemany, in-process and as fast, which reports the total row count.
+_PG_ACCOUNTS_UPDATE = text(
+    """UPDATE ledger_account AS a
+       SET posted = c.posted, held = c.held, lifetime_earned = c.lifetime_earned,
+           posting_count = c.posting_count, head_hash = c.head_hash
+       FROM unnest(
+           CAST(:b_id AS BIGINT[]), CAST(:b_seq AS BIGINT[]), CAST(:posted AS BIGINT[]),
+           CAST(:held AS BIGINT[]), CAST(:lifetime_earned AS BIGINT[]),
+           CAST(:posting_count AS BIGINT[]), CAST(:head_hash AS VARCHAR[]))
+           AS c (b_id, b_seq, posted, held, lifetime_earned, posting_count, head_hash)
+       WHERE a.id = c.b_id AND a.posting_count = c.b_seq"""
+)
+
+
+def _columns(rows: list[dict[str, object]]) -> dict[str, list[object]]:
+    return {name: [row[name] for row in rows] for name in rows[0]}
+
+
+def _postings_insert(
+    conn: AsyncConnection, entry_id: int, rows: list[dict[str, object]]
+) -> tuple[Any, ...]:
+    """One statement for all of an entry's postings.
+
+    PostgreSQL takes them as arrays through one fixed statement, compiled and prepared once
+    whatever the entry's size; SQLite runs an in-process executemany.
     """
     if conn.dialect.name == "postgresql":
-        changes = values(
-            column("b_id", BigInteger),
-            column("b_seq", BigInteger),
-            column("posted", BigInteger),
-            column("held", BigInteger),
-            column("lifetime_earned", BigInteger),
-            column("posting_count", BigInteger),
-            column("head_hash", String),
-            name="changes",
-        ).data([tuple(row.values()) for row in rows])
-        return (
-            update(account)
-            .where(account.c.id == changes.c.b_id, account.c.posting_count == changes.c.b_seq)
-            .values(
-                posted=changes.c.posted,
-                held=changes.c.held,
-                lifetime_earned=changes.c.lifetime_earned,
-                posting_count=changes.c.posting_count,
-                head_hash=changes.c.head_hash,
-            ),
-        )
+        return (_PG_POSTINGS_INSERT, {"entry_id": entry_id, **_columns(rows)})
+    return (posting.insert(), [{**row, "entry_id": entry_id} for row in rows])
+
+
+def _account_update(conn: AsyncConnection, rows: list[dict[str, object]]) -> tuple[Any, ...]:
+    """One statement that writes every touched account's new balances, guarded by the
+    posting count read under the lock (the row count shows every guard held).
+
+    PostgreSQL joins arrays in one fixed statement (asyncpg reports no row count for an
+    executemany); SQLite runs an in-process executemany, which reports the total.
+    """
+    if conn.dialect.name == "postgresql":
+        return (_PG_ACCOUNTS_UPDATE, _columns(rows))
     return (
         update(account)
         .where(account.c.id == bindparam("b_id"), account.c.posting_count == bindparam("b_seq"))
