@@ -16,7 +16,6 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -210,23 +209,20 @@ async def write_entry(
             }
         )
 
+    head = {
+        "kind": kind,
+        "memo": memo,
+        "actor": actor,
+        "created_at": now,
+        "effective_date": effective,
+        "reverses_entry_id": reverses,
+        "idempotency_key": idempotency_key,
+        "request_digest": request_digest,
+        "posting_count": len(posting_rows),
+        "entry_hash": content_hash,
+    }
     try:
-        entry_id = await conn.scalar(
-            entry.insert()
-            .values(
-                kind=kind,
-                memo=memo,
-                actor=actor,
-                created_at=now,
-                effective_date=effective,
-                reverses_entry_id=reverses,
-                idempotency_key=idempotency_key,
-                request_digest=request_digest,
-                posting_count=len(posting_rows),
-                entry_hash=content_hash,
-            )
-            .returning(entry.c.id)
-        )
+        entry_id, moved = await _write_rows(conn, head, posting_rows, account_rows)
     except IntegrityError as error:
         name = constraint_name(error, metadata)
         if name == "uq_ledger_entry_idempotency_key":
@@ -234,10 +230,7 @@ async def write_entry(
         if name == "uq_ledger_entry_reverses_entry_id" and reverses is not None:
             raise EntryAlreadyReversed(reverses, None) from error
         raise
-    assert entry_id is not None
-    await conn.execute(*_postings_insert(conn, entry_id, posting_rows))
-    result = await conn.execute(*_account_update(conn, account_rows))
-    if result.rowcount != len(account_rows):
+    if moved != len(account_rows):
         # Unreachable while the rows are locked; the sequence check is the backstop.
         raise RuntimeError("an account changed while it was locked; the entry was not posted")
     return Entry(
@@ -253,55 +246,62 @@ async def write_entry(
     )
 
 
-_PG_POSTINGS_INSERT = text(
-    """INSERT INTO ledger_posting
-           (entry_id, account_id, amount, balance_after, account_seq, chain_hash)
-       SELECT :entry_id, * FROM unnest(
-           CAST(:account_id AS BIGINT[]), CAST(:amount AS BIGINT[]),
-           CAST(:balance_after AS BIGINT[]), CAST(:account_seq AS BIGINT[]),
-           CAST(:chain_hash AS VARCHAR[]))"""
+# PostgreSQL writes an entry, its postings and its accounts' new balances in one statement of
+# fixed text: arrays carry the rows, so it is compiled and prepared once whatever the entry's
+# size, and it costs one round trip. The UPDATE's guard (posting count read under the lock)
+# shows in the count of accounts it moved.
+_PG_WRITE_ENTRY = text(
+    """WITH new_entry AS (
+           INSERT INTO ledger_entry (kind, memo, actor, created_at, effective_date,
+               reverses_entry_id, idempotency_key, request_digest, posting_count, entry_hash)
+           VALUES (:kind, :memo, :actor, :created_at, :effective_date, :reverses_entry_id,
+               :idempotency_key, :request_digest, :posting_count, :entry_hash)
+           RETURNING id
+       ), new_postings AS (
+           INSERT INTO ledger_posting
+               (entry_id, account_id, amount, balance_after, account_seq, chain_hash)
+           SELECT new_entry.id, p.* FROM new_entry, unnest(
+               CAST(:p_account_id AS BIGINT[]), CAST(:p_amount AS BIGINT[]),
+               CAST(:p_balance_after AS BIGINT[]), CAST(:p_account_seq AS BIGINT[]),
+               CAST(:p_chain_hash AS VARCHAR[])) AS p
+       ), moved AS (
+           UPDATE ledger_account AS a
+           SET posted = c.posted, held = c.held, lifetime_earned = c.lifetime_earned,
+               posting_count = c.posting_count, head_hash = c.head_hash
+           FROM unnest(
+               CAST(:a_b_id AS BIGINT[]), CAST(:a_b_seq AS BIGINT[]),
+               CAST(:a_posted AS BIGINT[]), CAST(:a_held AS BIGINT[]),
+               CAST(:a_lifetime_earned AS BIGINT[]), CAST(:a_posting_count AS BIGINT[]),
+               CAST(:a_head_hash AS VARCHAR[]))
+               AS c (b_id, b_seq, posted, held, lifetime_earned, posting_count, head_hash)
+           WHERE a.id = c.b_id AND a.posting_count = c.b_seq
+           RETURNING a.id
+       )
+       SELECT (SELECT id FROM new_entry), (SELECT count(*) FROM moved)"""
 )
 
-_PG_ACCOUNTS_UPDATE = text(
-    """UPDATE ledger_account AS a
-       SET posted = c.posted, held = c.held, lifetime_earned = c.lifetime_earned,
-           posting_count = c.posting_count, head_hash = c.head_hash
-       FROM unnest(
-           CAST(:b_id AS BIGINT[]), CAST(:b_seq AS BIGINT[]), CAST(:posted AS BIGINT[]),
-           CAST(:held AS BIGINT[]), CAST(:lifetime_earned AS BIGINT[]),
-           CAST(:posting_count AS BIGINT[]), CAST(:head_hash AS VARCHAR[]))
-           AS c (b_id, b_seq, posted, held, lifetime_earned, posting_count, head_hash)
-       WHERE a.id = c.b_id AND a.posting_count = c.b_seq"""
-)
+
+def _columns(prefix: str, rows: list[dict[str, object]]) -> dict[str, list[object]]:
+    return {prefix + name: [row[name] for row in rows] for name in rows[0]}
 
 
-def _columns(rows: list[dict[str, object]]) -> dict[str, list[object]]:
-    return {name: [row[name] for row in rows] for name in rows[0]}
-
-
-def _postings_insert(
-    conn: AsyncConnection, entry_id: int, rows: list[dict[str, object]]
-) -> tuple[Any, ...]:
-    """One statement for all of an entry's postings.
-
-    PostgreSQL takes them as arrays through one fixed statement, compiled and prepared once
-    whatever the entry's size; SQLite runs an in-process executemany.
-    """
+async def _write_rows(
+    conn: AsyncConnection,
+    head: dict[str, object],
+    posting_rows: list[dict[str, object]],
+    account_rows: list[dict[str, object]],
+) -> tuple[int, int]:
+    """Insert the entry and its postings and write the accounts' new balances; returns the
+    entry's id and how many accounts were written."""
     if conn.dialect.name == "postgresql":
-        return (_PG_POSTINGS_INSERT, {"entry_id": entry_id, **_columns(rows)})
-    return (posting.insert(), [{**row, "entry_id": entry_id} for row in rows])
-
-
-def _account_update(conn: AsyncConnection, rows: list[dict[str, object]]) -> tuple[Any, ...]:
-    """One statement that writes every touched account's new balances, guarded by the
-    posting count read under the lock (the row count shows every guard held).
-
-    PostgreSQL joins arrays in one fixed statement (asyncpg reports no row count for an
-    executemany); SQLite runs an in-process executemany, which reports the total.
-    """
-    if conn.dialect.name == "postgresql":
-        return (_PG_ACCOUNTS_UPDATE, _columns(rows))
-    return (
+        params = {**head, **_columns("p_", posting_rows), **_columns("a_", account_rows)}
+        entry_id, moved = (await conn.execute(_PG_WRITE_ENTRY, params)).one()
+        return int(entry_id), int(moved)
+    # SQLite: in-process statements, each as cheap as a function call.
+    entry_id = await conn.scalar(entry.insert().values(**head).returning(entry.c.id))
+    assert entry_id is not None
+    await conn.execute(posting.insert(), [{**row, "entry_id": entry_id} for row in posting_rows])
+    result = await conn.execute(
         update(account)
         .where(account.c.id == bindparam("b_id"), account.c.posting_count == bindparam("b_seq"))
         .values(
@@ -311,8 +311,9 @@ def _account_update(conn: AsyncConnection, rows: list[dict[str, object]]) -> tup
             posting_count=bindparam("posting_count"),
             head_hash=bindparam("head_hash"),
         ),
-        rows,
+        account_rows,
     )
+    return int(entry_id), result.rowcount
 
 
 def earned_delta(amount: int, is_reversal: bool) -> int:
