@@ -152,8 +152,11 @@ async def write_entry(
     held_release = held_release or {}
     locked = await lock_accounts(conn, sorted({leg.account_id for leg in legs}))
     # A request with this key may have committed while we waited for the locks: answer with
-    # it, where going on would judge it again against the balances it already moved.
-    if (replay := await _replay(conn, idempotency_key, request_digest)) is not None:
+    # it, never judge it again against the balances it already moved. PostgreSQL's write
+    # finds such a key itself (ON CONFLICT), so the lookup is saved on its hot path; SQLite's
+    # lookup is an in-process call.
+    in_one_statement = conn.dialect.name == "postgresql"
+    if not in_one_statement and (replay := await _replay(conn, idempotency_key, request_digest)):
         return replay
     is_reversal = reverses is not None
 
@@ -175,6 +178,10 @@ async def write_entry(
         held = acc.held - held_release.get(leg.account_id, 0)
         posted = acc.posted + leg.amount
         if not acc.allow_negative and posted - held < 0:
+            if in_one_statement and (
+                replay := await _replay(conn, idempotency_key, request_digest)
+            ):
+                return replay
             raise InsufficientPoints(acc.id, acc.posted - held, -leg.amount, action=action)
         if abs(posted) > MAX_POINTS:
             raise InvalidEntry(f"Account {acc.id} would exceed the largest balance allowed.")
@@ -230,6 +237,12 @@ async def write_entry(
         if name == "uq_ledger_entry_reverses_entry_id" and reverses is not None:
             raise EntryAlreadyReversed(reverses, None) from error
         raise
+    if entry_id is None:
+        # The key was taken by a request that committed first: answer with its entry.
+        replay = await _replay(conn, idempotency_key, request_digest)
+        if replay is None:
+            raise IdempotencyRace(idempotency_key)
+        return replay
     if moved != len(account_rows):
         # Unreachable while the rows are locked; the sequence check is the backstop.
         raise RuntimeError("an account changed while it was locked; the entry was not posted")
@@ -249,13 +262,15 @@ async def write_entry(
 # PostgreSQL writes an entry, its postings and its accounts' new balances in one statement of
 # fixed text: arrays carry the rows, so it is compiled and prepared once whatever the entry's
 # size, and it costs one round trip. The UPDATE's guard (posting count read under the lock)
-# shows in the count of accounts it moved.
+# shows in the count of accounts it moved. If the idempotency key is taken, nothing is written
+# and the entry id comes back NULL.
 _PG_WRITE_ENTRY = text(
     """WITH new_entry AS (
            INSERT INTO ledger_entry (kind, memo, actor, created_at, effective_date,
                reverses_entry_id, idempotency_key, request_digest, posting_count, entry_hash)
            VALUES (:kind, :memo, :actor, :created_at, :effective_date, :reverses_entry_id,
                :idempotency_key, :request_digest, :posting_count, :entry_hash)
+           ON CONFLICT (idempotency_key) DO NOTHING
            RETURNING id
        ), new_postings AS (
            INSERT INTO ledger_posting
@@ -268,7 +283,7 @@ _PG_WRITE_ENTRY = text(
            UPDATE ledger_account AS a
            SET posted = c.posted, held = c.held, lifetime_earned = c.lifetime_earned,
                posting_count = c.posting_count, head_hash = c.head_hash
-           FROM unnest(
+           FROM new_entry, unnest(
                CAST(:a_b_id AS BIGINT[]), CAST(:a_b_seq AS BIGINT[]),
                CAST(:a_posted AS BIGINT[]), CAST(:a_held AS BIGINT[]),
                CAST(:a_lifetime_earned AS BIGINT[]), CAST(:a_posting_count AS BIGINT[]),
@@ -290,13 +305,13 @@ async def _write_rows(
     head: dict[str, object],
     posting_rows: list[dict[str, object]],
     account_rows: list[dict[str, object]],
-) -> tuple[int, int]:
+) -> tuple[int | None, int]:
     """Insert the entry and its postings and write the accounts' new balances; returns the
-    entry's id and how many accounts were written."""
+    entry's id (None if its key was taken meanwhile) and how many accounts were written."""
     if conn.dialect.name == "postgresql":
         params = {**head, **_columns("p_", posting_rows), **_columns("a_", account_rows)}
         entry_id, moved = (await conn.execute(_PG_WRITE_ENTRY, params)).one()
-        return int(entry_id), int(moved)
+        return (None if entry_id is None else int(entry_id)), int(moved)
     # SQLite: in-process statements, each as cheap as a function call.
     entry_id = await conn.scalar(entry.insert().values(**head).returning(entry.c.id))
     assert entry_id is not None
