@@ -234,17 +234,22 @@ async def _close(
     settled_amount: int | None,
     settle_entry_id: int | None,
 ) -> None:
-    result = await conn.execute(
-        update(hold)
-        .where(hold.c.id == current.id, hold.c.status == HoldStatus.HELD)
-        .values(
-            status=status,
-            closed_at=now,
-            close_key=key,
-            settled_amount=settled_amount,
-            settle_entry_id=settle_entry_id,
+    try:
+        result = await conn.execute(
+            update(hold)
+            .where(hold.c.id == current.id, hold.c.status == HoldStatus.HELD)
+            .values(
+                status=status,
+                closed_at=now,
+                close_key=key,
+                settled_amount=settled_amount,
+                settle_entry_id=settle_entry_id,
+            )
         )
-    )
+    except IntegrityError as error:
+        if constraint_name(error, metadata) == "uq_ledger_hold_close_key":
+            raise IdempotencyConflict(key) from error
+        raise
     if result.rowcount != 1:
         # The row lock makes this unreachable; the conditional write is the backstop.
         raise HoldNotOpen(current.id, "closed")

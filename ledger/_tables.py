@@ -4,7 +4,7 @@
 * a zero posting, two postings of one entry on one account, a gap or repeat in an account's
   posting sequence;
 * reversing one entry twice (``reverses_entry_id`` is unique);
-* two entries or holds with one idempotency key;
+* two entries or holds with one idempotency key, or two holds closed with one key;
 * any UPDATE or DELETE of an entry or posting, and any change to a hold other than closing an
   open one (triggers, created by the migrations on SQLite and PostgreSQL).
 """
@@ -102,6 +102,7 @@ class HoldRow(Base):
     __tablename__ = "ledger_hold"
     __table_args__ = (
         UniqueConstraint("idempotency_key"),
+        UniqueConstraint("close_key"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(
             "status IN ('held', 'settled', 'released', 'expired')", name="status_known"

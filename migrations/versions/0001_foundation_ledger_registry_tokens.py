@@ -223,6 +223,7 @@ def upgrade() -> None:
             name=op.f("fk_ledger_hold_settle_entry_id_ledger_entry"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_hold")),
+        sa.UniqueConstraint("close_key", name=op.f("uq_ledger_hold_close_key")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_ledger_hold_idempotency_key")),
     )
     with op.batch_alter_table("ledger_hold", schema=None) as batch_op:

@@ -220,6 +220,20 @@ async def test_releasing_gives_the_points_back(books: Books) -> None:
     assert (await books.verify()).ok
 
 
+async def test_a_release_key_closes_one_hold_only(books: Books) -> None:
+    await books.award(books.alice, 20)
+    first = await books.place_hold(books.alice, 5)
+    second = await books.place_hold(books.alice, 6)
+    await books.release(first.id, key="cancel-once")
+
+    with pytest.raises(IdempotencyConflict):
+        await books.release(second.id, key="cancel-once")
+
+    still = await books.hold(second.id)
+    assert still.status == HoldStatus.HELD
+    assert (await books.balance(books.alice)).held == 6
+
+
 async def test_a_settled_hold_cannot_be_released_nor_a_released_one_settled(books: Books) -> None:
     await books.award(books.alice, 20)
     settled = await books.place_hold(books.alice, 5)
