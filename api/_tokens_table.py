@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
 
-from db import Base, UtcDateTime
-
-Id = BigInteger().with_variant(Integer(), "sqlite")
+from db import Base, Id, UtcDateTime
 
 
 class ApiTokenRow(Base):

@@ -10,19 +10,15 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     ForeignKey,
-    Integer,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
 
-from db import Base, UtcDateTime
-
-Id = BigInteger().with_variant(Integer(), "sqlite")
+from db import Base, Id, UtcDateTime
 
 
 class OrgUnitRow(Base):

@@ -23,13 +23,14 @@ from db._transaction import (
     single_read,
     transaction,
 )
-from db._types import UtcDateTime
+from db._types import Id, UtcDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
     "Base",
     "Connection",
     "Dialect",
+    "Id",
     "UtcDateTime",
     "constraint_name",
     "create_engine",

@@ -1,4 +1,4 @@
-"""Column types shared by every table.
+"""Column types shared by every table: row ids, and moments in time.
 
 ``UtcDateTime`` stores every moment in UTC and hands it back as an aware UTC datetime, on both
 databases: SQLite would otherwise keep the wall-clock digits of a Beijing-time value and drop
@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+# Row ids: SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
+Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UtcDateTime(TypeDecorator[datetime]):

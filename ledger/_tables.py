@@ -28,10 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
 
-from db import Base, UtcDateTime
+from db import Base, Id, UtcDateTime
 
-# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
-Id = BigInteger().with_variant(Integer(), "sqlite")
 HASH_LENGTH = 64
 KEY_LENGTH = 200
 GENESIS_HASH = "0" * HASH_LENGTH
