@@ -79,14 +79,14 @@ async def add_org_unit(
     if kind == "street":
         if parent_code is not None:
             raise RegistryError("A street is the top of the tree and has no parent.")
-        path = code
+        path, parent_id = code, None
     elif kind in _PARENT_KIND:
         parent = await find_org_unit(conn, parent_code or "")
         if parent is None or parent.kind != _PARENT_KIND[kind]:
             raise RegistryError(
                 f"A {kind} belongs to a {_PARENT_KIND[kind]}; {parent_code!r} is not one."
             )
-        path = f"{parent.path}/{code}"
+        path, parent_id = f"{parent.path}/{code}", parent.id
     else:
         raise RegistryError(f"Unknown org unit kind {kind!r}: use street, community or grid.")
     issuance = None
@@ -94,7 +94,6 @@ async def add_org_unit(
         issuance = await ledger.open_account(
             conn, kind=ISSUANCE_KIND, owner_ref=f"org:{code}", allow_negative=True
         )
-    parent_id = None if kind == "street" else (await find_org_unit(conn, parent_code or "")).id  # type: ignore[union-attr]
     await conn.execute(
         org_unit.insert().values(
             code=code,

@@ -137,11 +137,8 @@ async def settle_hold(
         )
     if to_account_id == current.account_id:
         raise InvalidEntry(f"Hold {hold_id} cannot be settled into the account that holds it.")
-    taken = await conn.scalar(select(entry.c.id).where(entry.c.idempotency_key == idempotency_key))
-    if taken is not None:
-        # The hold is open, so the entry under this key is not its settlement but another
-        # request's; without this check the unique key would be retried as a race forever.
-        raise IdempotencyConflict(idempotency_key)
+    # A key already used by another entry is refused by write_entry as a conflict: the
+    # settlement's request digest names this hold, which is still open.
     posted = await write_entry(
         conn,
         idempotency_key=idempotency_key,
