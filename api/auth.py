@@ -209,5 +209,16 @@ def may_read_passbook(principal: Principal, passbook: community.Passbook) -> boo
     return False
 
 
+def may_act_for(principal: Principal, passbook: community.Passbook) -> bool:
+    """Whether ``principal`` may act as the holder of ``passbook``: the volunteer themself, or
+    an admin (a grid worker or community staff) whose org unit holds the passbook's grid. The
+    books record ``principal.actor``, so an act on someone's behalf says who did it."""
+    if principal.role is Role.VOLUNTEER:
+        return principal.scope == passbook.number
+    if principal.role is Role.ADMIN:
+        return community.within(passbook.grid_path, principal.scope)
+    return False
+
+
 def expires_in(days: int | None) -> timedelta | None:
     return timedelta(days=days) if days else None

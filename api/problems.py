@@ -68,6 +68,19 @@ def problem(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+# Domain packages other than the ledger say what went wrong without knowing HTTP: their errors
+# carry a ``category`` (below), a stable ``code`` and optionally ``figures`` (extra fields for
+# the problem body, e.g. the budget left) and ``retry_after`` (seconds, for throttling).
+_CATEGORY: dict[str, tuple[int, str]] = {
+    "not_found": (404, "Not found"),
+    "invalid": (422, "Invalid request"),
+    "conflict": (409, "Conflict"),
+    "forbidden": (403, "Forbidden"),
+    "throttled": (429, "Too many attempts"),
+    "locked": (423, "Locked"),
+}
+
+
 def domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
     for kind, status, title in _STATUS:
         if isinstance(error, kind):
@@ -75,13 +88,28 @@ def domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[
             return problem(
                 request, status, getattr(error, "code", "error"), title, str(error), **extra
             )
+    category = getattr(error, "category", None)
+    if isinstance(category, str) and category in _CATEGORY:
+        status, title = _CATEGORY[category]
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(int(retry_after))} if retry_after else None
+        return problem(
+            request,
+            status,
+            getattr(error, "code", category),
+            title,
+            str(error),
+            headers=headers,
+            **_figures(error),
+        )
     return unexpected(request, error)
 
 
 def _figures(error: Exception) -> dict[str, Any]:
     if isinstance(error, ledger_errors.InsufficientPoints):
         return {"available": error.available, "needed": error.needed, "short": error.short}
-    return {}
+    figures = getattr(error, "figures", None)
+    return dict(figures) if isinstance(figures, dict) else {}
 
 
 def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
@@ -112,6 +140,8 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
 
 
 def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    if getattr(error, "category", None) in _CATEGORY:
+        return domain_error(request, error)
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(
         request,

@@ -1,7 +1,9 @@
-"""The org registry: street > community > grid, and the volunteers who hold passbooks.
+"""The org registry: street > community > grid, the volunteers who hold passbooks and the
+council members who score them.
 
-The database keeps the tree well-formed (known kinds, unique codes and paths) and ties every
-volunteer to exactly one passbook account in the ledger.
+The database keeps the tree well-formed (known kinds, unique codes and paths), ties every
+volunteer to exactly one passbook account in the ledger, keeps a volunteer's status and PIN
+counters in range, and records every move between grids.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
+    Integer,
     String,
     UniqueConstraint,
+    false,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
@@ -42,7 +49,12 @@ class OrgUnitRow(Base):
 
 class VolunteerRow(Base):
     __tablename__ = "volunteer"
-    __table_args__ = (UniqueConstraint("passbook_number"), UniqueConstraint("account_id"))
+    __table_args__ = (
+        UniqueConstraint("passbook_number"),
+        UniqueConstraint("account_id"),
+        CheckConstraint("status IN ('active', 'moved_away')", name="status_known"),
+        CheckConstraint("pin_failures >= 0", name="pin_failures_non_negative"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     passbook_number: Mapped[str] = mapped_column(String(32))
@@ -50,7 +62,48 @@ class VolunteerRow(Base):
     grid_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'active'"))
+    leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Sign-in by PIN: the hash (salted scrypt), consecutive failures, when the last one was,
+    # and until when sign-in is locked after too many.
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    pin_last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class VolunteerMoveRow(Base):
+    """A volunteer's move from one grid to another; the passbook and its history stay."""
+
+    __tablename__ = "volunteer_move"
+    __table_args__ = (CheckConstraint("from_grid_id <> to_grid_id", name="moves_somewhere"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    from_grid_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    to_grid_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    moved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+
+
+class CouncilMemberRow(Base):
+    """A person with the council role in one grid. Four eyes compare these ids, not tokens:
+    one person holding two tokens is still one pair of eyes."""
+
+    __tablename__ = "council_member"
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    grid_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 org_unit = cast(Table, OrgUnitRow.__table__)
 volunteer = cast(Table, VolunteerRow.__table__)
+volunteer_move = cast(Table, VolunteerMoveRow.__table__)
+council_member = cast(Table, CouncilMemberRow.__table__)

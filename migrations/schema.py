@@ -1,17 +1,33 @@
 """Every table, imported in one place so alembic sees the whole schema."""
 
 from api._tokens_table import ApiTokenRow
-from community._tables import OrgUnitRow, VolunteerRow
+from community._tables import CouncilMemberRow, OrgUnitRow, VolunteerMoveRow, VolunteerRow
+from council._tables import (
+    GridBudgetRow,
+    IncentiveAwardRow,
+    IncentiveRow,
+    SavingsRuleRow,
+    ScoringSheetRow,
+    SheetLineRow,
+)
 from db import metadata
 from ledger._tables import AccountRow, EntryRow, HoldRow, PostingRow
 
 __all__ = [
     "AccountRow",
     "ApiTokenRow",
+    "CouncilMemberRow",
     "EntryRow",
+    "GridBudgetRow",
     "HoldRow",
+    "IncentiveAwardRow",
+    "IncentiveRow",
     "OrgUnitRow",
     "PostingRow",
+    "SavingsRuleRow",
+    "ScoringSheetRow",
+    "SheetLineRow",
+    "VolunteerMoveRow",
     "VolunteerRow",
     "metadata",
 ]

@@ -1,14 +1,14 @@
-"""The HTTP endpoints. Thin: read the request, call the domain in one transaction, answer."""
+"""Service health, passbook balances and statements, journal entries and whole-book reports."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException, ValidationException
-from litestar.params import FromPath, JSONBody, Parameter, PathParameter
+from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -17,18 +17,7 @@ import db
 import ledger
 from api import schemas
 from api.auth import Principal, Role, can_see_accounts, may_read_passbook, roles, whole_books
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_CLIENT_KEY = 100
-# The largest id or line number the database holds (BIGINT); a larger one in a request is
-# refused as invalid instead of overflowing the driver.
-MAX_ID = 2**63 - 1
-EntryIdPath = Annotated[int, PathParameter(le=MAX_ID)]
-
-
-def provide_engine(state: State) -> AsyncEngine:
-    engine: AsyncEngine = state.engine
-    return engine
+from api.routes._common import MAX_ID, EntryIdPath, idempotency_key
 
 
 @get(
@@ -168,17 +157,6 @@ async def _entry_out(
         hidden_postings=len(entry.postings) - len(shown),
         replayed=entry.replayed,
     )
-
-
-def idempotency_key(request: Request[Principal, str, State]) -> str:
-    """The client's key, namespaced by who sent it so two callers' keys never collide."""
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key or len(key) > MAX_CLIENT_KEY:
-        raise ValidationException(
-            f"Send an {IDEMPOTENCY_HEADER} header (1 to {MAX_CLIENT_KEY} characters, a fresh "
-            "UUID per new request; repeat it only to retry the same request)."
-        )
-    return f"api:{request.user.key_namespace()}:{key}"
 
 
 class EntryController(Controller):

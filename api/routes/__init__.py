@@ -1,0 +1,13 @@
+"""The HTTP endpoints, one module per area. Thin: read the request, call the domain in one
+transaction, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.routes import books, council, registry, rewards
+from api.routes._common import provide_engine
+
+ROUTES: list[Any] = [*books.ROUTES, *registry.ROUTES, *council.ROUTES, *rewards.ROUTES]
+
+__all__ = ["ROUTES", "provide_engine"]

@@ -1,0 +1,37 @@
+"""What every route module shares: the engine dependency, id bounds and idempotency keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.exceptions import ValidationException
+from litestar.params import PathParameter
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.auth import Principal
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_CLIENT_KEY = 100
+# The largest id or line number the database holds (BIGINT); a larger one in a request is
+# refused as invalid instead of overflowing the driver.
+MAX_ID = 2**63 - 1
+EntryIdPath = Annotated[int, PathParameter(le=MAX_ID)]
+IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+def provide_engine(state: State) -> AsyncEngine:
+    engine: AsyncEngine = state.engine
+    return engine
+
+
+def idempotency_key(request: Request[Principal, str, State]) -> str:
+    """The client's key, namespaced by who sent it so two callers' keys never collide."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key or len(key) > MAX_CLIENT_KEY:
+        raise ValidationException(
+            f"Send an {IDEMPOTENCY_HEADER} header (1 to {MAX_CLIENT_KEY} characters, a fresh "
+            "UUID per new request; repeat it only to retry the same request)."
+        )
+    return f"api:{request.user.key_namespace()}:{key}"

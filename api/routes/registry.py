@@ -1,0 +1,7 @@
+"""Org units, volunteers, council members and volunteer sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
