@@ -5,8 +5,9 @@ Invariants protected here:
 * a token is shown once, when made, and stored only as its SHA-256 hash;
 * every request but health and the API docs carries a valid, unexpired, unrevoked token
   (401 otherwise), and acts only inside its role's scope (403 otherwise);
-* scopes: admin, council and auditor hold an org unit (its subtree); a volunteer holds one
-  passbook; a merchant holds one merchant.
+* scopes: admin and auditor hold an org unit (its subtree); a council token speaks for one
+  council member and holds their grid; a volunteer holds one passbook; a merchant holds one
+  merchant.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Principal:
     role: Role
     scope: str
     label: str
+    # The council member a council token speaks for: four eyes compare people, not tokens.
+    member_id: int | None = None
 
     @property
     def actor(self) -> str:
@@ -93,7 +96,7 @@ async def create_token(
     now = now or datetime.now(UTC)
     if not label.strip() or len(label) > 200:
         raise TokenError("A token needs a label of 1 to 200 characters saying whose it is.")
-    stored_scope = await _resolve_scope(conn, role, scope)
+    stored_scope, member_id = await _resolve_scope(conn, role, scope)
     raw = raw or TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = await conn.scalar(
         api_token.insert()
@@ -104,28 +107,38 @@ async def create_token(
             label=label.strip(),
             created_at=now,
             expires_at=now + valid_for if valid_for else None,
+            council_member_id=member_id,
         )
         .returning(api_token.c.id)
     )
     assert token_id is not None
-    return raw, Principal(token_id, role, stored_scope, label.strip())
+    return raw, Principal(token_id, role, stored_scope, label.strip(), member_id)
 
 
-async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> str:
+async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> tuple[str, int | None]:
+    """The scope as stored (an org path for org roles) and, for council, the member's id."""
+    if role is Role.COUNCIL:
+        member = await community.find_council_member(conn, scope)
+        if member is None:
+            raise TokenError(
+                f"No council member with code {scope!r}; a council token speaks for one "
+                "council member (add them first) and acts in their grid."
+            )
+        if not member.active:
+            raise TokenError(f"Council member {scope!r} has stepped down.")
+        return member.grid_path, member.id
     if role in ORG_ROLES:
         unit = await community.find_org_unit(conn, scope)
         if unit is None:
             raise TokenError(f"No org unit with code {scope!r}; a {role} token is scoped to one.")
-        if role is Role.COUNCIL and unit.kind != "grid":
-            raise TokenError(f"A council token is scoped to a grid; {scope!r} is a {unit.kind}.")
-        return unit.path
+        return unit.path, None
     if role is Role.VOLUNTEER:
         if await community.find_passbook(conn, scope) is None:
             raise TokenError(f"No passbook numbered {scope!r}.")
-        return scope
+        return scope, None
     if not _MERCHANT_CODE.match(scope):
         raise TokenError(f"Merchant code {scope!r} must be lower-case letters, digits or dashes.")
-    return scope
+    return scope, None
 
 
 async def find_principal(
@@ -133,13 +146,22 @@ async def find_principal(
 ) -> Principal | None:
     now = now or datetime.now(UTC)
     row = (
-        await conn.execute(select(api_token).where(api_token.c.token_hash == hash_token(raw)))
+        await conn.execute(
+            select(api_token, community.council_member.c.active.label("member_active"))
+            .outerjoin(
+                community.council_member,
+                community.council_member.c.id == api_token.c.council_member_id,
+            )
+            .where(api_token.c.token_hash == hash_token(raw))
+        )
     ).first()
     if row is None or row.revoked_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    return Principal(row.id, Role(row.role), row.scope, row.label)
+    if row.council_member_id is not None and not row.member_active:
+        return None  # a council member who stepped down no longer acts
+    return Principal(row.id, Role(row.role), row.scope, row.label, row.council_member_id)
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):

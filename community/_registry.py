@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
-from community._tables import org_unit, volunteer
+from community._tables import council_member, org_unit, volunteer
 
 PASSBOOK_KIND = "passbook"
 ISSUANCE_KIND = "issuance"
@@ -194,3 +194,76 @@ async def org_paths_of_accounts(
 def within(path: str, scope: str) -> bool:
     """Whether org unit ``path`` lies in the subtree rooted at ``scope``."""
     return path == scope or path.startswith(scope + "/")
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilMember:
+    """A person with the council role in one grid."""
+
+    id: int
+    code: str
+    name: str
+    grid_code: str
+    grid_path: str
+    active: bool
+
+
+async def add_council_member(
+    conn: AsyncConnection,
+    *,
+    code: str,
+    name: str,
+    grid_code: str,
+    phone: str | None = None,
+) -> CouncilMember:
+    """Add a council member to a grid (or return the existing one with that code)."""
+    if not _CODE.match(code):
+        raise RegistryError(
+            f"Council member code {code!r} must be 1-40 lower-case letters, digits or dashes."
+        )
+    if not name.strip() or len(name) > 100:
+        raise RegistryError("A council member needs a name of 1 to 100 characters.")
+    if existing := await find_council_member(conn, code):
+        if existing.grid_code != grid_code:
+            raise RegistryError(
+                f"Council member {code!r} already sits on grid {existing.grid_code!r}."
+            )
+        return existing
+    grid = await find_org_unit(conn, grid_code)
+    if grid is None or grid.kind != "grid":
+        raise OrgUnitNotFound(f"No grid with code {grid_code!r}; a council sits on one grid.")
+    await conn.execute(
+        council_member.insert().values(
+            code=code,
+            name=name.strip(),
+            grid_id=grid.id,
+            phone=phone,
+            created_at=datetime.now(UTC),
+        )
+    )
+    found = await find_council_member(conn, code)
+    assert found is not None
+    return found
+
+
+def _council_member_query() -> Select[Any]:
+    return select(
+        council_member.c.id,
+        council_member.c.code,
+        council_member.c.name,
+        org_unit.c.code,
+        org_unit.c.path,
+        council_member.c.active,
+    ).join(org_unit, org_unit.c.id == council_member.c.grid_id)
+
+
+async def find_council_member(conn: AsyncConnection, code: str) -> CouncilMember | None:
+    row = (await conn.execute(_council_member_query().where(council_member.c.code == code))).first()
+    return None if row is None else CouncilMember(*row)
+
+
+async def get_council_member(conn: AsyncConnection, member_id: int) -> CouncilMember | None:
+    row = (
+        await conn.execute(_council_member_query().where(council_member.c.id == member_id))
+    ).first()
+    return None if row is None else CouncilMember(*row)

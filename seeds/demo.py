@@ -45,11 +45,29 @@ VOLUNTEERS = [
     DemoVolunteer("YZS7-0001", "孙立新", "yzs-g7", 30, date(2026, 9, 4)),
 ]
 
+_COUNCIL_NAMES = [
+    ("周红梅", "吴建华"),
+    ("郑丽娟", "冯国强"),
+    ("褚秀英", "卫明"),
+    ("蒋桂芳", "沈志刚"),
+    ("韩晓燕", "朱海涛"),
+    ("秦淑华", "许文斌"),
+    ("何丽萍", "吕建军"),
+]
+# Two council members per grid (codes yzs-gN-a and yzs-gN-b), so a sheet drafted by one can be
+# approved by the other.
+COUNCIL_MEMBERS = [
+    (grid, f"{grid}-{letter}", name)
+    for (grid, _), names in zip(GRIDS, _COUNCIL_NAMES, strict=True)
+    for letter, name in zip("ab", names, strict=True)
+]
+
 # Well-known tokens for trying the API on demo data only; never load the demo into real books.
 DEMO_TOKENS: list[tuple[str, Role, str, str]] = [
     ("pb_demo_admin", Role.ADMIN, "yanshan", "燕山街道 demo admin"),
     ("pb_demo_auditor", Role.AUDITOR, "yanshan", "street office demo auditor"),
-    ("pb_demo_council_g1", Role.COUNCIL, "yzs-g1", "第一网格 demo council member"),
+    ("pb_demo_council_g1", Role.COUNCIL, "yzs-g1-a", "第一网格 demo council member"),
+    ("pb_demo_council_g1b", Role.COUNCIL, "yzs-g1-b", "第一网格 demo second council member"),
     ("pb_demo_volunteer", Role.VOLUNTEER, "YZS1-0001", "王秀兰 (demo volunteer)"),
 ]
 
@@ -66,6 +84,8 @@ async def _load(conn: AsyncConnection) -> None:
         grids[code] = await community.add_org_unit(
             conn, code=code, name=name, kind="grid", parent_code=COMMUNITY[0]
         )
+    for grid_code, member_code, name in COUNCIL_MEMBERS:
+        await community.add_council_member(conn, code=member_code, name=name, grid_code=grid_code)
     for person in VOLUNTEERS:
         passbook = await community.register_volunteer(
             conn, passbook_number=person.number, name=person.name, grid_code=person.grid

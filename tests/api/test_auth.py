@@ -179,7 +179,7 @@ async def test_me_reports_role_and_scope(client: Client, demo_engine: AsyncEngin
     # org scopes are stored as the unit's path; labels are trimmed
     for role_, code, stored in [
         (Role.ADMIN, "yzs-g2", "yanshan/yanzishan/yzs-g2"),
-        (Role.COUNCIL, "yzs-g7", "yanshan/yanzishan/yzs-g7"),
+        (Role.COUNCIL, "yzs-g7-a", "yanshan/yanzishan/yzs-g7"),
         (Role.AUDITOR, "yanzishan", "yanshan/yanzishan"),
         (Role.VOLUNTEER, "YZS2-0001", "YZS2-0001"),
         (Role.MERCHANT, "yuanyuan-carwash", "yuanyuan-carwash"),
@@ -202,7 +202,7 @@ async def test_me_reports_role_and_scope(client: Client, demo_engine: AsyncEngin
 async def test_tokens_are_stored_only_as_their_hash(
     client: Client, demo_engine: AsyncEngine
 ) -> None:
-    made, _ = await make_token(demo_engine, Role.COUNCIL, "yzs-g2", label="council g2")
+    made, _ = await make_token(demo_engine, Role.COUNCIL, "yzs-g2-a", label="council g2")
     assert made.startswith("pb_")
     assert len(made) > 40  # 32 random bytes, URL-safe
 

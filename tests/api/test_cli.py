@@ -81,7 +81,7 @@ async def test_loading_the_demo_again_changes_nothing(
 async def test_token_create_prints_a_working_token(client: Client, database_url: str) -> None:
     result = await passbook(
         "token", "create", "--database-url", database_url,
-        "--role", "council", "--scope", "yzs-g2", "--label", "张 (council g2)", "--days", "30",
+        "--role", "council", "--scope", "yzs-g2-a", "--label", "张 (council g2)", "--days", "30",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     raw = result.stdout.strip()
@@ -108,7 +108,7 @@ async def test_token_create_prints_a_working_token(client: Client, database_url:
 
 BAD_TOKEN_REQUESTS = [
     (["--role", "admin", "--scope", "nowhere"], 1, "No org unit with code 'nowhere'"),
-    (["--role", "council", "--scope", "yanzishan"], 1, "A council token is scoped to a grid"),
+    (["--role", "council", "--scope", "yzs-g2"], 1, "No council member with code 'yzs-g2'"),
     (["--role", "auditor", "--scope", "YZS1-0001"], 1, "No org unit with code 'YZS1-0001'"),
     (["--role", "volunteer", "--scope", "YZS9-9999"], 1, "No passbook numbered 'YZS9-9999'"),
     (["--role", "merchant", "--scope", "Corner Shop"], 1, "must be lower-case letters"),

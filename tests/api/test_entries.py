@@ -83,7 +83,7 @@ async def test_org_roles_see_every_posting_in_their_scope(client: Client) -> Non
 async def test_an_entry_outside_the_scope_is_403(client: Client, demo_engine: AsyncEngine) -> None:
     g1_opening = await opening_of(client, "YZS1-0001")
     g2_opening = await opening_of(client, "YZS2-0001")
-    council_g2, _ = await make_token(demo_engine, Role.COUNCIL, "yzs-g2", label="council g2")
+    council_g2, _ = await make_token(demo_engine, Role.COUNCIL, "yzs-g2-a", label="council g2")
     merchant, _ = await make_token(demo_engine, Role.MERCHANT, "corner-shop", label="shop")
 
     for headers, entry_id in [

@@ -96,7 +96,7 @@ async def test_a_volunteer_reads_only_their_own_passbook(client: Client) -> None
 async def test_council_and_admin_are_held_to_their_grid(
     client: Client, demo_engine: AsyncEngine
 ) -> None:
-    council_g2, _ = await make_token(demo_engine, Role.COUNCIL, "yzs-g2", label="council g2")
+    council_g2, _ = await make_token(demo_engine, Role.COUNCIL, "yzs-g2-a", label="council g2")
     admin_g2, _ = await make_token(demo_engine, Role.ADMIN, "yzs-g2", label="admin g2")
     community_auditor, _ = await make_token(
         demo_engine, Role.AUDITOR, "yanzishan", label="community auditor"
