@@ -12,7 +12,7 @@ Every function takes an open connection: the caller's use case owns the transact
 
 from ledger._accounts import find_account, get_balance, get_balances, open_account
 from ledger._holds import expire_holds, get_hold, place_hold, release_hold, settle_hold
-from ledger._posting import REVERSAL_KIND, load_entry, post_entry, reverse_entry
+from ledger._posting import CORRECTION_KIND, REVERSAL_KIND, load_entry, post_entry, reverse_entry
 from ledger._statements import (
     MAX_PAGE,
     StatementLine,
@@ -39,6 +39,7 @@ from ledger._verify import Problem, VerifyReport, verify_books
 from ledger.errors import is_retryable
 
 __all__ = [
+    "CORRECTION_KIND",
     "MAX_PAGE",
     "MAX_POINTS",
     "REVERSAL_KIND",

@@ -37,6 +37,9 @@ from ledger.errors import (
 )
 
 REVERSAL_KIND = "reversal"
+# An entry of this kind takes back points credited in error by part of an earlier entry (one
+# line of a scoring sheet, say). Like a reversal, it takes those points off lifetime earned.
+CORRECTION_KIND = "correction"
 MEMO_LENGTH = 500
 
 
@@ -158,7 +161,7 @@ async def write_entry(
     in_one_statement = conn.dialect.name == "postgresql"
     if not in_one_statement and (replay := await _replay(conn, idempotency_key, request_digest)):
         return replay
-    is_reversal = reverses is not None
+    is_reversal = takes_back_earnings(kind, reverses)
 
     content_hash = _chain.entry_hash(
         kind=kind,
@@ -329,6 +332,11 @@ async def _write_rows(
         account_rows,
     )
     return int(entry_id), result.rowcount
+
+
+def takes_back_earnings(kind: str, reverses: int | None) -> bool:
+    """Whether an entry's debits take back earlier credits (a reversal or a correction)."""
+    return reverses is not None or kind == CORRECTION_KIND
 
 
 def earned_delta(amount: int, is_reversal: bool) -> int:

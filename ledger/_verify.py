@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ledger import _chain
-from ledger._posting import earned_delta
+from ledger._posting import earned_delta, takes_back_earnings
 from ledger._tables import GENESIS_HASH, account, entry, hold, posting
 from ledger._types import HoldStatus
 
@@ -125,9 +125,9 @@ async def _check_entries(conn: AsyncConnection, report: VerifyReport) -> None:
 async def _check_chains(conn: AsyncConnection, report: VerifyReport) -> None:
     accounts = {row.id: row for row in await conn.execute(select(account))}
     hashes = {
-        row.id: (row.entry_hash, row.reverses_entry_id is not None)
+        row.id: (row.entry_hash, takes_back_earnings(row.kind, row.reverses_entry_id))
         for row in await conn.execute(
-            select(entry.c.id, entry.c.entry_hash, entry.c.reverses_entry_id)
+            select(entry.c.id, entry.c.entry_hash, entry.c.kind, entry.c.reverses_entry_id)
         )
     }
     state: dict[int, tuple[int, str, int, int]] = {}  # seq, head, balance, earned

@@ -96,7 +96,7 @@ async def test_tables_cannot_be_emptied_wholesale(
         statements = [
             "TRUNCATE ledger_posting",
             "TRUNCATE ledger_entry CASCADE",
-            "TRUNCATE ledger_hold",
+            "TRUNCATE ledger_hold CASCADE",
             "TRUNCATE ledger_account CASCADE",
         ]
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import REVERSAL_KIND, EntryId, Posting
+from ledger import CORRECTION_KIND, REVERSAL_KIND, EntryId, Posting
 from ledger.errors import (
     EntryAlreadyReversed,
     EntryNotFound,
@@ -133,3 +133,19 @@ async def test_reversing_an_unknown_entry_is_refused(books: Books) -> None:
 
     assert refused.value.entry_id == 4242
     assert (await books.counts()).entries == 0
+
+
+async def test_a_correction_takes_credited_points_off_lifetime_earned(books: Books) -> None:
+    await books.award(books.alice, 30)
+    await books.post([(books.alice, -10), (books.issuance, 10)], kind=CORRECTION_KIND)
+    alice = await books.balance(books.alice)
+    assert (alice.posted, alice.lifetime_earned) == (20, 20)
+    # an ordinary debit (a spend) leaves lifetime earned alone
+    await books.transfer(books.alice, books.merchant, 5)
+    assert (await books.balance(books.alice)).lifetime_earned == 20
+    report = await books.verify()
+    assert report.ok, report.problems
+    # and verification recomputes lifetime earned the same way
+    await books.post([(books.alice, -5), (books.issuance, 5)], kind=CORRECTION_KIND)
+    assert (await books.balance(books.alice)).lifetime_earned == 15
+    assert (await books.verify()).ok
