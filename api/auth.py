@@ -7,7 +7,9 @@ Invariants protected here:
   (401 otherwise), and acts only inside its role's scope (403 otherwise);
 * scopes: admin and auditor hold an org unit (its subtree); a council token speaks for one
   council member and holds their grid; a volunteer holds one passbook; a merchant holds one
-  merchant.
+  merchant;
+* a council token stops working when its member steps down, a volunteer token when its
+  volunteer is marked as moved away.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import community
@@ -147,10 +149,21 @@ async def find_principal(
     now = now or datetime.now(UTC)
     row = (
         await conn.execute(
-            select(api_token, community.council_member.c.active.label("member_active"))
+            select(
+                api_token,
+                community.council_member.c.active.label("member_active"),
+                community.volunteer.c.status.label("volunteer_status"),
+            )
             .outerjoin(
                 community.council_member,
                 community.council_member.c.id == api_token.c.council_member_id,
+            )
+            .outerjoin(
+                community.volunteer,
+                and_(
+                    api_token.c.role == Role.VOLUNTEER.value,
+                    community.volunteer.c.passbook_number == api_token.c.scope,
+                ),
             )
             .where(api_token.c.token_hash == hash_token(raw))
         )
@@ -161,6 +174,8 @@ async def find_principal(
         return None
     if row.council_member_id is not None and not row.member_active:
         return None  # a council member who stepped down no longer acts
+    if row.role == Role.VOLUNTEER.value and row.volunteer_status != "active":
+        return None  # a volunteer who moved away no longer signs in, by PIN or by token
     return Principal(row.id, Role(row.role), row.scope, row.label, row.council_member_id)
 
 
@@ -229,6 +244,12 @@ def may_read_passbook(principal: Principal, passbook: community.Passbook) -> boo
     if principal.role in ORG_ROLES:
         return community.within(passbook.grid_path, principal.scope)
     return False
+
+
+def admin_over(principal: Principal, path: str) -> bool:
+    """Whether ``principal`` is an admin whose org unit holds the unit at ``path``: a grid's
+    own staff (grid worker) or community or street staff above it."""
+    return principal.role is Role.ADMIN and community.within(path, principal.scope)
 
 
 def may_act_for(principal: Principal, passbook: community.Passbook) -> bool:

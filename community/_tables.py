@@ -92,13 +92,15 @@ class CouncilMemberRow(Base):
     one person holding two tokens is still one pair of eyes."""
 
     __tablename__ = "council_member"
-    __table_args__ = (UniqueConstraint("code"),)
+    __table_args__ = (UniqueConstraint("code"), UniqueConstraint("volunteer_id"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
     grid_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The member's own passbook, if they volunteer too: nobody scores their own service.
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

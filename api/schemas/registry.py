@@ -1,0 +1,162 @@
+"""What the registry endpoints take and give: volunteers, council members and sign-in.
+
+Phones leave the service in full only to the person themself and to admins in scope; everyone
+else gets them masked (``138****5678``) and ``phone_masked`` says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas import GridRef, Strict
+
+StatusName = Literal["active", "moved_away"]
+
+
+class VolunteerIn(Strict):
+    passbook_number: str = Field(
+        min_length=1, max_length=64, description="as printed on the paper passbook's cover"
+    )
+    name: str = Field(min_length=1, max_length=200, description="the volunteer's name")
+    grid: str = Field(min_length=1, max_length=40, description="the grid's code, e.g. yzs-g1")
+    phone: str | None = Field(
+        default=None, max_length=32, description="a mainland mobile number, 11 digits"
+    )
+    leaderboard_opt_out: bool = Field(
+        default=False, description="true keeps the volunteer off the grid's leaderboard"
+    )
+
+
+class VolunteerChange(Strict):
+    """Only the fields sent are changed; ``"phone": null`` removes the phone."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    leaderboard_opt_out: bool | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> VolunteerChange:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of name, phone, leaderboard_opt_out")
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("a volunteer always has a name; send the new one")
+        if "leaderboard_opt_out" in self.model_fields_set and self.leaderboard_opt_out is None:
+            raise ValueError("leaderboard_opt_out is true or false")
+        return self
+
+
+class StatusIn(Strict):
+    status: StatusName = Field(description="active, or moved_away (cannot sign in)")
+
+
+class MoveIn(Strict):
+    to_grid: str = Field(min_length=1, max_length=40, description="the new grid's code")
+
+
+class PinIn(Strict):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    pin: str = Field(min_length=1, max_length=32, description="4 to 6 digits, as a string")
+
+
+class SignInIn(Strict):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    passbook_number: str = Field(min_length=1, max_length=64)
+    pin: str = Field(min_length=1, max_length=32, description="4 to 6 digits, as a string")
+
+
+class SignInOut(BaseModel):
+    token: str = Field(description="send as 'Authorization: Bearer <token>'; shown only now")
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name
+    expires_at: datetime
+    expires_in: int = Field(description="seconds the token is valid for")
+    passbook_number: str
+    holder: str
+
+
+class SignInStatus(BaseModel):
+    pin_set: bool
+    wrong_pins_in_a_row: int
+    locked_until: datetime | None
+
+
+class VolunteerOut(BaseModel):
+    passbook_number: str
+    name: str
+    grid: GridRef
+    phone: str | None = Field(description="masked (138****5678) unless phone_masked is false")
+    phone_masked: bool
+    status: StatusName
+    leaderboard_opt_out: bool
+    registered_at: datetime
+    sign_in: SignInStatus | None = Field(
+        description="PIN state, for the volunteer themself and admins in scope only"
+    )
+
+
+class VolunteerList(BaseModel):
+    unit: str = Field(description="the org unit listed (its grids' volunteers)")
+    volunteers: list[VolunteerOut]
+    total: int = Field(description="how many volunteers match, on all pages")
+    next_after: str | None = Field(description="pass as ?after= for the next page")
+
+
+class MoveOut(BaseModel):
+    from_grid: GridRef
+    to_grid: GridRef
+    moved_at: datetime
+    actor: str
+
+
+class MovedOut(BaseModel):
+    volunteer: VolunteerOut
+    move: MoveOut
+
+
+class MoveList(BaseModel):
+    passbook_number: str
+    moves: list[MoveOut]
+
+
+class CouncilMemberIn(Strict):
+    code: str = Field(min_length=1, max_length=40, description="e.g. yzs-g1-c; never reused")
+    name: str = Field(min_length=1, max_length=200)
+    grid: str = Field(min_length=1, max_length=40)
+    phone: str | None = Field(default=None, max_length=32)
+    passbook_number: str | None = Field(
+        default=None,
+        max_length=64,
+        description="their own passbook if they volunteer too (they never score themselves)",
+    )
+
+
+class CouncilMemberOut(BaseModel):
+    code: str
+    name: str
+    grid: GridRef
+    phone: str | None
+    phone_masked: bool
+    active: bool
+    passbook_number: str | None = Field(description="shown to admins in scope only")
+
+
+class CouncilMemberList(BaseModel):
+    unit: str
+    members: list[CouncilMemberOut]
+
+
+class CouncilTokenIn(Strict):
+    label: str | None = Field(
+        default=None, max_length=200, description="whose token it is; the member's name if left out"
+    )
+    valid_days: int = Field(default=180, ge=1, le=366)
+
+
+class CouncilTokenOut(BaseModel):
+    token: str = Field(description="send as 'Authorization: Bearer <token>'; shown only now")
+    expires_at: datetime
+    member: CouncilMemberOut

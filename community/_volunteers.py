@@ -1,0 +1,262 @@
+"""Volunteers as people: reading and listing them, changing their details and status, and
+moving them between grids.
+
+Invariants: a volunteer keeps one passbook (number, account and history) for life, whatever
+grid they are in; every move between grids leaves a ``volunteer_move`` row saying from where,
+to where, when and who did it; a move goes to another grid, never to the same one or to a
+community or street. Changes to one volunteer are serialised by locking their row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import ledger
+from community._registry import (
+    InvalidPerson,
+    OrgUnit,
+    OrgUnitNotFound,
+    PassbookNotFound,
+    _under,
+    clean_name,
+    clean_phone,
+    find_org_unit,
+)
+from community._tables import org_unit, volunteer, volunteer_move
+
+Status = Literal["active", "moved_away"]
+STATUSES: tuple[Status, ...] = ("active", "moved_away")
+MAX_LIST = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    """A volunteer and their passbook, as the registry keeps them."""
+
+    id: int
+    passbook_number: str
+    name: str
+    grid_code: str
+    grid_name: str
+    grid_path: str
+    phone: str | None
+    status: Status
+    leaderboard_opt_out: bool
+    registered_at: datetime
+    account_id: ledger.AccountId
+    pin_set: bool
+    pin_failures: int
+    pin_locked_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerMove:
+    from_grid_code: str
+    from_grid_name: str
+    to_grid_code: str
+    to_grid_name: str
+    moved_at: datetime
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerPage:
+    volunteers: list[Volunteer]
+    total: int
+    next_after: str | None
+
+
+class VolunteerMoveRefused(InvalidPerson):
+    code = "move_refused"
+
+
+def _query() -> Select[Any]:
+    return select(
+        volunteer.c.id,
+        volunteer.c.passbook_number,
+        volunteer.c.name,
+        org_unit.c.code,
+        org_unit.c.name,
+        org_unit.c.path,
+        volunteer.c.phone,
+        volunteer.c.status,
+        volunteer.c.leaderboard_opt_out,
+        volunteer.c.registered_at,
+        volunteer.c.account_id,
+        volunteer.c.pin_hash.is_not(None),
+        volunteer.c.pin_failures,
+        volunteer.c.pin_locked_until,
+    ).join(org_unit, org_unit.c.id == volunteer.c.grid_id)
+
+
+def _volunteer(row: Row[Any]) -> Volunteer:
+    values = list(row)
+    values[10] = ledger.AccountId(values[10])
+    values[11] = bool(values[11])
+    return Volunteer(*values)
+
+
+async def find_volunteer(
+    conn: AsyncConnection, number: str, *, for_update: bool = False
+) -> Volunteer | None:
+    query = _query().where(volunteer.c.passbook_number == number)
+    if for_update:
+        query = query.with_for_update(of=volunteer)
+    row = (await conn.execute(query)).first()
+    return None if row is None else _volunteer(row)
+
+
+async def get_volunteer(
+    conn: AsyncConnection, number: str, *, for_update: bool = False
+) -> Volunteer:
+    found = await find_volunteer(conn, number, for_update=for_update)
+    if found is None:
+        raise PassbookNotFound(f"No passbook numbered {number!r}. Check the number on the cover.")
+    return found
+
+
+async def list_volunteers(
+    conn: AsyncConnection,
+    *,
+    under_path: str,
+    status: Status | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> VolunteerPage:
+    """The volunteers of every grid under the org unit at ``under_path``, by passbook number,
+    ``limit`` at a time after the number ``after``."""
+    where = [_under(under_path)]
+    if status is not None:
+        where.append(volunteer.c.status == status)
+    total = await conn.scalar(
+        select(func.count())
+        .select_from(volunteer.join(org_unit, org_unit.c.id == volunteer.c.grid_id))
+        .where(*where)
+    )
+    query = _query().where(*where)
+    if after is not None:
+        query = query.where(volunteer.c.passbook_number > after)
+    rows = (await conn.execute(query.order_by(volunteer.c.passbook_number).limit(limit + 1))).all()
+    page = [_volunteer(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return VolunteerPage(page, int(total or 0), page[-1].passbook_number if more else None)
+
+
+_UNSET: Any = object()
+
+
+async def update_volunteer(
+    conn: AsyncConnection,
+    number: str,
+    *,
+    name: str | None = None,
+    phone: str | None = _UNSET,
+    leaderboard_opt_out: bool | None = None,
+) -> Volunteer:
+    """Change a volunteer's name, phone (None removes it) or leaderboard choice; what is not
+    given stays as it is."""
+    await get_volunteer(conn, number, for_update=True)
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = clean_name(name)
+    if phone is not _UNSET:
+        values["phone"] = clean_phone(phone)
+    if leaderboard_opt_out is not None:
+        values["leaderboard_opt_out"] = leaderboard_opt_out
+    if values:
+        await conn.execute(
+            update(volunteer).where(volunteer.c.passbook_number == number).values(**values)
+        )
+    return await get_volunteer(conn, number)
+
+
+async def set_volunteer_status(conn: AsyncConnection, number: str, status: Status) -> Volunteer:
+    """Mark a volunteer active or moved away. A moved-away volunteer cannot sign in and their
+    volunteer tokens stop working; the passbook and its history stay."""
+    if status not in STATUSES:
+        raise InvalidPerson(f"Unknown status {status!r}: use 'active' or 'moved_away'.")
+    await get_volunteer(conn, number, for_update=True)
+    await conn.execute(
+        update(volunteer).where(volunteer.c.passbook_number == number).values(status=status)
+    )
+    return await get_volunteer(conn, number)
+
+
+async def target_grid(conn: AsyncConnection, grid_code: str) -> OrgUnit:
+    """The grid a volunteer is to move to; a community or street is refused."""
+    unit = await find_org_unit(conn, grid_code)
+    if unit is None:
+        raise OrgUnitNotFound(f"No grid with code {grid_code!r}.")
+    if unit.kind != "grid":
+        raise VolunteerMoveRefused(
+            f"{grid_code!r} is a {unit.kind}, not a grid: a volunteer moves to one grid.",
+            to_grid=grid_code,
+        )
+    return unit
+
+
+async def move_volunteer(
+    conn: AsyncConnection,
+    number: str,
+    *,
+    to_grid_code: str,
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[Volunteer, VolunteerMove]:
+    """Move a volunteer to another grid. Their passbook (number, account, history) stays; the
+    move is recorded with who made it."""
+    now = now or datetime.now(UTC)
+    current = await get_volunteer(conn, number, for_update=True)
+    grid = await target_grid(conn, to_grid_code)
+    if grid.code == current.grid_code:
+        raise VolunteerMoveRefused(
+            f"Passbook {number} is already in grid {current.grid_name} ({grid.code}); choose "
+            "the grid they are moving to.",
+            to_grid=grid.code,
+        )
+    from_id = await conn.scalar(
+        select(volunteer.c.grid_id).where(volunteer.c.passbook_number == number)
+    )
+    await conn.execute(
+        update(volunteer).where(volunteer.c.id == current.id).values(grid_id=grid.id)
+    )
+    await conn.execute(
+        volunteer_move.insert().values(
+            volunteer_id=current.id,
+            from_grid_id=from_id,
+            to_grid_id=grid.id,
+            moved_at=now,
+            actor=actor,
+        )
+    )
+    moved = await get_volunteer(conn, number)
+    return moved, VolunteerMove(
+        current.grid_code, current.grid_name, grid.code, grid.name, now, actor
+    )
+
+
+async def volunteer_moves(conn: AsyncConnection, number: str) -> list[VolunteerMove]:
+    """Every move of a volunteer between grids, oldest first."""
+    current = await get_volunteer(conn, number)
+    source = org_unit.alias("move_from")
+    target = org_unit.alias("move_to")
+    rows = await conn.execute(
+        select(
+            source.c.code,
+            source.c.name,
+            target.c.code,
+            target.c.name,
+            volunteer_move.c.moved_at,
+            volunteer_move.c.actor,
+        )
+        .join(source, source.c.id == volunteer_move.c.from_grid_id)
+        .join(target, target.c.id == volunteer_move.c.to_grid_id)
+        .where(volunteer_move.c.volunteer_id == current.id)
+        .order_by(volunteer_move.c.id)
+    )
+    return [VolunteerMove(*row) for row in rows]
