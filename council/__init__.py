@@ -1,5 +1,124 @@
 """Council scoring: savings rules, love incentives, grid budgets and scoring sheets that post
-points into passbooks once a second council member approves them.
+points into passbooks once a second council member approves them, and the grid reports.
 
-Uses the ledger and the registry through their public APIs; knows nothing of HTTP.
+Uses the ledger and the registry through their public APIs; knows nothing of HTTP. Every
+function takes an open connection: the caller's use case owns the transaction.
 """
+
+from council._budgets import (
+    Budget,
+    issued_in_month,
+    list_budgets,
+    month_of,
+    parse_month,
+    set_budget,
+)
+from council._incentives import (
+    Incentive,
+    add_incentive,
+    find_incentive,
+    list_incentives,
+    set_incentive_active,
+)
+from council._reports import (
+    CirculationRow,
+    IssuanceRow,
+    LeaderboardRow,
+    circulation,
+    issuance_report,
+    leaderboard,
+)
+from council._rules import (
+    SavingsRule,
+    add_rule,
+    list_rules,
+    revise_rule,
+    rule_in_force,
+    rule_versions,
+)
+from council._sheets import (
+    INCENTIVE_KIND,
+    MAX_LINES,
+    SCORING_KIND,
+    LineIn,
+    Sheet,
+    SheetLine,
+    SheetSummary,
+    approve_sheet,
+    correct_line,
+    draft_sheet,
+    get_sheet,
+    list_sheets,
+    reject_sheet,
+    reverse_sheet,
+    scheme_today,
+    submit_sheet,
+)
+from council.errors import (
+    BudgetExceeded,
+    CorrectionRefused,
+    DailyCapExceeded,
+    FourEyes,
+    IncentiveNotFound,
+    InvalidRule,
+    InvalidSheet,
+    NotYourGrid,
+    RuleNotFound,
+    ScoringError,
+    SheetNotFound,
+    SheetStateConflict,
+)
+
+__all__ = [
+    "INCENTIVE_KIND",
+    "MAX_LINES",
+    "SCORING_KIND",
+    "Budget",
+    "BudgetExceeded",
+    "CirculationRow",
+    "CorrectionRefused",
+    "DailyCapExceeded",
+    "FourEyes",
+    "Incentive",
+    "IncentiveNotFound",
+    "InvalidRule",
+    "InvalidSheet",
+    "IssuanceRow",
+    "LeaderboardRow",
+    "LineIn",
+    "NotYourGrid",
+    "RuleNotFound",
+    "SavingsRule",
+    "ScoringError",
+    "Sheet",
+    "SheetLine",
+    "SheetNotFound",
+    "SheetStateConflict",
+    "SheetSummary",
+    "add_incentive",
+    "add_rule",
+    "approve_sheet",
+    "circulation",
+    "correct_line",
+    "draft_sheet",
+    "find_incentive",
+    "get_sheet",
+    "issuance_report",
+    "issued_in_month",
+    "leaderboard",
+    "list_budgets",
+    "list_incentives",
+    "list_rules",
+    "list_sheets",
+    "month_of",
+    "parse_month",
+    "reject_sheet",
+    "reverse_sheet",
+    "revise_rule",
+    "rule_in_force",
+    "rule_versions",
+    "scheme_today",
+    "set_budget",
+    "set_incentive_active",
+    "submit_sheet",
+]

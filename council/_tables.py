@@ -150,7 +150,6 @@ class ScoringSheetRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
-    bonus_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
     reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
     reversal_reason: Mapped[str | None] = mapped_column(String(500))
 
@@ -203,6 +202,7 @@ class IncentiveAwardRow(Base):
     period: Mapped[str] = mapped_column(String(16))
     points: Mapped[int] = mapped_column(Integer)
     sheet_id: Mapped[int] = mapped_column(ForeignKey("scoring_sheet.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"))
     awarded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

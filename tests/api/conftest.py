@@ -32,7 +32,8 @@ from seeds import load_demo
 
 ADMIN = {"Authorization": "Bearer pb_demo_admin"}
 AUDITOR = {"Authorization": "Bearer pb_demo_auditor"}
-COUNCIL_G1 = {"Authorization": "Bearer pb_demo_council_g1"}
+COUNCIL_G1 = {"Authorization": "Bearer pb_demo_council_g1"}  # council member yzs-g1-a
+COUNCIL_G1B = {"Authorization": "Bearer pb_demo_council_g1b"}  # council member yzs-g1-b
 VOLUNTEER = {"Authorization": "Bearer pb_demo_volunteer"}  # holds passbook YZS1-0001
 
 MAX_BODY_BYTES = 4096

@@ -1,0 +1,213 @@
+"""``passbook sheet`` and ``passbook report``: council scoring from the command line.
+
+For a grid office that keeps its scoring sheets in a spreadsheet: draft a sheet from a CSV
+file of lines, approve it as a second council member, and print the grid reports. The
+command line acts with database access, so it names the council member who acts; the books
+record ``cli:<member code>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+import community
+import council
+import db
+import ledger
+from api.settings import Settings
+from ledger.errors import LedgerError
+
+T = TypeVar("T")
+LINE_COLUMNS = ("passbook", "units")
+_url_option = click.option(
+    "--database-url",
+    envvar="PASSBOOK_DATABASE_URL",
+    default=None,
+    help="Database URL (default: PASSBOOK_DATABASE_URL or sqlite+aiosqlite:///passbook.db).",
+)
+
+
+def _settings(database_url: str | None) -> Settings:
+    settings = Settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    return settings
+
+
+def _run(database_url: str | None, use_case: Callable[[db.Connection], Awaitable[T]]) -> T:
+    """Run one use case in one transaction, turning domain errors into a clear exit 1."""
+
+    async def run() -> T:
+        engine = db.create_engine(_settings(database_url).database_url)
+        try:
+            return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except (council.ScoringError, community.RegistryError, LedgerError) as error:
+        message = str(error)
+        problems = getattr(error, "figures", {}).get("problems", [])
+        for problem in problems:
+            message += f"\n  line {problem['line']} ({problem['passbook']}): {problem['problem']}"
+        raise click.ClickException(message) from error
+
+
+async def _member_id(conn: db.Connection, code: str) -> int:
+    member = await community.find_council_member(conn, code)
+    if member is None or not member.active:
+        raise council.NotYourGrid(f"No serving council member with code {code!r}.")
+    return member.id
+
+
+def read_lines(text: str) -> list[council.LineIn]:
+    """Sheet lines from CSV text with a header row: passbook, units and optionally note."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    missing = [c for c in LINE_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise click.ClickException(
+            f"The lines file needs a header row with columns {', '.join(LINE_COLUMNS)} "
+            f"(and optionally note); missing: {', '.join(missing)}."
+        )
+    lines = []
+    for number, row in enumerate(reader, start=2):
+        try:
+            units = int(row["units"])
+        except ValueError:
+            raise click.ClickException(
+                f"Row {number}: units {row['units']!r} is not a whole number."
+            ) from None
+        lines.append(
+            council.LineIn(row["passbook"].strip(), units, (row.get("note") or "").strip())
+        )
+    return lines
+
+
+def _show(sheet: council.Sheet) -> None:
+    click.echo(
+        f"Sheet {sheet.id} ({sheet.status}): {sheet.memo}, {len(sheet.lines)} line(s), "
+        f"{sheet.total_points} points."
+    )
+    for number, name, points in sheet.bonuses:
+        click.echo(f"  bonus {points} to {number}: {name}")
+
+
+@click.group()
+def sheet() -> None:
+    """Scoring sheets."""
+
+
+@sheet.command("draft")
+@_url_option
+@click.option("--member", required=True, help="Code of the council member drafting it.")
+@click.option("--rule", required=True, help="Savings rule code.")
+@click.option("--date", "activity_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--place", default="", help="Where the activity took place.")
+@click.option("--note", default="")
+@click.option("--community-wide", is_flag=True, help="Volunteers from the whole community.")
+@click.option("--submit", is_flag=True, help="Submit it for approval at once.")
+@click.argument("lines_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def draft(
+    database_url: str | None,
+    member: str,
+    rule: str,
+    activity_date: datetime,
+    place: str,
+    note: str,
+    community_wide: bool,
+    submit: bool,
+    lines_csv: Path,
+) -> None:
+    """Draft a sheet from a CSV file of lines (columns: passbook, units, note)."""
+    lines = read_lines(lines_csv.read_text(encoding="utf-8"))
+    max_age = _settings(database_url).sheet_max_age_days
+
+    async def use_case(conn: db.Connection) -> council.Sheet:
+        member_id = await _member_id(conn, member)
+        made = await council.draft_sheet(
+            conn,
+            member_id=member_id,
+            rule_code=rule,
+            activity_date=activity_date.date(),
+            place=place,
+            note=note,
+            lines=lines,
+            community_wide=community_wide,
+            actor=f"cli:{member}",
+            max_age_days=max_age,
+        )
+        if submit:
+            made = await council.submit_sheet(conn, sheet_id=made.id, member_id=member_id)
+        return made
+
+    _show(_run(database_url, use_case))
+
+
+@sheet.command("approve")
+@_url_option
+@click.option("--member", required=True, help="Code of the council member approving it.")
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def approve(database_url: str | None, member: str, sheet_id: int) -> None:
+    """Approve a colleague's submitted sheet: its points post to the passbooks."""
+
+    async def use_case(conn: db.Connection) -> council.Sheet:
+        return await council.approve_sheet(
+            conn,
+            sheet_id=sheet_id,
+            member_id=await _member_id(conn, member),
+            actor=f"cli:{member}",
+        )
+
+    _show(_run(database_url, use_case))
+
+
+@click.group()
+def report() -> None:
+    """Grid reports."""
+
+
+@report.command("issuance")
+@_url_option
+@click.option("--since", required=True, help="First month, YYYY-MM.")
+@click.option("--until", required=True, help="Last month, YYYY-MM.")
+@click.option("--scope", default=None, help="Org unit code (default: every unit).")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for Excel instead of a table.")
+def issuance(
+    database_url: str | None, since: str, until: str, scope: str | None, as_csv: bool
+) -> None:
+    """Points issued per grid and month."""
+
+    async def use_case(conn: db.Connection) -> list[council.IssuanceRow]:
+        path = ""  # every unit
+        if scope is not None:
+            unit = await community.find_org_unit(conn, scope)
+            if unit is None:
+                raise community.OrgUnitNotFound(f"No org unit with code {scope!r}.")
+            path = unit.path
+        return await council.issuance_report(conn, scope=path, since=since, until=until)
+
+    rows = _run(database_url, use_case)
+    header = ["grid", "grid name", "month", "sheets", "scored", "bonuses", "taken back", "net"]
+    values = [
+        [r.grid_code, r.grid_name, r.month, r.sheets, r.scored, r.bonuses, r.taken_back, r.net]
+        for r in rows
+    ]
+    if as_csv:
+        sys.stdout.write("\ufeff")
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(values)
+        return
+    for row in values:
+        click.echo("  ".join(str(v) for v in row))
+    click.echo(f"{len(values)} row(s); net {sum(r.net for r in rows)} points.")

@@ -1,0 +1,299 @@
+"""Love incentives, grid budgets, and correcting posted sheets (whole or one line)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import council
+from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER, concurrent_client
+from tests.api.helpers import (
+    assert_problem,
+    balance,
+    entry_count,
+    move_points,
+    statement_lines,
+    verify,
+)
+from tests.api.test_sheets import add_member, approved, days_ago, draft
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+TODAY = council.scheme_today()
+
+
+async def publish_big_rule(client: Client) -> None:
+    """A rule worth 50 points a time, for crossing milestones in one sheet."""
+    response = await client.post(
+        "/api/savings-rules",
+        json={
+            "code": "flood-relief",
+            "name": "防汛救灾 flood relief",
+            "category": "emergency",
+            "points_per_unit": 50,
+            "unit": "time",
+            "daily_cap_units": 2,
+            "valid_from": "2026-01-01",
+            "org_unit": "yanzishan",
+        },
+        headers=ADMIN,
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_a_milestone_pays_its_bonus_once_on_its_own_line(client: Client) -> None:
+    await publish_big_rule(client)
+    start = await balance(client, "YZS1-0001")
+    assert start["lifetime_earned"] == 120  # the demo's opening balance
+    sheet = await approved(client, [("YZS1-0001", 2)], rule="flood-relief")  # 120 -> 220
+    assert sheet["bonuses"] == [
+        {"passbook": "YZS1-0001", "incentive": "累计满200分 200 points earned", "points": 20}
+    ]
+    after = await balance(client, "YZS1-0001")
+    assert after["posted"] == start["posted"] + 100 + 20
+    assert after["lifetime_earned"] == 240
+    lines = await statement_lines(client, "YZS1-0001")
+    assert [line["kind"] for line in lines[-2:]] == ["scoring", "incentive"]
+    assert "爱心激励" in lines[-1]["what_for"]
+    assert "200" in lines[-1]["what_for"]
+    assert lines[-1]["points"] == 20
+
+    # later sheets pay no second bonus for the same milestone
+    again = await approved(client, [("YZS1-0001", 1)], rule="flood-relief", day=days_ago(2))
+    assert again["bonuses"] == []
+    assert (await verify(client))["ok"]
+
+
+async def test_a_streak_of_four_weeks_pays_once_per_run(client: Client) -> None:
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    weeks = [monday - timedelta(weeks=n) for n in (4, 3, 2, 1)]
+    paid = []
+    for day in weeks:
+        sheet = await approved(
+            client, [("YZS1-0002", 1)], rule="five-ones-visit", day=day.isoformat()
+        )
+        paid.append(sheet["bonuses"])
+    assert paid[:3] == [[], [], []]
+    assert paid[3] == [
+        {
+            "passbook": "YZS1-0002",
+            "incentive": "连续4周服务 four weeks of service in a row",
+            "points": 10,
+        }
+    ]
+    # the fifth week continues the run but starts no new one
+    fifth = await approved(
+        client, [("YZS1-0002", 1)], rule="five-ones-visit", day=monday.isoformat()
+    )
+    assert fifth["bonuses"] == []
+
+
+async def test_a_monthly_budget_refuses_a_sheet_with_the_figures(client: Client) -> None:
+    month = council.month_of(TODAY - timedelta(days=1))
+    response = await client.put(
+        f"/api/grids/yzs-g1/budgets/{month}", json={"cap_points": 30}, headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "grid": "yzs-g1", "month": month, "cap_points": 30, "issued_points": 0, "left": 30
+    }  # fmt: skip
+    await approved(client, [("YZS1-0001", 4)])  # 20 points, 10 left
+    sheet = await draft(client, [("YZS1-0002", 3)], submit=True)  # 15 points
+    entries = await entry_count(client)
+    body = assert_problem(
+        await client.post(f"/api/sheets/{sheet['id']}/approve", headers=COUNCIL_G1B),
+        409,
+        "budget_exceeded",
+    )
+    assert (body["cap"], body["issued"], body["adding"], body["over"]) == (30, 20, 15, 5)
+    assert "30" in body["detail"]
+    assert "5 over" in body["detail"]
+    assert await entry_count(client) == entries  # nothing posted
+    # raising the budget lets it through
+    await client.put(f"/api/grids/yzs-g1/budgets/{month}", json={"cap_points": 40}, headers=ADMIN)
+    assert (
+        await client.post(f"/api/sheets/{sheet['id']}/approve", headers=COUNCIL_G1B)
+    ).status_code == 200
+    budgets = (await client.get("/api/grids/yzs-g1/budgets", headers=COUNCIL_G1)).json()
+    assert [(b["month"], b["issued_points"], b["left"]) for b in budgets] == [(month, 35, 5)]
+    # only staff in scope set budgets; bad months and caps are refused
+    assert_problem(
+        await client.put(
+            f"/api/grids/yzs-g1/budgets/{month}", json={"cap_points": 1}, headers=COUNCIL_G1
+        ),
+        403,
+    )
+    for bad_month, cap in [("2026-13", 10), ("26-11", 10), (month, -1)]:
+        assert_problem(
+            await client.put(
+                f"/api/grids/yzs-g1/budgets/{bad_month}", json={"cap_points": cap}, headers=ADMIN
+            ),
+            422,
+        )
+
+
+async def test_concurrent_approvals_never_pass_the_budget(
+    client: Client, database_url: str, demo_engine: AsyncEngine
+) -> None:
+    month = council.month_of(TODAY - timedelta(days=1))
+    await client.put(f"/api/grids/yzs-g1/budgets/{month}", json={"cap_points": 25}, headers=ADMIN)
+    sheets = [
+        await draft(client, [("YZS1-0001", 1)], rule=rule, submit=True)
+        for rule in ("home-visit", "corridor-cleanup", "garbage-sorting", "help-in-difficulty")
+    ]  # 5 + 5 + 4 + 8 = 22 points; any two big ones fit, all four do not
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                concurrent.post(f"/api/sheets/{s['id']}/approve", headers=COUNCIL_G1B)
+                for s in sheets
+            )
+        )
+    assert {a.status_code for a in answers} <= {200, 409}
+    budget = (await client.get("/api/grids/yzs-g1/budgets", headers=ADMIN)).json()[0]
+    assert budget["issued_points"] <= 25
+    approved_points = sum(a.json()["total_points"] for a in answers if a.status_code == 200)
+    assert approved_points == budget["issued_points"]
+    assert (await verify(client))["ok"]
+
+
+async def test_reversing_a_sheet_takes_its_points_and_bonuses_back(client: Client) -> None:
+    await publish_big_rule(client)
+    start = await balance(client, "YZS1-0001")
+    sheet = await approved(client, [("YZS1-0001", 2), ("YZS1-0002", 1)], rule="flood-relief")
+    assert sheet["bonuses"]  # YZS1-0001 crossed 200
+    response = await client.post(
+        f"/api/sheets/{sheet['id']}/reversal", json={"reason": "活动未举行"}, headers=COUNCIL_G1
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["reversed"] is True
+    assert body["reversal_reason"] == "活动未举行"
+    assert body["bonuses"] == []
+    now = await balance(client, "YZS1-0001")
+    assert (now["posted"], now["lifetime_earned"]) == (start["posted"], start["lifetime_earned"])
+    kinds = [line["kind"] for line in await statement_lines(client, "YZS1-0001")][-4:]
+    assert kinds == ["scoring", "incentive", "reversal", "reversal"]
+    # once only
+    assert_problem(
+        await client.post(
+            f"/api/sheets/{sheet['id']}/reversal", json={"reason": "again"}, headers=ADMIN
+        ),
+        409,
+    )
+    # the milestone can be earned again, since its award was revoked
+    again = await approved(client, [("YZS1-0001", 2)], rule="flood-relief", day=days_ago(2))
+    assert len(again["bonuses"]) == 1
+    assert (await verify(client))["ok"]
+
+
+async def test_a_reversal_that_would_overdraw_a_passbook_says_by_how_much(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    sheet = await approved(client, [("YZS1-0002", 4)])  # +20
+    spendable = (await balance(client, "YZS1-0002"))["available"]
+    await move_points(demo_engine, "YZS1-0002", -(spendable - 5), kind="spend")  # 5 left
+    entries = await entry_count(client)
+    body = assert_problem(
+        await client.post(
+            f"/api/sheets/{sheet['id']}/reversal", json={"reason": "重复"}, headers=COUNCIL_G1
+        ),
+        409,
+        "correction_refused",
+    )
+    assert (body["passbook"], body["available"], body["needed"], body["short"]) == (
+        "YZS1-0002",
+        5,
+        20,
+        15,
+    )
+    assert "15 short" in body["detail"]
+    assert "李建国" in body["detail"]
+    line = assert_problem(
+        await client.post(
+            f"/api/sheets/{sheet['id']}/lines/1/correction",
+            json={"reason": "重复"},
+            headers=COUNCIL_G1,
+        ),
+        409,
+        "correction_refused",
+    )
+    assert line["short"] == 15
+    assert await entry_count(client) == entries
+    assert not (await client.get(f"/api/sheets/{sheet['id']}", headers=ADMIN)).json()["reversed"]
+
+
+async def test_correcting_one_line(client: Client, demo_engine: AsyncEngine) -> None:
+    start = {n: await balance(client, n) for n in ("YZS1-0001", "YZS1-0002")}
+    sheet = await approved(client, [("YZS1-0001", 2), ("YZS1-0002", 3)])
+    response = await client.post(
+        f"/api/sheets/{sheet['id']}/lines/2/correction",
+        json={"reason": "李建国当天不在场"},
+        headers=COUNCIL_G1B,
+    )
+    assert response.status_code == 200, response.text
+    lines = response.json()["lines"]
+    assert [(x["line"], x["corrected"]) for x in lines] == [(1, False), (2, True)]
+    assert lines[1]["correction_reason"] == "李建国当天不在场"
+    two = await balance(client, "YZS1-0002")
+    assert two["posted"] == start["YZS1-0002"]["posted"]
+    assert two["lifetime_earned"] == start["YZS1-0002"]["lifetime_earned"]  # taken back
+    one = await balance(client, "YZS1-0001")
+    assert one["posted"] == start["YZS1-0001"]["posted"] + 10
+    last = (await statement_lines(client, "YZS1-0002"))[-1]
+    assert last["kind"] == "correction"
+    assert last["points"] == -15
+    assert "李建国当天不在场" in last["what_for"]
+    # once per line; the whole sheet can no longer be reversed, other lines can be corrected
+    assert_problem(
+        await client.post(
+            f"/api/sheets/{sheet['id']}/lines/2/correction", json={"reason": "x"}, headers=ADMIN
+        ),
+        409,
+    )
+    assert_problem(
+        await client.post(
+            f"/api/sheets/{sheet['id']}/reversal", json={"reason": "x"}, headers=ADMIN
+        ),
+        409,
+    )
+    assert_problem(
+        await client.post(
+            f"/api/sheets/{sheet['id']}/lines/9/correction", json={"reason": "x"}, headers=ADMIN
+        ),
+        404,
+    )
+    # a council member of another grid, and the volunteer, may not correct
+    other = await add_member(demo_engine, "yzs-g2-x", "yzs-g2")
+    for headers in ({"Authorization": f"Bearer {other}"}, VOLUNTEER):
+        assert_problem(
+            await client.post(
+                f"/api/sheets/{sheet['id']}/lines/1/correction",
+                json={"reason": "x"},
+                headers=headers,
+            ),
+            403,
+        )
+    assert (await verify(client))["ok"]
+
+
+async def test_concurrent_corrections_of_one_line_take_points_back_once(
+    client: Client, database_url: str
+) -> None:
+    sheet = await approved(client, [("YZS1-0001", 2)])
+    before = (await balance(client, "YZS1-0001"))["posted"]
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                concurrent.post(
+                    f"/api/sheets/{sheet['id']}/lines/1/correction",
+                    json={"reason": "录错了"},
+                    headers=COUNCIL_G1 if n % 2 else ADMIN,
+                )
+                for n in range(10)
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 9
+    assert (await balance(client, "YZS1-0001"))["posted"] == before - 10
+    assert (await verify(client))["ok"]
