@@ -6,10 +6,13 @@ stops.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -17,6 +20,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 import db
+import rewards
 from api.auth import BearerTokenMiddleware
 from api.problems import EXCEPTION_HANDLERS
 from api.routes import ROUTES, provide_engine
@@ -32,16 +36,34 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = db.create_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
+        # Vouchers past their date give their points back every so often (0: never; they
+        # scan as expired all the same).
+        expiry = (
+            asyncio.create_task(
+                rewards.expire_periodically(engine, settings.expiry_interval_seconds)
+            )
+            if settings.expiry_interval_seconds
+            else None
+        )
         try:
             yield
         finally:
+            if expiry is not None:
+                expiry.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await expiry
             await engine.dispose()
 
     return Litestar(
         route_handlers=ROUTES,
+        state=State({"settings": settings}),
         lifespan=[lifespan],
         dependencies={"engine": Provide(provide_engine, sync_to_thread=False)},
-        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema", "^/health"])],
+        middleware=[
+            DefineMiddleware(
+                BearerTokenMiddleware, exclude=["^/schema", "^/health", "^/api/sign-in$"]
+            )
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError
 import db
 import ledger
 import migrations
+from api.cli_council import report, sheet
 from api.settings import Settings
 
 
@@ -172,6 +173,28 @@ def verify(database_url: str | None) -> None:
     sys.exit(1)
 
 
+@main.command()
+@database_option
+def expire(database_url: str | None) -> None:
+    """Expire vouchers past their date: their points, stock and limit places come back.
+    The running service does this by itself every PASSBOOK_EXPIRY_INTERVAL_SECONDS."""
+    import rewards
+
+    settings = _settings(database_url)
+
+    async def run() -> rewards.ExpirySweep:
+        engine = db.create_engine(settings.database_url)
+        try:
+            return await rewards.expire_vouchers(engine)
+        finally:
+            await engine.dispose()
+
+    swept = asyncio.run(run())
+    click.echo(
+        f"Expired {swept.vouchers} voucher(s); {swept.points} points went back to passbooks."
+    )
+
+
 @main.group()
 def bench() -> None:
     """Benchmarks that print figures (never timed tests)."""
@@ -199,3 +222,20 @@ def bench_ledger(database_url: str | None, accounts: int, seconds: float, big: i
             settings.database_url, accounts=accounts, seconds=seconds, big_account_postings=big
         )
     )
+
+
+@bench.command("sheets")
+@database_option
+@click.option("--big-sheets", default=7, show_default=True, type=click.IntRange(min=1))
+@click.option("--seconds", default=10.0, show_default=True, type=click.FloatRange(min=1))
+def bench_sheets(database_url: str | None, big_sheets: int, seconds: float) -> None:
+    """Seconds to draft and approve a 500-line scoring sheet, and 5-line sheets approved/s
+    at 1 and 4 council pairs. Uses a scratch database only."""
+    from bench.sheets import run_sheets_bench
+
+    settings = _settings(database_url)
+    asyncio.run(run_sheets_bench(settings.database_url, big_sheets=big_sheets, seconds=seconds))
+
+
+main.add_command(sheet)
+main.add_command(report)

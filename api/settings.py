@@ -18,3 +18,16 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=100)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     debug: bool = False
+    sheet_max_age_days: int = Field(
+        default=60,
+        ge=1,
+        le=366,
+        description="How many days back a scoring sheet's activity date may lie.",
+    )
+    expiry_interval_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="How often the running service expires vouchers past their date; 0: never "
+        "(run 'passbook expire' instead).",
+    )

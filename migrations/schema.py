@@ -12,6 +12,14 @@ from council._tables import (
 )
 from db import metadata
 from ledger._tables import AccountRow, EntryRow, HoldRow, PostingRow
+from rewards._tables import (
+    MerchantRow,
+    RedemptionCounterRow,
+    RedemptionRow,
+    RewardQuotaRow,
+    RewardRow,
+    VoucherRow,
+)
 
 __all__ = [
     "AccountRow",
@@ -22,12 +30,18 @@ __all__ = [
     "HoldRow",
     "IncentiveAwardRow",
     "IncentiveRow",
+    "MerchantRow",
     "OrgUnitRow",
     "PostingRow",
+    "RedemptionCounterRow",
+    "RedemptionRow",
+    "RewardQuotaRow",
+    "RewardRow",
     "SavingsRuleRow",
     "ScoringSheetRow",
     "SheetLineRow",
     "VolunteerMoveRow",
     "VolunteerRow",
+    "VoucherRow",
     "metadata",
 ]

@@ -19,6 +19,9 @@ import db
 import ledger
 from api._tokens_table import api_token
 from api.auth import Role, create_token, hash_token
+from seeds.council import load_rules
+from seeds.lived_in import load_lived_in
+from seeds.rewards import load_rewards_demo
 
 STREET = ("yanshan", "燕山街道")
 COMMUNITY = ("yanzishan", "燕子山小区社区")
@@ -105,12 +108,15 @@ async def _load(conn: AsyncConnection) -> None:
             effective_date=person.opened_on,
         )
     await _mistake_and_correction(conn, grids["yzs-g3"].issuance_account_id)
+    await load_rules(conn)
+    await load_lived_in(conn)
     for raw, role, scope, label in DEMO_TOKENS:
         known = await conn.scalar(
             select(api_token.c.id).where(api_token.c.token_hash == hash_token(raw))
         )
         if known is None:
             await create_token(conn, role=role, scope=scope, label=label, raw=raw)
+    await load_rewards_demo(conn)
 
 
 async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -> None:

@@ -31,13 +31,22 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("grid_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column(
+            "volunteer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["grid_id"], ["org_unit.id"], name=op.f("fk_council_member_grid_id_org_unit")
         ),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer.id"],
+            name=op.f("fk_council_member_volunteer_id_volunteer"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_council_member")),
         sa.UniqueConstraint("code", name=op.f("uq_council_member_code")),
+        sa.UniqueConstraint("volunteer_id", name=op.f("uq_council_member_volunteer_id")),
     )
     with op.batch_alter_table("council_member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_council_member_grid_id"), ["grid_id"], unique=False)
@@ -203,9 +212,6 @@ def upgrade() -> None:
         sa.Column("reject_reason", sa.String(length=500), nullable=True),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
-            "bonus_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.Column(
             "reversal_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("reversal_reason", sa.String(length=500), nullable=True),
@@ -234,11 +240,6 @@ def upgrade() -> None:
             ["author_id"],
             ["council_member.id"],
             name=op.f("fk_scoring_sheet_author_id_council_member"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["bonus_entry_id"],
-            ["ledger_entry.id"],
-            name=op.f("fk_scoring_sheet_bonus_entry_id_ledger_entry"),
         ),
         sa.ForeignKeyConstraint(
             ["entry_id"], ["ledger_entry.id"], name=op.f("fk_scoring_sheet_entry_id_ledger_entry")
@@ -320,6 +321,7 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=16), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("sheet_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("awarded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("points > 0", name=op.f("ck_incentive_award_points_positive")),
@@ -332,6 +334,11 @@ def upgrade() -> None:
             ["sheet_id"],
             ["scoring_sheet.id"],
             name=op.f("fk_incentive_award_sheet_id_scoring_sheet"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["ledger_entry.id"],
+            name=op.f("fk_incentive_award_entry_id_ledger_entry"),
         ),
         sa.ForeignKeyConstraint(
             ["volunteer_id"],

@@ -14,6 +14,7 @@ import db
 from api._tokens_table import api_token
 from api.auth import Role, hash_token
 from seeds.demo import DEMO_TOKENS
+from seeds.rewards import MERCHANTS, merchant_token
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER
 from tests.api.helpers import (
     assert_problem,
@@ -26,7 +27,7 @@ from tests.api.helpers import (
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
-OPEN_PATHS = {"/health"}
+OPEN_PATHS = {"/health", "/api/sign-in"}
 DOCS_PREFIX = "/schema"
 SAMPLE_PATH_VALUES = {"str": "YZS1-0001", "int": "1"}
 
@@ -64,13 +65,64 @@ async def test_health_and_the_api_docs_need_no_token(client: Client) -> None:
 
     # everything else needs a token (the tests below walk this list)
     assert set(protected_endpoints(client)) == {
-        ("GET", "/api/me"),
-        ("GET", "/api/passbooks/YZS1-0001"),
-        ("GET", "/api/passbooks/YZS1-0001/statement"),
-        ("GET", "/api/entries/1"),
-        ("POST", "/api/entries/1/reversal"),
         ("GET", "/api/books/trial-balance"),
         ("GET", "/api/books/verify"),
+        ("GET", "/api/council-members"),
+        ("POST", "/api/council-members"),
+        ("POST", "/api/council-members/YZS1-0001/step-down"),
+        ("POST", "/api/council-members/YZS1-0001/tokens"),
+        ("GET", "/api/entries/1"),
+        ("POST", "/api/entries/1/reversal"),
+        ("GET", "/api/grids/YZS1-0001/budgets"),
+        ("PUT", "/api/grids/YZS1-0001/budgets/YZS1-0001"),
+        ("GET", "/api/incentives"),
+        ("POST", "/api/incentives"),
+        ("GET", "/api/me"),
+        ("GET", "/api/merchants"),
+        ("POST", "/api/merchants"),
+        ("GET", "/api/merchants/YZS1-0001/settlement"),
+        ("GET", "/api/merchants/YZS1-0001/settlement.csv"),
+        ("GET", "/api/passbooks/YZS1-0001"),
+        ("GET", "/api/passbooks/YZS1-0001/statement"),
+        ("GET", "/api/passbooks/YZS1-0001/vouchers"),
+        ("GET", "/api/redemptions/1"),
+        ("POST", "/api/redemptions/1/cancel"),
+        ("GET", "/api/reports/circulation"),
+        ("GET", "/api/reports/issuance"),
+        ("GET", "/api/reports/issuance.csv"),
+        ("GET", "/api/reports/leaderboard"),
+        ("GET", "/api/reports/leaderboard.csv"),
+        ("GET", "/api/rewards"),
+        ("POST", "/api/rewards"),
+        ("GET", "/api/rewards/YZS1-0001"),
+        ("PATCH", "/api/rewards/YZS1-0001"),
+        ("POST", "/api/rewards/YZS1-0001/redemptions"),
+        ("GET", "/api/savings-rules"),
+        ("POST", "/api/savings-rules"),
+        ("GET", "/api/savings-rules/YZS1-0001"),
+        ("POST", "/api/savings-rules/YZS1-0001/versions"),
+        ("POST", "/api/scan/consume"),
+        ("POST", "/api/scan/verify"),
+        ("GET", "/api/sheets"),
+        ("POST", "/api/sheets"),
+        ("GET", "/api/sheets/1"),
+        ("POST", "/api/sheets/1/approve"),
+        ("POST", "/api/sheets/1/lines/1/correction"),
+        ("POST", "/api/sheets/1/reject"),
+        ("POST", "/api/sheets/1/reversal"),
+        ("POST", "/api/sheets/1/submit"),
+        ("GET", "/api/volunteers"),
+        ("POST", "/api/volunteers"),
+        ("GET", "/api/volunteers/YZS1-0001"),
+        ("PATCH", "/api/volunteers/YZS1-0001"),
+        ("POST", "/api/volunteers/YZS1-0001/move"),
+        ("GET", "/api/volunteers/YZS1-0001/moves"),
+        ("PUT", "/api/volunteers/YZS1-0001/pin"),
+        ("PUT", "/api/volunteers/YZS1-0001/status"),
+        ("GET", "/api/vouchers/1"),
+        ("GET", "/api/vouchers/1/barcode"),
+        ("POST", "/api/vouchers/1/cancel"),
+        ("GET", "/api/vouchers/1/qr"),
     }
 
 
@@ -209,7 +261,8 @@ async def test_tokens_are_stored_only_as_their_hash(
     async with db.read_transaction(demo_engine) as conn:
         rows = (await conn.execute(select(api_token))).mappings().all()
     stored_text = "\n".join(str(value) for row in rows for value in row.values())
-    raws = [raw for raw, *_ in DEMO_TOKENS] + [made]
+    merchants = [merchant_token(code) for code, _ in MERCHANTS]
+    raws = [raw for raw, *_ in DEMO_TOKENS] + merchants + [made]
     for raw in raws:
         assert raw not in stored_text
     assert {row["token_hash"] for row in rows} == {hash_token(raw) for raw in raws}

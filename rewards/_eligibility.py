@@ -1,0 +1,172 @@
+"""Who may redeem what, now, and why not.
+
+Invariant: browsing and redeeming judge a volunteer by the same rules (one function,
+:func:`refusals`, for what does not depend on stock), so a reward shown as redeemable is
+refused at redemption only by what changed in between (stock, quota, limit or points taken by
+someone else, or the clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import community
+import ledger
+from rewards._stock import limit_used, quota_used
+from rewards._time import add_months, local_date
+from rewards._types import Allocation, Offer, Reason, Reward
+from rewards.errors import AllocatedByBallot, CannotRedeem, NotEligible, NotOnSale
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    """What eligibility needs to know about a passbook's holder."""
+
+    id: int
+    passbook_number: str
+    name: str
+    grid_path: str
+    status: str
+    registered_at: datetime
+    account_id: ledger.AccountId
+
+
+async def find_volunteer(conn: AsyncConnection, passbook_number: str) -> Volunteer:
+    passbook = await community.find_passbook(conn, passbook_number)
+    if passbook is None:
+        raise community.PassbookNotFound(
+            f"No passbook numbered {passbook_number!r}. Check the number on the cover."
+        )
+    row = (
+        await conn.execute(
+            select(community.volunteer.c.status, community.volunteer.c.registered_at).where(
+                community.volunteer.c.id == passbook.volunteer_id
+            )
+        )
+    ).one()
+    return Volunteer(
+        passbook.volunteer_id,
+        passbook.number,
+        passbook.holder_name,
+        passbook.grid_path,
+        row.status,
+        row.registered_at,
+        passbook.account_id,
+    )
+
+
+def refusals(
+    reward: Reward, volunteer: Volunteer, balance: ledger.Balance, now: datetime
+) -> list[CannotRedeem]:
+    """Everything that keeps ``volunteer`` from redeeming ``reward`` at ``now`` that is not
+    stock, quota, limit or points: withdrawn, sale window, ballot, eligibility."""
+    found: list[CannotRedeem] = []
+    if not reward.active:
+        found.append(NotOnSale(f"{reward.name} has been withdrawn from the catalog."))
+    elif reward.sale_starts_at is not None and now < reward.sale_starts_at:
+        found.append(
+            NotOnSale(
+                f"{reward.name} can be redeemed from {local_date(reward.sale_starts_at)}.",
+                sale_starts_at=reward.sale_starts_at.isoformat(),
+            )
+        )
+    elif reward.sale_ends_at is not None and now >= reward.sale_ends_at:
+        found.append(
+            NotOnSale(
+                f"{reward.name} could be redeemed until {local_date(reward.sale_ends_at)}; "
+                "the sale is over.",
+                sale_ends_at=reward.sale_ends_at.isoformat(),
+            )
+        )
+    if reward.allocation is Allocation.BALLOT:
+        found.append(
+            AllocatedByBallot(
+                f"{reward.name} is scarce and allocated by a ballot, not first come first "
+                "served: apply to the ballot instead."
+            )
+        )
+    if volunteer.status != "active":
+        found.append(
+            NotEligible(
+                f"Passbook {volunteer.passbook_number} is not active (its holder moved away); "
+                "ask the community office.",
+                reason="not_active",
+            )
+        )
+    if not community.within(volunteer.grid_path, reward.org_unit_path):
+        found.append(
+            NotEligible(
+                f"{reward.name} is only for volunteers of {reward.org_unit_name}.",
+                reason="outside_org_unit",
+            )
+        )
+    if balance.lifetime_earned < reward.min_lifetime_points:
+        found.append(
+            NotEligible(
+                f"{reward.name} needs {reward.min_lifetime_points} points earned in all; this "
+                f"passbook has earned {balance.lifetime_earned}.",
+                reason="too_few_lifetime_points",
+                needed=reward.min_lifetime_points,
+                earned=balance.lifetime_earned,
+            )
+        )
+    if reward.min_months_registered:
+        eligible_from = add_months(volunteer.registered_at, reward.min_months_registered)
+        if now < eligible_from:
+            found.append(
+                NotEligible(
+                    f"{reward.name} is for volunteers registered at least "
+                    f"{reward.min_months_registered} months; this one can redeem it from "
+                    f"{local_date(eligible_from)}.",
+                    reason="registered_too_recently",
+                    eligible_from=local_date(eligible_from).isoformat(),
+                )
+            )
+    return found
+
+
+async def offer(
+    conn: AsyncConnection,
+    reward: Reward,
+    volunteer: Volunteer,
+    balance: ledger.Balance,
+    now: datetime,
+) -> Offer:
+    """``reward`` as ``volunteer`` sees it now, with every reason they cannot redeem it."""
+    reasons = [Reason(r.code, r.message) for r in refusals(reward, volunteer, balance, now)]
+    if reward.stock_left is not None and reward.stock_left <= 0:
+        reasons.append(Reason("sold_out", f"{reward.name} is sold out."))
+    quota_left = None
+    if reward.monthly_quota is not None:
+        quota_left = max(reward.monthly_quota - await quota_used(conn, reward, now), 0)
+        if quota_left == 0:
+            reasons.append(
+                Reason(
+                    "quota_reached",
+                    f"This month's quota of {reward.name} is used up; it comes back next month.",
+                )
+            )
+    limit_left = None
+    if reward.per_volunteer_limit is not None:
+        used = await limit_used(conn, reward, volunteer.id, now)
+        limit_left = max(reward.per_volunteer_limit - used, 0)
+        if limit_left == 0:
+            reasons.append(
+                Reason(
+                    "limit_reached",
+                    f"This passbook already has its {reward.per_volunteer_limit} of {reward.name}.",
+                )
+            )
+    if balance.available < reward.cost_points:
+        reasons.append(
+            Reason(
+                "not_enough_points",
+                f"{reward.name} costs {reward.cost_points} points; this passbook has "
+                f"{balance.available} available, {reward.cost_points - balance.available} short.",
+            )
+        )
+    return Offer(reward, tuple(reasons), quota_left, limit_left, balance.available)

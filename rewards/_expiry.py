@@ -1,0 +1,93 @@
+"""Expiry: a voucher past its date gives its points, stock and limit place back.
+
+Invariants protected here: a voucher past ``expires_at`` is treated as expired by every
+reader at once (:meth:`Voucher.state`), and the sweep closes each such voucher exactly once,
+in its own short transaction (so one sweep never holds many locks, and a busy counter is not
+kept waiting). Running the sweep twice, or alongside the ledger's own hold expiry, changes
+nothing more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+import db
+from rewards._redemption import close_unused
+from rewards._tables import voucher
+from rewards._time import utcnow
+from rewards._types import VoucherStatus
+from rewards._vouchers import lock_voucher
+from rewards.errors import is_retryable
+
+EXPIRY_ACTOR = "system:voucher-expiry"
+log = logging.getLogger("passbook.rewards")
+
+
+@dataclass(frozen=True, slots=True)
+class ExpirySweep:
+    vouchers: int
+    points: int
+
+
+async def due_vouchers(conn: AsyncConnection, *, now: datetime, limit: int = 500) -> list[int]:
+    """Ids of issued vouchers past their date, oldest first."""
+    rows = await conn.scalars(
+        select(voucher.c.id)
+        .where(voucher.c.status == VoucherStatus.ISSUED, voucher.c.expires_at <= now)
+        .order_by(voucher.c.expires_at, voucher.c.id)
+        .limit(limit)
+    )
+    return [int(v) for v in rows]
+
+
+async def expire_voucher(conn: AsyncConnection, voucher_id: int, *, now: datetime) -> int:
+    """Expire one voucher if it is still issued and past its date; the points returned
+    (0 if there was nothing to do)."""
+    current = await lock_voucher(conn, voucher_id=voucher_id)
+    if current.status is not VoucherStatus.ISSUED or current.expires_at > now:
+        return 0
+    await close_unused(conn, current, VoucherStatus.EXPIRED, actor=EXPIRY_ACTOR, now=now)
+    return current.points
+
+
+async def expire_vouchers(
+    engine: AsyncEngine, *, now: datetime | None = None, batch: int = 500
+) -> ExpirySweep:
+    """Expire every voucher past its date, one transaction per voucher."""
+    now = now or utcnow()
+    count = points = 0
+    while True:
+        async with db.read_transaction(engine) as conn:
+            due = await due_vouchers(conn, now=now, limit=batch)
+        for voucher_id in due:
+
+            async def use_case(conn: AsyncConnection, voucher_id: int = voucher_id) -> int:
+                return await expire_voucher(conn, voucher_id, now=now)
+
+            returned = await db.run_in_transaction(engine, use_case, retry_on=is_retryable)
+            if returned:
+                count, points = count + 1, points + returned
+        if len(due) < batch:
+            return ExpirySweep(count, points)
+
+
+async def expire_periodically(engine: AsyncEngine, interval_seconds: float) -> None:
+    """Run the expiry sweep every ``interval_seconds`` until cancelled. A failed sweep is
+    logged and tried again next time: vouchers past their date scan as expired meanwhile."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            swept = await expire_vouchers(engine)
+        except Exception:
+            log.exception("voucher expiry sweep failed; trying again in %s s", interval_seconds)
+            continue
+        if swept.vouchers:
+            log.info(
+                "expired %d vouchers, %d points back to passbooks", swept.vouchers, swept.points
+            )

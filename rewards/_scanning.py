@@ -1,0 +1,147 @@
+"""A merchant at the counter: verify a voucher (no change) and consume it (exactly once).
+
+Invariants protected here:
+
+* a code is checked (length, alphabet, check character) before the database is asked;
+* a merchant consumes only vouchers for its own rewards;
+* a voucher past its date never scans as valid, even before the expiry sweep has run;
+* consuming settles the voucher's hold into the merchant's ledger account and marks the voucher
+  used by a conditional update ``WHERE status = 'issued'`` on a locked row: of any number of
+  concurrent scans exactly one settles;
+* a scanner retrying a consume that succeeded (its answer was lost) gets the same success,
+  marked as a replay, for a short while; after that, and for any other credential, a used
+  voucher is refused, so a second scan at the counter never looks like a first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import ledger
+from rewards._catalog import get_merchant
+from rewards._codes import grouped, parse_code
+from rewards._tables import voucher
+from rewards._time import CHINA, utcnow
+from rewards._types import Consumption, Scan, Verdict, Voucher, VoucherStatus
+from rewards._vouchers import find_voucher_by_code, get_voucher, lock_voucher
+from rewards.errors import (
+    VoucherAlreadyUsed,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherNotFound,
+    VoucherNotUsable,
+    VoucherNotYours,
+)
+
+REPLAY_WINDOW = timedelta(minutes=2)
+"""How long a scanner's retry of a successful consume is answered with that success."""
+
+CONSUME_KIND = "voucher"
+
+
+def _at(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else "?"
+
+
+def _verdict(found: Voucher, merchant_code: str, now: datetime) -> tuple[Verdict, str]:
+    name = found.reward_name
+    if found.merchant_code != merchant_code:
+        return Verdict.NOT_YOURS, (
+            f"This voucher is for {name} at {found.merchant_name}, not for this merchant. "
+            "Do not hand anything over."
+        )
+    state = found.state(now)
+    if state is VoucherStatus.USED:
+        return (
+            Verdict.USED,
+            f"Already used on {_at(found.closed_at)}: {name}. Do not hand it over again.",
+        )
+    if state is VoucherStatus.CANCELLED:
+        return Verdict.CANCELLED, f"Cancelled on {_at(found.closed_at)} by its owner: {name}."
+    if state is VoucherStatus.EXPIRED:
+        return Verdict.EXPIRED, f"Expired: it was valid until {found.valid_until}: {name}."
+    return Verdict.VALID, f"Valid: {name} ({found.points} points), until {found.valid_until}."
+
+
+async def verify_voucher(
+    conn: AsyncConnection, *, code: str, merchant_code: str, now: datetime | None = None
+) -> Scan:
+    """What a voucher is and whether this merchant may take it now; changes nothing."""
+    now = now or utcnow()
+    normalised = parse_code(code)
+    found = await find_voucher_by_code(conn, normalised)
+    if found is None:
+        raise VoucherNotFound(
+            "No voucher has this code. Check it against the voucher; if it is right, the "
+            "voucher was not issued by Red Passbook."
+        )
+    verdict, message = _verdict(found, merchant_code, now)
+    return Scan(verdict, found, message)
+
+
+async def consume_voucher(
+    conn: AsyncConnection,
+    *,
+    code: str,
+    merchant_code: str,
+    scanner: str,
+    now: datetime | None = None,
+) -> Consumption:
+    """Use a voucher at ``merchant_code``: settle its hold into the merchant's account and
+    mark it used, exactly once. ``scanner`` is the credential that scanned it (the books
+    record it as the actor)."""
+    now = now or utcnow()
+    normalised = parse_code(code)
+    seller = await get_merchant(conn, merchant_code)
+    current = await lock_voucher(conn, code=normalised)
+    verdict, message = _verdict(current, merchant_code, now)
+    if verdict is Verdict.NOT_YOURS:
+        raise VoucherNotYours(message, reward=current.reward_name, merchant=current.merchant_name)
+    if verdict is Verdict.USED:
+        if (
+            current.closed_by == scanner
+            and current.closed_at is not None
+            and now - current.closed_at <= REPLAY_WINDOW
+            and current.settle_entry_id is not None
+        ):
+            return Consumption(
+                current,
+                current.settle_entry_id,
+                replayed=True,
+                message=f"Used (this scanner's retry of {_at(current.closed_at)}): "
+                f"{current.reward_name}.",
+            )
+        raise VoucherAlreadyUsed(message, used_at=_at(current.closed_at))
+    if verdict is Verdict.CANCELLED:
+        raise VoucherCancelled(message)
+    if verdict is Verdict.EXPIRED:
+        raise VoucherExpired(message, valid_until=current.valid_until.isoformat())
+    _hold, entry = await ledger.settle_hold(
+        conn,
+        hold_id=current.hold_id,
+        to_account_id=seller.account_id,
+        idempotency_key=f"voucher:{current.code}:used",
+        actor=scanner,
+        kind=CONSUME_KIND,
+        memo=f"兑换 {current.reward_name} @ {seller.name} (券 {grouped(current.code)})",
+        now=now,
+    )
+    used = await conn.execute(
+        update(voucher)
+        .where(voucher.c.id == current.id, voucher.c.status == VoucherStatus.ISSUED)
+        .values(
+            status=VoucherStatus.USED, closed_at=now, closed_by=scanner, settle_entry_id=entry.id
+        )
+    )
+    if used.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
+        raise VoucherNotUsable(f"Voucher {grouped(current.code)} was closed meanwhile.")
+    done = await get_voucher(conn, current.id)
+    return Consumption(
+        done,
+        entry.id,
+        replayed=False,
+        message=f"Used: hand over {done.reward_name}. {done.points} points go to {seller.name}.",
+    )

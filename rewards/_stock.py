@@ -1,0 +1,184 @@
+"""Taking and giving back stock, monthly quota and a volunteer's limit.
+
+Invariants protected here: each is taken by a conditional update that the database checks
+(``used + n <= cap``), so concurrent redemptions can never take more than there is, and each
+is given back exactly once, by the voucher that took it, when that voucher is cancelled or
+expires. Rows are always locked in the same order (reward, then its month's quota, then the
+volunteer's counter) so that redemptions and cancellations cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rewards._tables import redemption_counter, reward, reward_quota
+from rewards._time import month_key, period_key
+from rewards._types import Reward, StockClaim
+from rewards.errors import LimitReached, QuotaReached, SoldOut
+
+
+async def take_stock(
+    conn: AsyncConnection,
+    reward_: Reward,
+    *,
+    volunteer_id: int,
+    quantity: int,
+    now: datetime,
+    count_limit: bool = True,
+) -> StockClaim:
+    """Take ``quantity`` units of stock, of this month's quota and of the volunteer's limit,
+    or raise :class:`SoldOut`, :class:`QuotaReached` or :class:`LimitReached`. Nothing is
+    undone here on refusal: the caller's transaction rolls back as a whole."""
+    takes_stock = reward_.stock_total is not None
+    if takes_stock:
+        taken = await conn.execute(
+            update(reward)
+            .where(
+                reward.c.id == reward_.id,
+                reward.c.stock_used + quantity <= reward.c.stock_total,
+            )
+            .values(stock_used=reward.c.stock_used + quantity)
+        )
+        if taken.rowcount != 1:
+            left = await conn.scalar(
+                select(reward.c.stock_total - reward.c.stock_used).where(reward.c.id == reward_.id)
+            )
+            raise SoldOut(
+                f"{reward_.name} is sold out"
+                + (f": only {left} left." if left else ".")
+                + " Choose another reward, or ask the community office when more comes in.",
+                stock_left=left,
+            )
+    quota_period = None
+    if reward_.monthly_quota is not None:
+        quota_period = month_key(now)
+        where = {"reward_id": reward_.id, "period": quota_period}
+        await _ensure_row(conn, reward_quota, where)
+        taken = await conn.execute(
+            update(reward_quota)
+            .where(
+                reward_quota.c.reward_id == reward_.id,
+                reward_quota.c.period == quota_period,
+                reward_quota.c.used + quantity <= reward_.monthly_quota,
+            )
+            .values(used=reward_quota.c.used + quantity)
+        )
+        if taken.rowcount != 1:
+            used = await _used(conn, reward_quota, where)
+            raise QuotaReached(
+                f"This month's quota of {reward_.name} ({reward_.monthly_quota}) is used up"
+                + (
+                    f"; {reward_.monthly_quota - used} left."
+                    if used < reward_.monthly_quota
+                    else "."
+                )
+                + " The quota comes back at the start of next month.",
+                quota=reward_.monthly_quota,
+                quota_left=max(reward_.monthly_quota - used, 0),
+            )
+    limit_period = None
+    if count_limit and reward_.per_volunteer_limit is not None:
+        limit = reward_.per_volunteer_limit
+        limit_period = period_key(reward_.limit_period, now)
+        where = {"reward_id": reward_.id, "volunteer_id": volunteer_id, "period": limit_period}
+        await _ensure_row(conn, redemption_counter, where)
+        taken = await conn.execute(
+            update(redemption_counter)
+            .where(
+                redemption_counter.c.reward_id == reward_.id,
+                redemption_counter.c.volunteer_id == volunteer_id,
+                redemption_counter.c.period == limit_period,
+                redemption_counter.c.used + quantity <= limit,
+            )
+            .values(used=redemption_counter.c.used + quantity)
+        )
+        if taken.rowcount != 1:
+            used = await _used(conn, redemption_counter, where)
+            raise LimitReached(
+                f"Each volunteer may have {limit} of {reward_.name} "
+                f"{_per(reward_.limit_period)}; this passbook has {used} already"
+                + (f", so {limit - used} more at most." if used < limit else ".")
+                + " A cancelled or expired voucher gives its place back.",
+                limit=limit,
+                limit_left=max(limit - used, 0),
+            )
+    return StockClaim(takes_stock, quota_period, limit_period)
+
+
+async def give_back(
+    conn: AsyncConnection,
+    *,
+    reward_id: int,
+    volunteer_id: int,
+    claim: StockClaim,
+    quantity: int = 1,
+) -> None:
+    """Return what a cancelled or expired voucher took (in the same lock order as taking)."""
+    if claim.takes_stock:
+        await conn.execute(
+            update(reward)
+            .where(reward.c.id == reward_id)
+            .values(stock_used=reward.c.stock_used - quantity)
+        )
+    if claim.quota_period is not None:
+        await conn.execute(
+            update(reward_quota)
+            .where(
+                reward_quota.c.reward_id == reward_id, reward_quota.c.period == claim.quota_period
+            )
+            .values(used=reward_quota.c.used - quantity)
+        )
+    if claim.limit_period is not None:
+        await conn.execute(
+            update(redemption_counter)
+            .where(
+                redemption_counter.c.reward_id == reward_id,
+                redemption_counter.c.volunteer_id == volunteer_id,
+                redemption_counter.c.period == claim.limit_period,
+            )
+            .values(used=redemption_counter.c.used - quantity)
+        )
+
+
+async def quota_used(conn: AsyncConnection, reward_: Reward, now: datetime) -> int:
+    return await _used(conn, reward_quota, {"reward_id": reward_.id, "period": month_key(now)})
+
+
+async def limit_used(
+    conn: AsyncConnection, reward_: Reward, volunteer_id: int, now: datetime
+) -> int:
+    where = {
+        "reward_id": reward_.id,
+        "volunteer_id": volunteer_id,
+        "period": period_key(reward_.limit_period, now),
+    }
+    return await _used(conn, redemption_counter, where)
+
+
+def _per(period: str) -> str:
+    return {"month": "a month", "year": "a year"}.get(period, "in all")
+
+
+async def _used(conn: AsyncConnection, table: Table, where: dict[str, Any]) -> int:
+    found = await conn.scalar(
+        select(table.c.used).where(*(table.c[name] == value for name, value in where.items()))
+    )
+    return int(found or 0)
+
+
+async def _ensure_row(conn: AsyncConnection, table: Table, key: dict[str, Any]) -> None:
+    """The counter row for ``key``, inserted at 0 if missing. ON CONFLICT DO NOTHING makes a
+    concurrent insert of the same key wait for the other and then do nothing, not fail."""
+    if await conn.scalar(
+        select(table.c.id).where(*(table.c[name] == value for name, value in key.items()))
+    ):
+        return
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    await conn.execute(
+        dialect_insert(table).values(**key, used=0).on_conflict_do_nothing(index_elements=list(key))
+    )

@@ -1,0 +1,170 @@
+"""Issuing vouchers and reading them back.
+
+Invariants protected here: every voucher is paid for by exactly one open hold of its owner's
+passbook, for exactly the reward's cost (UNIQUE hold_id); its code is fresh and unique; it
+never outlives its hold (it expires no later than the hold does, so a voucher that scans as
+valid can always be settled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import community
+import ledger
+from rewards._codes import new_code
+from rewards._tables import merchant, reward, voucher
+from rewards._time import local_date, voucher_expiry
+from rewards._types import Reward, StockClaim, Voucher, VoucherStatus
+from rewards.errors import InvalidRedemption, VoucherNotFound
+
+
+async def issue_voucher(
+    conn: AsyncConnection,
+    *,
+    reward_: Reward,
+    volunteer_id: int,
+    hold: ledger.Hold,
+    claim: StockClaim,
+    redemption_id: int | None,
+    now: datetime,
+    code: str | None = None,
+) -> Voucher:
+    """Issue one voucher of ``reward_`` to a volunteer, paid for by ``hold``.
+
+    For redemptions and ballots alike: the caller has placed ``hold`` on the volunteer's
+    passbook for the reward's cost and taken what ``claim`` records (stock, quota, limit),
+    which the voucher gives back if it is cancelled or expires. The voucher expires after the
+    reward's validity, or when the hold does if that is sooner."""
+    passbook_account = await conn.scalar(
+        select(community.volunteer.c.account_id).where(community.volunteer.c.id == volunteer_id)
+    )
+    if hold.status is not ledger.HoldStatus.HELD or hold.account_id != passbook_account:
+        raise InvalidRedemption(f"Hold {hold.id} is not an open hold on this volunteer's passbook.")
+    if hold.amount != reward_.cost_points:
+        raise InvalidRedemption(
+            f"A voucher for {reward_.name} is paid by a hold of {reward_.cost_points} points, "
+            f"not {hold.amount}."
+        )
+    expires_at = min(voucher_expiry(now, reward_.voucher_valid_days), hold.expires_at)
+    voucher_id = await conn.scalar(
+        voucher.insert()
+        .values(
+            code=code or new_code(),
+            reward_id=reward_.id,
+            merchant_id=reward_.merchant.id,
+            volunteer_id=volunteer_id,
+            redemption_id=redemption_id,
+            hold_id=hold.id,
+            points=hold.amount,
+            status=VoucherStatus.ISSUED,
+            issued_at=now,
+            expires_at=expires_at,
+            takes_stock=claim.takes_stock,
+            quota_period=claim.quota_period,
+            limit_period=claim.limit_period,
+        )
+        .returning(voucher.c.id)
+    )
+    assert voucher_id is not None
+    return await get_voucher(conn, int(voucher_id))
+
+
+def voucher_query() -> Select[Any]:
+    person = community.volunteer
+    return (
+        select(
+            voucher,
+            reward.c.code.label("reward_code"),
+            reward.c.name.label("reward_name"),
+            merchant.c.code.label("merchant_code"),
+            merchant.c.name.label("merchant_name"),
+            person.c.passbook_number,
+            person.c.name.label("holder_name"),
+        )
+        .join(reward, reward.c.id == voucher.c.reward_id)
+        .join(merchant, merchant.c.id == voucher.c.merchant_id)
+        .join(person, person.c.id == voucher.c.volunteer_id)
+    )
+
+
+def to_voucher(row: Row[Any]) -> Voucher:
+    return Voucher(
+        id=row.id,
+        code=row.code,
+        reward_id=row.reward_id,
+        reward_code=row.reward_code,
+        reward_name=row.reward_name,
+        merchant_code=row.merchant_code,
+        merchant_name=row.merchant_name,
+        volunteer_id=row.volunteer_id,
+        passbook_number=row.passbook_number,
+        holder_name=row.holder_name,
+        redemption_id=row.redemption_id,
+        hold_id=ledger.HoldId(row.hold_id),
+        points=row.points,
+        status=VoucherStatus(row.status),
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        valid_until=local_date(row.expires_at - timedelta(microseconds=1)),
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        settle_entry_id=ledger.EntryId(row.settle_entry_id) if row.settle_entry_id else None,
+        claim=StockClaim(bool(row.takes_stock), row.quota_period, row.limit_period),
+    )
+
+
+async def get_voucher(conn: AsyncConnection, voucher_id: int) -> Voucher:
+    row = (await conn.execute(voucher_query().where(voucher.c.id == voucher_id))).first()
+    if row is None:
+        raise VoucherNotFound(f"No voucher with id {voucher_id}.")
+    return to_voucher(row)
+
+
+async def lock_voucher(
+    conn: AsyncConnection, *, voucher_id: int | None = None, code: str | None = None
+) -> Voucher:
+    """The voucher, its row locked for the rest of the transaction (PostgreSQL; SQLite's
+    write transactions are already serial). Every change of a voucher starts here."""
+    query = select(voucher.c.id).with_for_update()
+    query = (
+        query.where(voucher.c.id == voucher_id)
+        if code is None
+        else query.where(voucher.c.code == code)
+    )
+    found = await conn.scalar(query)
+    if found is None:
+        raise VoucherNotFound(
+            "No voucher has this code. Check it against the voucher; if it is right, the "
+            "voucher was not issued by Red Passbook."
+        )
+    return await get_voucher(conn, int(found))
+
+
+async def find_voucher_by_code(conn: AsyncConnection, code: str) -> Voucher | None:
+    row = (await conn.execute(voucher_query().where(voucher.c.code == code))).first()
+    return to_voucher(row) if row is not None else None
+
+
+async def vouchers_of(
+    conn: AsyncConnection,
+    *,
+    volunteer_id: int | None = None,
+    redemption_id: int | None = None,
+    statuses: Sequence[VoucherStatus] = (),
+    limit: int = 200,
+) -> list[Voucher]:
+    """A volunteer's (or a redemption's) vouchers, newest first, by stored status."""
+    query = voucher_query().order_by(voucher.c.id.desc()).limit(limit)
+    if volunteer_id is not None:
+        query = query.where(voucher.c.volunteer_id == volunteer_id)
+    if redemption_id is not None:
+        query = query.where(voucher.c.redemption_id == redemption_id)
+    if statuses:
+        query = query.where(voucher.c.status.in_([s.value for s in statuses]))
+    return [to_voucher(row) for row in await conn.execute(query)]

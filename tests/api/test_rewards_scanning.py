@@ -1,0 +1,241 @@
+"""A merchant at the counter: verify changes nothing, consume works once and pays the merchant,
+mistyped codes are caught by the check character, guessing is slowed down, settlement adds up."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import rewards
+from api.auth import Role
+from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER
+from tests.api.helpers import assert_problem, balance, bearer, execute, make_token, verify
+from tests.rewards.api_helpers import CARWASH, MARKET, add_reward, redeemed, scan, stock_used
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+async def merchant_points(client: Client, code: str) -> int:
+    response = await client.get("/api/books/trial-balance", headers=ADMIN)
+    rows = {row["kind"]: row for row in response.json()["rows"]}
+    return int(rows.get("merchant", {"posted": 0})["posted"])
+
+
+def mistype(code: str, position: int) -> str:
+    """The code with one character replaced by the next one of the alphabet."""
+    raw = code.replace("-", "")
+    wrong = rewards.ALPHABET[(rewards.ALPHABET.index(raw[position]) + 1) % len(rewards.ALPHABET)]
+    return raw[:position] + wrong + raw[position + 1 :]
+
+
+async def test_verify_changes_nothing_and_consume_pays_the_merchant_once(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", cost_points=7, stock_total=5)
+    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    merchant_before = await merchant_points(client, "market")
+
+    looked = await scan(client, "verify", voucher["code"])
+    assert looked.status_code == 200, looked.text
+    body = looked.json()
+    assert body["verdict"] == "valid"
+    assert body["reward"]["name"] == "测试奖品 soap"
+    assert body["holder"] == "王*兰"  # masked for the merchant
+    assert body["points"] == 7
+    assert (await balance(client, "YZS1-0001"))["held"] == 7
+
+    # typed by hand: lower case, spaces instead of dashes
+    typed = voucher["code"].lower().replace("-", " ")
+    used = await scan(client, "consume", typed)
+    assert used.status_code == 200, used.text
+    assert used.json()["verdict"] == "used"
+    assert used.json()["replayed"] is False
+    after = await balance(client, "YZS1-0001")
+    assert (after["held"], after["posted"]) == (0, 113)
+    assert await merchant_points(client, "market") == merchant_before + 7
+    assert await stock_used(demo_engine, "soap") == 1  # a used voucher keeps its stock
+
+    # the scanner's retry answers the same success; a second scan elsewhere is refused
+    retry = await scan(client, "consume", voucher["code"])
+    assert retry.status_code == 200
+    assert retry.json()["replayed"] is True
+    assert retry.json()["entry_id"] == used.json()["entry_id"]
+    other_scanner, _ = await make_token(demo_engine, Role.MERCHANT, "market", label="till 2")
+    body = assert_problem(
+        await scan(client, "consume", voucher["code"], bearer(other_scanner)),
+        409,
+        "voucher_already_used",
+    )
+    assert "Already used" in body["detail"]
+    assert (await scan(client, "verify", voucher["code"])).json()["verdict"] == "used"
+    assert await merchant_points(client, "market") == merchant_before + 7
+    assert (await verify(client))["ok"] is True
+
+
+async def test_a_retry_long_after_is_refused_as_already_used(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", stock_total=5)
+    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    assert (await scan(client, "consume", voucher["code"])).status_code == 200
+    await execute(
+        demo_engine,
+        "UPDATE voucher SET closed_at = :t WHERE code = :c",
+        t=datetime.now(UTC) - rewards.REPLAY_WINDOW - timedelta(seconds=5),
+        c=voucher["code"].replace("-", ""),
+    )
+    assert_problem(await scan(client, "consume", voucher["code"]), 409, "voucher_already_used")
+
+
+async def test_a_merchant_consumes_only_its_own_vouchers(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", stock_total=5)
+    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    looked = await scan(client, "verify", voucher["code"], CARWASH)
+    assert looked.status_code == 200
+    assert looked.json()["verdict"] == "not_yours"
+    assert "测试奖品 soap" in looked.json()["message"]
+    body = assert_problem(await scan(client, "consume", voucher["code"], CARWASH), 403)
+    assert body["code"] == "voucher_not_yours"
+    assert (await balance(client, "YZS1-0001"))["held"] == 5
+    # only merchants scan
+    for headers in (VOLUNTEER, ADMIN):
+        assert_problem(await scan(client, "consume", voucher["code"], headers), 403, "forbidden")
+
+
+async def test_a_voucher_past_its_date_never_scans_valid(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", stock_total=5, voucher_valid_days=1)
+    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    # the clock passes the voucher's date; the sweep has not run yet
+    await execute(
+        demo_engine,
+        "UPDATE voucher SET issued_at = :i, expires_at = :t WHERE code = :c",
+        i=datetime.now(UTC) - timedelta(days=2),
+        t=datetime.now(UTC) - timedelta(minutes=1),
+        c=voucher["code"].replace("-", ""),
+    )
+    assert (await scan(client, "verify", voucher["code"])).json()["verdict"] == "expired"
+    assert_problem(await scan(client, "consume", voucher["code"]), 409, "voucher_expired")
+    shown = await client.get(f"/api/vouchers/{voucher['id']}", headers=VOLUNTEER)
+    assert shown.json()["status"] == "expired"
+    assert (await balance(client, "YZS1-0001"))["held"] == 5  # until the sweep
+    assert_problem(
+        await client.post(f"/api/vouchers/{voucher['id']}/cancel", headers=VOLUNTEER),
+        409,
+        "voucher_expired",
+    )
+
+
+async def test_a_mistyped_character_is_refused_by_the_check_character(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", stock_total=5)
+    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    for position in (0, 7, 19):
+        body = assert_problem(
+            await scan(client, "consume", mistype(voucher["code"], position)),
+            422,
+            "voucher_code_invalid",
+        )
+        assert "check character" in body["detail"]
+    body = assert_problem(await scan(client, "verify", "ABCD-EFGH"), 422, "voucher_code_invalid")
+    assert "20 letters" in body["detail"]
+    body = assert_problem(
+        await scan(client, "verify", voucher["code"].replace(voucher["code"][0], "O", 1)),
+        422,
+        "voucher_code_invalid",
+    )
+    assert "'O'" in body["detail"]
+    assert (await balance(client, "YZS1-0001"))["held"] == 5
+
+
+async def test_a_burst_of_invalid_codes_is_slowed_down(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", stock_total=5)
+    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    unknown = rewards.new_code()  # well formed, never issued
+    for attempt in range(10):
+        code = unknown if attempt % 2 else mistype(voucher["code"], attempt)
+        response = await scan(client, "verify", code)
+        assert response.status_code in (404, 422), response.text
+    paused = await scan(client, "consume", voucher["code"])
+    body = assert_problem(paused, 429, "too_many_invalid_codes")
+    assert 1 <= int(paused.headers["retry-after"]) <= 60
+    assert body["retry_after"] == int(paused.headers["retry-after"])
+    assert (await balance(client, "YZS1-0001"))["held"] == 5  # nothing was consumed
+    # another merchant's scanner is not slowed down
+    assert (await scan(client, "verify", voucher["code"], CARWASH)).status_code == 200
+
+
+async def test_settlement_lists_consumed_vouchers_as_json_and_csv(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", cost_points=6, stock_total=5)
+    vouchers = (await redeemed(client, "soap", quantity=3))["vouchers"]
+    for voucher in vouchers[:2]:
+        assert (await scan(client, "consume", voucher["code"])).status_code == 200
+    today = rewards.local_date(datetime.now(UTC)).isoformat()
+    params = {"from": today, "to": today}
+
+    response = await client.get("/api/merchants/market/settlement", params=params, headers=MARKET)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    mine = [line for line in body["lines"] if line["reward"]["code"] == "soap"]
+    assert [line["voucher"] for line in mine] == [v["code"] for v in vouchers[:2]]
+    assert sum(line["points"] for line in mine) == 12
+    assert {
+        "reward": {"code": "soap", "name": "测试奖品 soap"},
+        "vouchers": 2,
+        "points": 12,
+    } in body["by_reward"]
+    assert body["points"] == sum(line["points"] for line in body["lines"])
+
+    exported = await client.get(
+        "/api/merchants/market/settlement.csv", params=params, headers=AUDITOR
+    )
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][0].startswith("使用时间")
+    soap_rows = [row for row in rows[1:-1] if row[2] == "soap"]
+    assert [row[1] for row in soap_rows] == [v["code"] for v in vouchers[:2]]
+    assert all(row[3] == "测试奖品 soap" for row in soap_rows)
+    assert rows[-1][4] == str(body["points"])
+
+    # another merchant's settlement is not this one's to read; nor a volunteer's
+    assert_problem(await client.get("/api/merchants/market/settlement", headers=CARWASH), 403)
+    assert_problem(await client.get("/api/merchants/market/settlement", headers=VOLUNTEER), 403)
+    bad = await client.get(
+        "/api/merchants/market/settlement", params={"month": "2026-13"}, headers=MARKET
+    )
+    assert_problem(bad, 422)
+    swapped = await client.get(
+        "/api/merchants/market/settlement",
+        params={"from": "2026-11-30", "to": "2026-11-01"},
+        headers=MARKET,
+    )
+    assert_problem(swapped, 422, "invalid_redemption")
+
+
+async def test_the_demo_settlement_has_the_used_demo_voucher(client: Client) -> None:
+    response = await client.get(
+        "/api/merchants/market/settlement",
+        params={"from": "2000-01-01", "to": "2000-12-31"},
+        headers=MARKET,
+    )
+    assert response.status_code == 200
+    assert response.json()["vouchers"] == 0
+    month = rewards.local_date(datetime.now(UTC) - timedelta(days=4)).strftime("%Y-%m")
+    response = await client.get(
+        "/api/merchants/market/settlement", params={"month": month}, headers=MARKET
+    )
+    assert [line["reward"]["code"] for line in response.json()["lines"]] == ["dumplings"]
