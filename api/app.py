@@ -60,8 +60,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies={"engine": Provide(provide_engine, sync_to_thread=False)},
         middleware=[
+            # OPTIONS needs a token too (litestar lets it through by default): the guards
+            # that answer it read the caller, and the service serves no browser preflights.
             DefineMiddleware(
-                BearerTokenMiddleware, exclude=["^/schema", "^/health", "^/api/sign-in$"]
+                BearerTokenMiddleware,
+                exclude=["^/schema", "^/health", "^/api/sign-in$", "^/api/public/"],
+                exclude_http_methods=[],
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,

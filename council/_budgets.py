@@ -18,7 +18,7 @@ import community
 from council._tables import grid_budget, incentive_award, scoring_sheet, sheet_line
 from council.errors import BudgetExceeded, InvalidRule
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^(2\d{3})-(0[1-9]|1[0-2])$")
 MAX_BUDGET = 10_000_000
 
 
@@ -42,7 +42,7 @@ def parse_month(text: str) -> tuple[date, date]:
     """The first day of month ``YYYY-MM`` and the first day of the next."""
     match = _MONTH.match(text)
     if match is None:
-        raise InvalidRule(f"Month {text!r} must be written YYYY-MM, e.g. 2026-11.")
+        raise InvalidRule(f"Month {text!r} must be written YYYY-MM (2000-2999), e.g. 2026-11.")
     year, month = int(match[1]), int(match[2])
     start = date(year, month, 1)
     return start, date(year + month // 12, month % 12 + 1, 1)

@@ -17,7 +17,7 @@ MAX_CLIENT_KEY = 100
 # The largest id or line number the database holds (BIGINT); a larger one in a request is
 # refused as invalid instead of overflowing the driver.
 MAX_ID = 2**63 - 1
-EntryIdPath = Annotated[int, PathParameter(le=MAX_ID)]
+EntryIdPath = Annotated[int, PathParameter(ge=-MAX_ID, le=MAX_ID)]
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 

@@ -29,7 +29,7 @@ from api.routes._common import MAX_ID, IdPath
 from api.schemas import council as cs
 from api.settings import Settings
 
-MonthQuery = Annotated[str, QueryParameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+MonthQuery = Annotated[str, QueryParameter(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$")]
 GridQuery = Annotated[str | None, QueryParameter(max_length=40)]
 LinePath = Annotated[int, PathParameter(ge=1, le=council.MAX_LINES)]
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"

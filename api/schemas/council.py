@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from api.schemas import Strict
 
 Code = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
-Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])
 
 
 class SavingsRuleIn(Strict):

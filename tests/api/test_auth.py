@@ -269,3 +269,10 @@ async def test_tokens_are_stored_only_as_their_hash(
     assert all(re.fullmatch(r"[0-9a-f]{64}", row["token_hash"]) for row in rows)
     # and the stored hash is what works, not the raw text
     assert (await client.get("/api/me", headers=bearer(made))).status_code == 200
+
+
+async def test_options_needs_a_token_and_answers_within_the_guards(client: Client) -> None:
+    for path in ("/api/books/verify", "/api/reports/circulation", "/api/scan/consume"):
+        assert_problem(await client.options(path), 401)
+    assert (await client.options("/api/books/verify", headers=ADMIN)).status_code == 204
+    assert_problem(await client.options("/api/scan/consume", headers=ADMIN), 403)

@@ -203,3 +203,19 @@ async def test_circulation_follows_the_issuance_accounts(client: Client) -> None
         for r in (await client.get("/api/reports/circulation", headers=COUNCIL_G1)).json()
     }
     assert after == {"yzs-g1": before["yzs-g1"] + 10}  # a council member sees their grid only
+
+
+async def test_months_outside_the_calendar_are_refused(client: Client) -> None:
+    for since, until in [("0000-01", "0000-01"), ("9999-12", "9999-12"), ("2026-00", "2026-01")]:
+        for path in ("/api/reports/issuance", "/api/reports/leaderboard.csv"):
+            response = await client.get(
+                path, params={"since": since, "until": until}, headers=ADMIN
+            )
+            assert_problem(response, 422)
+    for month in ("0000-01", "2026-13"):
+        assert_problem(
+            await client.put(
+                f"/api/grids/yzs-g1/budgets/{month}", json={"cap_points": 1}, headers=ADMIN
+            ),
+            422,
+        )
