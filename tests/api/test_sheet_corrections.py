@@ -14,6 +14,7 @@ from tests.api.helpers import (
     assert_problem,
     balance,
     entry_count,
+    execute,
     move_points,
     statement_lines,
     verify,
@@ -296,4 +297,78 @@ async def test_concurrent_corrections_of_one_line_take_points_back_once(
         )
     assert sorted(a.status_code for a in answers) == [200] + [409] * 9
     assert (await balance(client, "YZS1-0001"))["posted"] == before - 10
+    assert (await verify(client))["ok"]
+
+
+async def test_concurrent_approvals_never_pass_the_daily_cap(
+    client: Client, database_url: str, demo_engine: AsyncEngine
+) -> None:
+    third = await add_member(demo_engine, "yzs-g1-c", "yzs-g1")
+    day = days_ago(6)
+    # home-visit: 4 visits a day; each sheet fits alone, any two together do not
+    sheets = [await draft(client, [("YZS1-0001", 3)], day=day) for _ in range(4)]
+    for sheet in sheets:  # submitted one by one: each fits while the others are drafts
+        response = await client.post(f"/api/sheets/{sheet['id']}/submit", headers=COUNCIL_G1)
+        assert response.status_code in (200, 422), response.text
+    submitted = [
+        s["id"]
+        for s in sheets
+        if (await client.get(f"/api/sheets/{s['id']}", headers=ADMIN)).json()["status"]
+        == "submitted"
+    ]
+    assert len(submitted) == 1  # the daily cap counts submitted sheets too
+    # so put the others in by hand as submitted, as if two offices had raced at submission
+    await execute(
+        demo_engine,
+        "UPDATE scoring_sheet SET status = 'submitted' WHERE status = 'draft' AND author_id = "
+        "(SELECT id FROM council_member WHERE code = 'yzs-g1-a')",
+    )
+    before = (await balance(client, "YZS1-0001"))["posted"]
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                concurrent.post(
+                    f"/api/sheets/{s['id']}/approve",
+                    headers=COUNCIL_G1B if n % 2 else {"Authorization": f"Bearer {third}"},
+                )
+                for n, s in enumerate(sheets)
+            )
+        )
+    ok = [a for a in answers if a.status_code == 200]
+    assert len(ok) == 1, [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code != 200:
+            assert_problem(answer, 422, "daily_cap_exceeded")
+    assert (await balance(client, "YZS1-0001"))["posted"] == before + 15
+    assert (await verify(client))["ok"]
+
+
+async def test_concurrent_approvals_pay_a_milestone_once(
+    client: Client, database_url: str, demo_engine: AsyncEngine
+) -> None:
+    await publish_big_rule(client)
+    third = await add_member(demo_engine, "yzs-g1-c", "yzs-g1")
+    # 120 lifetime points; each sheet adds 100 and crosses 200 on its own
+    sheets = [
+        await draft(client, [("YZS1-0001", 2)], rule="flood-relief", day=days_ago(n), submit=True)
+        for n in (1, 2, 3, 4)
+    ]
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                concurrent.post(
+                    f"/api/sheets/{s['id']}/approve",
+                    headers=COUNCIL_G1B if n % 2 else {"Authorization": f"Bearer {third}"},
+                )
+                for n, s in enumerate(sheets)
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    bonuses = [b for a in answers for b in a.json()["bonuses"]]
+    assert sorted(b["incentive"] for b in bonuses) == [
+        "累计满200分 200 points earned",
+        "累计满500分 500 points earned",
+    ]  # 120 -> 520 across the four: each milestone once
+    after = await balance(client, "YZS1-0001")
+    assert after["lifetime_earned"] == 120 + 400 + 20 + 50
     assert (await verify(client))["ok"]
