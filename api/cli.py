@@ -191,7 +191,9 @@ def expire(database_url: str | None) -> None:
 
     swept = asyncio.run(run())
     click.echo(
-        f"Expired {swept.vouchers} voucher(s); {swept.points} points went back to passbooks."
+        f"Expired {swept.vouchers} voucher(s); {swept.points} points went back to passbooks. "
+        f"Ballots: {swept.places_passed} place(s) passed on, {swept.ballots_cancelled} "
+        "ballot(s) cancelled for want of a draw."
     )
 
 

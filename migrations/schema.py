@@ -13,6 +13,8 @@ from council._tables import (
 from db import metadata
 from ledger._tables import AccountRow, EntryRow, HoldRow, PostingRow
 from rewards._tables import (
+    BallotApplicationRow,
+    BallotRow,
     MerchantRow,
     RedemptionCounterRow,
     RedemptionRow,
@@ -24,6 +26,8 @@ from rewards._tables import (
 __all__ = [
     "AccountRow",
     "ApiTokenRow",
+    "BallotApplicationRow",
+    "BallotRow",
     "CouncilMemberRow",
     "EntryRow",
     "GridBudgetRow",

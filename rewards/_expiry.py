@@ -1,4 +1,5 @@
-"""Expiry: a voucher past its date gives its points, stock and limit place back.
+"""Expiry: a voucher past its date gives its points, stock and limit place back; a ballot's
+place not claimed in time goes to the next applicant; a ballot not drawn in time is cancelled.
 
 Invariants protected here: a voucher past ``expires_at`` is treated as expired by every
 reader at once (:meth:`Voucher.state`), and the sweep closes each such voucher exactly once,
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import db
+from rewards._ballots import process_ballots
 from rewards._redemption import close_unused
 from rewards._tables import voucher
 from rewards._time import utcnow
@@ -32,7 +34,12 @@ log = logging.getLogger("passbook.rewards")
 @dataclass(frozen=True, slots=True)
 class ExpirySweep:
     vouchers: int
+    """Vouchers expired, ballot vouchers whose claim period ran out included."""
     points: int
+    places_passed: int = 0
+    """Ballot places passed on to the next in drawn order."""
+    ballots_cancelled: int = 0
+    """Ballots cancelled because they were not drawn in time."""
 
 
 async def due_vouchers(conn: AsyncConnection, *, now: datetime, limit: int = 500) -> list[int]:
@@ -59,9 +66,12 @@ async def expire_voucher(conn: AsyncConnection, voucher_id: int, *, now: datetim
 async def expire_vouchers(
     engine: AsyncEngine, *, now: datetime | None = None, batch: int = 500
 ) -> ExpirySweep:
-    """Expire every voucher past its date, one transaction per voucher."""
+    """Settle the ballots the clock has work for (a place not claimed in time goes to the
+    next applicant, in the same transaction as its voucher's expiry), then expire every other
+    voucher past its date, one transaction per ballot or voucher."""
     now = now or utcnow()
-    count = points = 0
+    ballots = await process_ballots(engine, now=now)
+    count, points = ballots.offers_lapsed, ballots.points_back
     while True:
         async with db.read_transaction(engine) as conn:
             due = await due_vouchers(conn, now=now, limit=batch)
@@ -74,7 +84,7 @@ async def expire_vouchers(
             if returned:
                 count, points = count + 1, points + returned
         if len(due) < batch:
-            return ExpirySweep(count, points)
+            return ExpirySweep(count, points, ballots.places_passed, ballots.ballots_cancelled)
 
 
 async def expire_periodically(engine: AsyncEngine, interval_seconds: float) -> None:
@@ -90,4 +100,10 @@ async def expire_periodically(engine: AsyncEngine, interval_seconds: float) -> N
         if swept.vouchers:
             log.info(
                 "expired %d vouchers, %d points back to passbooks", swept.vouchers, swept.points
+            )
+        if swept.places_passed or swept.ballots_cancelled:
+            log.info(
+                "ballots: %d places passed on, %d undrawn ballots cancelled",
+                swept.places_passed,
+                swept.ballots_cancelled,
             )

@@ -5,7 +5,9 @@
 * two vouchers with one code, two vouchers on one hold, two redemptions with one key, two
   counters for one reward and period (or one volunteer, reward and period);
 * a voucher closed without a time, used without a settlement entry in the ledger, or in a
-  status nobody knows; a reward of an unknown kind or allocation.
+  status nobody knows; a reward of an unknown kind or allocation;
+* two applications of one volunteer to one ballot, two open ballots of one reward, a ballot
+  drawn without a time, an offered place without its voucher.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -197,9 +200,119 @@ class VoucherRow(Base):
     settle_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
 
 
+class BallotRow(Base):
+    """A ballot for the places of one scarce reward: an application window, a number of
+    places, a rule fixed when it opens and a secret seed whose SHA-256 (the commitment) is
+    public from the start. Drawn at most once: the draw is a conditional update
+    ``WHERE status = 'open'``; at most one ballot of a reward is open at a time."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        UniqueConstraint("code"),
+        CheckConstraint("rule IN ('points_rank', 'weighted_lottery')", name="rule_known"),
+        CheckConstraint("status IN ('open', 'drawn', 'cancelled')", name="status_known"),
+        CheckConstraint("places >= 1", name="places_positive"),
+        CheckConstraint("claim_days >= 1 AND claim_days <= 90", name="claim_days_in_range"),
+        CheckConstraint("opens_at < closes_at", name="window_in_order"),
+        CheckConstraint("closes_at < draw_by", name="draw_after_close"),
+        CheckConstraint("length(seed) = 64 AND length(commitment) = 64", name="seed_sized"),
+        CheckConstraint("(status = 'drawn') = (drawn_at IS NOT NULL)", name="drawn_has_time"),
+        CheckConstraint(
+            "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_has_time"
+        ),
+        Index(
+            "uq_ballot_one_open_per_reward",
+            "reward_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(40))
+    reward_id: Mapped[int] = mapped_column(ForeignKey("reward.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(20))
+    places: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Applications' holds last until here; a ballot not drawn by then is cancelled.
+    draw_by: Mapped[datetime] = mapped_column(UtcDateTime)
+    claim_days: Mapped[int] = mapped_column(Integer)
+    # Secret until the draw (never shown before it); the commitment is public at once.
+    seed: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(128))
+    drawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    drawn_by: Mapped[str | None] = mapped_column(String(128))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(128))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class BallotApplicationRow(Base):
+    """One volunteer's application to one ballot (UNIQUE), with the points it is judged by,
+    frozen when it was made, its hold while it waits for the draw, and after the draw its
+    place in the drawn order and its outcome (a place offered by a voucher, then claimed,
+    declined or lapsed; waiting; skipped when its turn came and it could not take the place).
+    """
+
+    __tablename__ = "ballot_application"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "volunteer_id"),
+        UniqueConstraint("ballot_id", "pseudonym"),
+        UniqueConstraint("ballot_id", "draw_rank"),
+        UniqueConstraint("idempotency_key"),
+        UniqueConstraint("hold_id"),
+        UniqueConstraint("voucher_id"),
+        CheckConstraint(
+            "status IN ('applied', 'withdrawn', 'cancelled', 'waiting', 'offered', 'claimed', "
+            "'declined', 'lapsed', 'skipped')",
+            name="status_known",
+        ),
+        CheckConstraint("points >= 0", name="points_non_negative"),
+        CheckConstraint("draw_rank IS NULL OR draw_rank >= 1", name="rank_positive"),
+        CheckConstraint(
+            "(status IN ('applied', 'withdrawn', 'cancelled')) = (draw_rank IS NULL)",
+            name="ranked_iff_drawn",
+        ),
+        CheckConstraint(
+            "(status IN ('offered', 'claimed', 'declined', 'lapsed')) = (voucher_id IS NOT NULL)",
+            name="offered_has_voucher",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(12))
+    # Lifetime points earned when the application was made: what points_rank sorts by and
+    # weighted_lottery weighs by.
+    points: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    # The hold of the cost while the application waits for the draw (released at the draw,
+    # on withdrawal or cancellation; a winner's is exchanged for the hold of its voucher).
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_hold.id"))
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"))
+    draw_rank: Mapped[int | None] = mapped_column(Integer)
+    lottery_key: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_digest: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(128))
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 merchant = cast(Table, MerchantRow.__table__)
 reward = cast(Table, RewardRow.__table__)
 reward_quota = cast(Table, RewardQuotaRow.__table__)
 redemption_counter = cast(Table, RedemptionCounterRow.__table__)
 redemption = cast(Table, RedemptionRow.__table__)
 voucher = cast(Table, VoucherRow.__table__)
+ballot = cast(Table, BallotRow.__table__)
+ballot_application = cast(Table, BallotApplicationRow.__table__)

@@ -1,10 +1,13 @@
 """The rewards exchange as the article describes it: the catalog (tissues, toiletries, small
 carts, dumplings, fresh vegetables, a car wash, children's classes, private-cinema screenings
-and kindergarten places by ballot), the merchants that honour it with demo scanner tokens, and
-a few vouchers in each state (open, used, cancelled, expired).
+and kindergarten places by ballot), the merchants that honour it with demo scanner tokens, a
+few vouchers in each state (open, used, cancelled, expired), and a drawn ballot for two
+kindergarten places.
 
 Loaded through the services with fixed keys and find-or-create, so loading twice changes
-nothing.
+nothing; the ballot is found by its code and never drawn twice (its seed, drawn from
+``secrets`` on the first load, differs between fresh databases, but the rule is points_rank and
+the three applicants' points differ, so the winners are always the same two).
 """
 
 from __future__ import annotations
@@ -17,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import rewards
 from api._tokens_table import api_token
 from api.auth import Role, create_token, hash_token
-from rewards import Allocation, LimitPeriod, RewardKind, RewardSpec, VoucherStatus
+from rewards import (
+    Allocation,
+    BallotRule,
+    BallotSpec,
+    LimitPeriod,
+    RewardKind,
+    RewardSpec,
+    VoucherStatus,
+)
 
 ACTOR = "demo-loader"
 
@@ -149,7 +160,7 @@ CATALOG = [
         stock_total=3,
         per_volunteer_limit=1,
         limit_period=LimitPeriod.EVER,
-        min_months_registered=6,
+        min_months_registered=3,
         voucher_valid_days=90,
     ),
 ]
@@ -163,6 +174,39 @@ REDEMPTIONS = [
     ("demo:redeem:4", "toiletries", "YZS6-0001", 1, 4, "cancelled"),
     ("demo:redeem:5", "vegetables", "YZS7-0001", 1, 10, "expired"),
 ]
+
+
+# The kindergarten ballot: opened two weeks before the load, applied to by three long-time
+# volunteers of grid 4 (registered in July, with over 300 points each), closed a week before
+# the load and drawn at the load.
+BALLOT_CODE = "kindergarten-2027-spring"
+BALLOT_APPLICANTS = ["YZS4-0004", "YZS4-0002", "YZS4-0003"]
+
+
+async def load_ballot_demo(conn: AsyncConnection, now: datetime) -> None:
+    if await rewards.find_ballot(conn, BALLOT_CODE) is not None:
+        return  # loaded before: never opened or drawn again
+    opened = now - timedelta(days=14)
+    spec = BallotSpec(
+        code=BALLOT_CODE,
+        reward_code="kindergarten-place",
+        rule=BallotRule.POINTS_RANK,
+        places=2,
+        opens_at=opened,
+        closes_at=now - timedelta(days=7),
+        claim_days=14,
+    )
+    await rewards.open_ballot(conn, spec, actor=ACTOR, now=opened)
+    for number in BALLOT_APPLICANTS:
+        await rewards.apply_to_ballot(
+            conn,
+            ballot_code=BALLOT_CODE,
+            passbook_number=number,
+            idempotency_key=f"demo:ballot:{BALLOT_CODE}:{number}",
+            actor=ACTOR,
+            now=now - timedelta(days=10),
+        )
+    await rewards.draw_ballot(conn, ballot_code=BALLOT_CODE, actor=ACTOR, now=now)
 
 
 async def load_rewards_demo(conn: AsyncConnection) -> None:
@@ -208,3 +252,4 @@ async def load_rewards_demo(conn: AsyncConnection) -> None:
                 )
             elif fate == "expired":
                 await rewards.expire_voucher(conn, voucher.id, now=now)
+    await load_ballot_demo(conn, now)

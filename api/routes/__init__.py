@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.routes import books, council, registry, rewards
+from api.routes import ballots, books, council, registry, rewards
 from api.routes._common import provide_engine
 
-ROUTES: list[Any] = [*books.ROUTES, *registry.ROUTES, *council.ROUTES, *rewards.ROUTES]
+ROUTES: list[Any] = [
+    *books.ROUTES,
+    *registry.ROUTES,
+    *council.ROUTES,
+    *rewards.ROUTES,
+    *ballots.ROUTES,
+]
 
 __all__ = ["ROUTES", "provide_engine"]

@@ -27,7 +27,7 @@ from tests.api.helpers import (
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
-OPEN_PATHS = {"/health", "/api/sign-in"}
+OPEN_PATHS = {"/health", "/api/sign-in", "/api/public/ballots/{code:str}"}
 DOCS_PREFIX = "/schema"
 SAMPLE_PATH_VALUES = {"str": "YZS1-0001", "int": "1"}
 
@@ -65,6 +65,17 @@ async def test_health_and_the_api_docs_need_no_token(client: Client) -> None:
 
     # everything else needs a token (the tests below walk this list)
     assert set(protected_endpoints(client)) == {
+        ("GET", "/api/ballots"),
+        ("POST", "/api/ballots"),
+        ("GET", "/api/ballots/YZS1-0001"),
+        ("GET", "/api/ballots/YZS1-0001/applications"),
+        ("POST", "/api/ballots/YZS1-0001/applications"),
+        ("GET", "/api/ballots/YZS1-0001/applications/YZS1-0001"),
+        ("POST", "/api/ballots/YZS1-0001/applications/YZS1-0001/decline"),
+        ("POST", "/api/ballots/YZS1-0001/applications/YZS1-0001/withdraw"),
+        ("POST", "/api/ballots/YZS1-0001/cancel"),
+        ("POST", "/api/ballots/YZS1-0001/draw"),
+        ("POST", "/api/ballots/YZS1-0001/process"),
         ("GET", "/api/books/trial-balance"),
         ("GET", "/api/books/verify"),
         ("GET", "/api/council-members"),

@@ -1,0 +1,107 @@
+"""Errors of ballots, in the rewards error tree (see :mod:`rewards.errors`)::
+
+RewardsError
+├── BallotNotFound, ApplicationNotFound                      (not_found)
+├── InvalidBallot        a ballot that cannot be opened as given (invalid)
+├── BallotExists         the code is taken by another ballot  (conflict)
+├── AnotherBallotOpen    the reward already has an undrawn ballot (conflict)
+├── BallotNotOpen                                            (conflict)
+│   ├── BallotNotOpenYet     before the window
+│   ├── BallotClosed         after the window (or drawn)
+│   └── BallotCancelled
+├── BallotNotDrawable                                        (conflict)
+│   ├── BallotStillOpen      the window has not closed
+│   ├── BallotAlreadyDrawn   it was drawn (once is all)
+│   └── BallotPastDrawDeadline
+├── AlreadyApplied       one application per volunteer per ballot (conflict)
+├── NoPlaceOffered       declining without a place to decline (conflict)
+└── ApplicationKeyReused an Idempotency-Key sent before with another request (conflict)
+"""
+
+from __future__ import annotations
+
+from rewards.errors import RedemptionRace, RewardsError
+
+
+class BallotNotFound(RewardsError):
+    code = "ballot_not_found"
+    category = "not_found"
+
+
+class ApplicationNotFound(RewardsError):
+    code = "application_not_found"
+    category = "not_found"
+
+
+class InvalidBallot(RewardsError):
+    code = "invalid_ballot"
+
+
+class BallotExists(RewardsError):
+    code = "ballot_exists"
+    category = "conflict"
+
+
+class AnotherBallotOpen(RewardsError):
+    code = "another_ballot_open"
+    category = "conflict"
+
+
+class BallotNotOpen(RewardsError):
+    code = "ballot_not_open"
+    category = "conflict"
+
+
+class BallotNotOpenYet(BallotNotOpen):
+    code = "ballot_not_open_yet"
+
+
+class BallotClosed(BallotNotOpen):
+    code = "ballot_closed"
+
+
+class BallotCancelled(BallotNotOpen):
+    code = "ballot_cancelled"
+
+
+class BallotNotDrawable(RewardsError):
+    code = "ballot_not_drawable"
+    category = "conflict"
+
+
+class BallotStillOpen(BallotNotDrawable):
+    code = "ballot_still_open"
+
+
+class BallotAlreadyDrawn(BallotNotDrawable):
+    code = "ballot_already_drawn"
+
+
+class BallotPastDrawDeadline(BallotNotDrawable):
+    code = "ballot_past_draw_deadline"
+
+
+class AlreadyApplied(RewardsError):
+    code = "already_applied"
+    category = "conflict"
+
+
+class NoPlaceOffered(RewardsError):
+    code = "no_place_offered"
+    category = "conflict"
+
+
+class ApplicationKeyReused(RewardsError):
+    code = "idempotency_conflict"
+    category = "conflict"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used for a different application. Use a new key "
+            "for a new request; repeat a key only to retry exactly the same request."
+        )
+
+
+class ApplicationRace(RedemptionRace):
+    """A concurrent application by the same volunteer (or with the same key) committed first.
+    Retrying the transaction (:func:`rewards.is_retryable`) replays it or refuses it."""
