@@ -239,5 +239,17 @@ def bench_sheets(database_url: str | None, big_sheets: int, seconds: float) -> N
     asyncio.run(run_sheets_bench(settings.database_url, big_sheets=big_sheets, seconds=seconds))
 
 
+@bench.command("rewards")
+@database_option
+@click.option("--seconds", default=10.0, show_default=True, type=click.FloatRange(min=1))
+def bench_rewards(database_url: str | None, seconds: float) -> None:
+    """Redemptions/s and scans/s at 1 and 8 workers, and 200 redemptions racing for a stock
+    of 50. Uses a scratch database only."""
+    from bench.rewards import run_rewards_bench
+
+    settings = _settings(database_url)
+    asyncio.run(run_rewards_bench(settings.database_url, seconds=seconds))
+
+
 main.add_command(sheet)
 main.add_command(report)
