@@ -754,6 +754,26 @@ async def decline_place(
     return await _application_by_id(conn, found.id)
 
 
+async def ballot_offer_of(conn: AsyncConnection, voucher_id: int) -> tuple[str, str] | None:
+    """The (ballot code, passbook number) whose offered place ``voucher_id`` is, if it is one:
+    cancelling such a voucher is declining the place, so the place passes on at once."""
+    row = (
+        await conn.execute(
+            select(ballot.c.code, community.volunteer.c.passbook_number)
+            .join(ballot_application, ballot_application.c.ballot_id == ballot.c.id)
+            .join(
+                community.volunteer,
+                community.volunteer.c.id == ballot_application.c.volunteer_id,
+            )
+            .where(
+                ballot_application.c.voucher_id == voucher_id,
+                ballot_application.c.status == ApplicationStatus.OFFERED,
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def _settle_offers(
     conn: AsyncConnection,
     current: Ballot,

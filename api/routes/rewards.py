@@ -529,6 +529,13 @@ class VoucherController(Controller):
 
         async def use_case(conn: AsyncConnection) -> rewards.Voucher:
             await _own_voucher(conn, principal, voucher_id)
+            if offer := await rewards.ballot_offer_of(conn, voucher_id):
+                # a ballot place: cancelling it is declining it, so it passes on now
+                ballot_code, number = offer
+                await rewards.decline_place(
+                    conn, ballot_code=ballot_code, passbook_number=number, actor=principal.actor
+                )
+                return await rewards.get_voucher(conn, voucher_id)
             return await rewards.cancel_voucher(conn, voucher_id=voucher_id, actor=principal.actor)
 
         found = await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)

@@ -535,3 +535,21 @@ async def test_the_demo_ballot_is_drawn_and_verifiable(client: Client) -> None:
     assert page["result"]["waiting"] == [page["applicants"][2]["pseudonym"]]
     listed = await client.get("/api/ballots", headers=VOLUNTEER)
     assert [b["code"] for b in listed.json()] == ["kindergarten-2027-spring"]
+
+
+async def test_cancelling_a_place_voucher_passes_the_place_on_at_once(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    page = await drawn_ballot(client, demo_engine)
+    first, second = page["result"]["winners"]
+    third, fourth = page["result"]["waiting"]
+    winner = await application(client, "b1", number_of("b1", first))
+    response = await client.post(f"/api/vouchers/{winner['voucher']['id']}/cancel", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "cancelled"
+    after = await public(client)
+    assert after["result"]["winners"] == [second, third]
+    assert after["result"]["waiting"] == [fourth]
+    assert (await application(client, "b1", number_of("b1", first)))["status"] == "declined"
+    assert await stock_used(demo_engine, "place") == 2
+    assert (await verify(client))["ok"] is True
