@@ -76,6 +76,26 @@ class Principal:
         return f"{self.role}:{self.scope}"
 
 
+SIGNED_IN = " (signed in with PIN)"
+"""The end of the label of every token a volunteer got by signing in with their PIN."""
+
+
+async def revoke_sign_ins(conn: AsyncConnection, passbook_number: str, now: datetime) -> int:
+    """Revoke every token a volunteer got by signing in with a PIN: resetting the PIN signs
+    them out everywhere (whoever knew the old PIN is out too). Returns how many."""
+    result = await conn.execute(
+        api_token.update()
+        .where(
+            api_token.c.role == Role.VOLUNTEER.value,
+            api_token.c.scope == passbook_number,
+            api_token.c.label.endswith(SIGNED_IN, autoescape=True),
+            api_token.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return result.rowcount
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

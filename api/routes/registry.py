@@ -22,7 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import db
 import ledger
-from api.auth import Principal, Role, admin_over, create_token, may_act_for, roles
+from api.auth import (
+    SIGNED_IN,
+    Principal,
+    Role,
+    admin_over,
+    create_token,
+    may_act_for,
+    revoke_sign_ins,
+    roles,
+)
 from api.schemas import GridRef
 from api.schemas import registry as schemas
 
@@ -328,7 +337,8 @@ class VolunteerController(Controller):
         guards=[roles(Role.ADMIN)],
         summary="Set or reset a volunteer's sign-in PIN",
         description="4 to 6 digits, not easy to guess. Clears the count of wrong PINs and any "
-        "lock. Only a salted scrypt hash is stored.",
+        "lock, and signs the volunteer out of every session opened with the old PIN. Only a "
+        "salted scrypt hash is stored.",
     )
     async def set_pin(
         self,
@@ -342,7 +352,9 @@ class VolunteerController(Controller):
 
         async def use_case(conn: AsyncConnection) -> community.Volunteer:
             await _administered_volunteer(conn, principal, number)
-            return await community.set_pin(conn, number, data.pin)
+            changed = await community.set_pin(conn, number, data.pin)
+            await revoke_sign_ins(conn, changed.passbook_number, datetime.now(UTC))
+            return changed
 
         return _volunteer_out(principal, await db.run_in_transaction(engine, use_case))
 
@@ -381,7 +393,7 @@ async def sign_in(
             conn,
             role=Role.VOLUNTEER,
             scope=check.volunteer.passbook_number,
-            label=f"{check.volunteer.name} (signed in with PIN)",
+            label=f"{check.volunteer.name}{SIGNED_IN}",
             valid_for=community.SIGN_IN_VALID_FOR,
             now=now,
         )

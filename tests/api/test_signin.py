@@ -318,3 +318,17 @@ async def test_twenty_concurrent_right_pins_each_get_a_token(
     assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
     assert len({r.json()["token"] for r in responses}) == 20
     assert (await pin_state(demo_engine))["pin_failures"] == 0
+
+
+async def test_resetting_the_pin_signs_the_volunteer_out_everywhere(client: Client) -> None:
+    await set_pin(client)
+    sessions = [bearer((await sign_in(client, PIN)).json()["token"]) for _ in range(2)]
+    for token in sessions:
+        assert (await client.get("/api/me", headers=token)).status_code == 200
+    await set_pin(client, "8306")
+    for token in sessions:
+        assert_problem(await client.get("/api/me", headers=token), 401)
+    # the new PIN works; tokens staff made for the volunteer are not sign-ins and stay valid
+    fresh = bearer((await sign_in(client, "8306")).json()["token"])
+    assert (await client.get("/api/me", headers=fresh)).status_code == 200
+    assert (await client.get("/api/me", headers=VOLUNTEER)).status_code == 200
