@@ -73,6 +73,10 @@ class Principal:
         return f"{self.role}:{self.label}#{self.token_id}"
 
     def key_namespace(self) -> str:
+        """Where this caller's idempotency keys live: two council members of one grid are two
+        people, so their keys never collide."""
+        if self.member_id is not None:
+            return f"{self.role}:{self.scope}:member-{self.member_id}"
         return f"{self.role}:{self.scope}"
 
 

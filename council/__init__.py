@@ -58,6 +58,7 @@ from council.errors import (
     BudgetExceeded,
     CorrectionRefused,
     DailyCapExceeded,
+    DraftKeyConflict,
     FourEyes,
     IncentiveNotFound,
     InvalidRule,
@@ -67,6 +68,7 @@ from council.errors import (
     ScoringError,
     SheetNotFound,
     SheetStateConflict,
+    is_retryable,
 )
 
 __all__ = [
@@ -78,6 +80,7 @@ __all__ = [
     "CirculationRow",
     "CorrectionRefused",
     "DailyCapExceeded",
+    "DraftKeyConflict",
     "FourEyes",
     "Incentive",
     "IncentiveNotFound",
@@ -103,6 +106,7 @@ __all__ = [
     "draft_sheet",
     "find_incentive",
     "get_sheet",
+    "is_retryable",
     "issuance_report",
     "issued_in_month",
     "leaderboard",

@@ -22,15 +22,19 @@ Invariants protected here (the database backs the ones marked *):
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
+import db
 import ledger
 from council._budgets import check_budget
 from council._incentives import Bonus, bonuses_due
@@ -39,12 +43,15 @@ from council._tables import incentive, incentive_award, savings_rule, scoring_sh
 from council.errors import (
     CorrectionRefused,
     DailyCapExceeded,
+    DraftKeyConflict,
+    DraftRace,
     FourEyes,
     InvalidSheet,
     NotYourGrid,
     SheetNotFound,
     SheetStateConflict,
 )
+from db import metadata
 from ledger.errors import InsufficientPoints
 
 # The scheme keeps its books in China Standard Time (no daylight saving), so "today" and "the
@@ -164,11 +171,30 @@ async def draft_sheet(
     community_wide: bool = False,
     actor: str,
     max_age_days: int,
+    idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Sheet:
     """Draft a sheet for one activity in the author's grid. Every line is checked now, and
-    all the problems are reported at once (``problems`` lists them by line)."""
+    all the problems are reported at once (``problems`` lists them by line). With an
+    ``idempotency_key``, repeating the same draft answers the first sheet (``replayed``); the
+    same key with a different draft is refused."""
     now = now or datetime.now(UTC)
+    digest = _draft_digest(member_id, rule_code, activity_date, place, note, lines, community_wide)
+    if idempotency_key is not None:
+        earlier = (
+            await conn.execute(
+                select(scoring_sheet.c.id, scoring_sheet.c.draft_digest).where(
+                    scoring_sheet.c.draft_key == idempotency_key
+                )
+            )
+        ).first()
+        if earlier is not None:
+            if earlier.draft_digest != digest:
+                raise DraftKeyConflict(
+                    "This idempotency key was already used for a different sheet. Use a new "
+                    "key for a new sheet; repeat a key only to retry exactly the same draft."
+                )
+            return await get_sheet(conn, earlier.id, replayed=True)
     author = await _member(conn, member_id)
     today = scheme_today(now)
     if activity_date > today:
@@ -189,7 +215,7 @@ async def draft_sheet(
     place = _check_text(place, "place", 200)
     note = _check_text(note, "note", 500)
     checked = await _check_lines(conn, author, rule, activity_date, lines, community_wide)
-    sheet_id = await conn.scalar(
+    insert = (
         scoring_sheet.insert()
         .values(
             grid_id=await _grid_id(conn, author.grid_code),
@@ -203,9 +229,17 @@ async def draft_sheet(
             author_id=author.id,
             author_actor=actor,
             created_at=now,
+            draft_key=idempotency_key,
+            draft_digest=digest if idempotency_key is not None else None,
         )
         .returning(scoring_sheet.c.id)
     )
+    try:
+        sheet_id = await conn.scalar(insert)
+    except IntegrityError as error:
+        if db.constraint_name(error, metadata) == "uq_scoring_sheet_draft_key":
+            raise DraftRace("A draft with this key was saved meanwhile.") from error
+        raise
     assert sheet_id is not None
     await conn.execute(
         sheet_line.insert(),
@@ -222,6 +256,27 @@ async def draft_sheet(
         ],
     )
     return await get_sheet(conn, sheet_id)
+
+
+def _draft_digest(
+    member_id: int,
+    rule_code: str,
+    activity_date: date,
+    place: str,
+    note: str,
+    lines: Sequence[LineIn],
+    community_wide: bool,
+) -> str:
+    content = [
+        member_id,
+        rule_code,
+        activity_date.isoformat(),
+        place.strip(),
+        note.strip(),
+        community_wide,
+        [[line.passbook_number, line.units, line.note] for line in lines],
+    ]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
 async def _grid_id(conn: AsyncConnection, grid_code: str) -> int:

@@ -6,6 +6,7 @@ What the database refuses here, whatever the code does:
   for one version of one rule;
 * a sheet in an unknown state, an approved sheet without its ledger entry (or the other way
   round), a sheet approved by its own author, and two lines for one volunteer on one sheet;
+* two sheets drafted under one client idempotency key;
 * a line with no units, a line corrected twice (its correction entry is unique);
 * one incentive paid twice to one volunteer for one period, unless the first was revoked
   (a partial unique index);
@@ -129,6 +130,7 @@ class ScoringSheetRow(Base):
         ),
         UniqueConstraint("entry_id"),
         UniqueConstraint("reversal_entry_id"),
+        UniqueConstraint("draft_key"),
         Index("ix_scoring_sheet_grid_date", "grid_id", "activity_date"),
     )
 
@@ -152,6 +154,10 @@ class ScoringSheetRow(Base):
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
     reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
     reversal_reason: Mapped[str | None] = mapped_column(String(500))
+    # The client's idempotency key for drafting, and a digest of what it asked: a retried
+    # draft answers the first sheet instead of making a second.
+    draft_key: Mapped[str | None] = mapped_column(String(200))
+    draft_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class SheetLineRow(Base):

@@ -12,6 +12,8 @@ The tree::
     ├── NotYourGrid                   forbidden (a council member acts only in their grid)
     ├── FourEyes                      forbidden (the author cannot approve their own sheet)
     ├── SheetStateConflict            conflict  (submit a draft, approve a submitted sheet ...)
+    ├── DraftKeyConflict              conflict  (one idempotency key, two different drafts)
+    ├── DraftRace                     (internal: a concurrent draft took the key; retried)
     ├── BudgetExceeded                conflict  (figures: cap, issued, sheet, over)
     └── CorrectionRefused             conflict  (figures: passbook, short)
 """
@@ -81,3 +83,21 @@ class BudgetExceeded(ScoringError):
 class CorrectionRefused(ScoringError):
     code = "correction_refused"
     category = "conflict"
+
+
+class DraftKeyConflict(ScoringError):
+    code = "idempotency_conflict"
+    category = "conflict"
+
+
+class DraftRace(ScoringError):
+    """A concurrent draft with the same key committed first; the use case is run again and
+    then answers that sheet. Never reaches a caller of :func:`db.run_in_transaction` given
+    ``retry_on=council.is_retryable``."""
+
+    code = "draft_race"
+    category = "conflict"
+
+
+def is_retryable(error: BaseException) -> bool:
+    return isinstance(error, DraftRace)

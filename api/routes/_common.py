@@ -35,3 +35,10 @@ def idempotency_key(request: Request[Principal, str, State]) -> str:
             "UUID per new request; repeat it only to retry the same request)."
         )
     return f"api:{request.user.key_namespace()}:{key}"
+
+
+def optional_idempotency_key(request: Request[Principal, str, State]) -> str | None:
+    """The client's key if it sent one (namespaced like :func:`idempotency_key`), else None."""
+    if not request.headers.get(IDEMPOTENCY_HEADER, "").strip():
+        return None
+    return idempotency_key(request)

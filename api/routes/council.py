@@ -8,6 +8,7 @@ unit, auditors read under theirs. Every write is one transaction.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable
 from datetime import date
@@ -25,7 +26,7 @@ import council
 import db
 import ledger
 from api.auth import ORG_ROLES, Principal, Role, roles
-from api.routes._common import MAX_ID, IdPath
+from api.routes._common import MAX_ID, IdPath, optional_idempotency_key
 from api.schemas import council as cs
 from api.settings import Settings
 
@@ -322,6 +323,9 @@ class SheetController(Controller):
         "/",
         guards=[roles(Role.COUNCIL)],
         summary="Draft a scoring sheet for one activity (optionally submitting it at once)",
+        description="Send an Idempotency-Key header to make a retry safe: the same key and the "
+        "same draft answer the first sheet (replayed: true), the same key with another draft "
+        "is a 409.",
         status_code=201,
     )
     async def draft(
@@ -333,6 +337,7 @@ class SheetController(Controller):
         principal = request.user
         member_id = _member(principal)
         settings: Settings = request.app.state.settings
+        key = optional_idempotency_key(request)
 
         async def use_case(conn: AsyncConnection) -> cs.SheetOut:
             sheet = await council.draft_sheet(
@@ -346,12 +351,15 @@ class SheetController(Controller):
                 lines=[council.LineIn(x.passbook, x.units, x.note) for x in data.lines],
                 actor=principal.actor,
                 max_age_days=settings.sheet_max_age_days,
+                idempotency_key=key,
             )
-            if data.submit:
-                sheet = await council.submit_sheet(conn, sheet_id=sheet.id, member_id=member_id)
+            if data.submit and sheet.status == "draft":
+                # a replayed draft that was submitted (or decided) since is answered as it is
+                submitted = await council.submit_sheet(conn, sheet_id=sheet.id, member_id=member_id)
+                sheet = dataclasses.replace(submitted, replayed=sheet.replayed)
             return _sheet_out(sheet)
 
-        return await db.run_in_transaction(engine, use_case)
+        return await db.run_in_transaction(engine, use_case, retry_on=council.is_retryable)
 
     @get(
         "/",

@@ -215,6 +215,8 @@ def upgrade() -> None:
             "reversal_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("reversal_reason", sa.String(length=500), nullable=True),
+        sa.Column("draft_key", sa.String(length=200), nullable=True),
+        sa.Column("draft_digest", sa.String(length=64), nullable=True),
         sa.CheckConstraint(
             "(status = 'approved') = (entry_id IS NOT NULL)",
             name=op.f("ck_scoring_sheet_approved_posts"),
@@ -256,6 +258,7 @@ def upgrade() -> None:
             ["rule_id"], ["savings_rule.id"], name=op.f("fk_scoring_sheet_rule_id_savings_rule")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scoring_sheet")),
+        sa.UniqueConstraint("draft_key", name=op.f("uq_scoring_sheet_draft_key")),
         sa.UniqueConstraint("entry_id", name=op.f("uq_scoring_sheet_entry_id")),
         sa.UniqueConstraint("reversal_entry_id", name=op.f("uq_scoring_sheet_reversal_entry_id")),
     )

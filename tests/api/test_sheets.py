@@ -440,3 +440,47 @@ async def test_sheets_page_newest_first(client: Client) -> None:
         "/api/sheets", headers=COUNCIL_G1, params={"limit": 3, "before": first["earlier"]}
     )
     assert [s["id"] for s in rest.json()["sheets"]][:2] == sorted(made, reverse=True)[3:]
+
+
+async def test_a_retried_draft_with_its_key_answers_the_first_sheet(
+    client: Client, database_url: str, demo_engine: AsyncEngine
+) -> None:
+    body = sheet_body([("YZS1-0001", 1)], submit=True)
+    keyed = {**COUNCIL_G1, "Idempotency-Key": "draft-1"}
+    sheets = await scalar(demo_engine, "SELECT count(*) FROM scoring_sheet")
+    first = await client.post("/api/sheets", json=body, headers=keyed)
+    assert first.status_code == 201, first.text
+    assert (first.json()["status"], first.json()["replayed"]) == ("submitted", False)
+    again = await client.post("/api/sheets", json=body, headers=keyed)
+    assert again.status_code == 201, again.text
+    assert (again.json()["id"], again.json()["replayed"]) == (first.json()["id"], True)
+    # approved meanwhile: the retry still answers the sheet as it now is
+    await client.post(f"/api/sheets/{first.json()['id']}/approve", headers=COUNCIL_G1B)
+    late = await client.post("/api/sheets", json=body, headers=keyed)
+    assert (late.json()["status"], late.json()["replayed"]) == ("approved", True)
+    # the same key for another draft is refused; another member's same key is their own
+    other = sheet_body([("YZS1-0002", 1)])
+    assert_problem(
+        await client.post("/api/sheets", json=other, headers=keyed), 409, "idempotency_conflict"
+    )
+    theirs = await client.post(
+        "/api/sheets", json=other, headers={**COUNCIL_G1B, "Idempotency-Key": "draft-1"}
+    )
+    assert theirs.status_code == 201
+    assert await scalar(demo_engine, "SELECT count(*) FROM scoring_sheet") == sheets + 2
+    # ten concurrent sends of one keyed draft make one sheet
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                concurrent.post(
+                    "/api/sheets",
+                    json=sheet_body([("YZS1-0002", 2)], day=days_ago(2)),
+                    headers={**COUNCIL_G1, "Idempotency-Key": "draft-2"},
+                )
+                for _ in range(10)
+            )
+        )
+    assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sum(not a.json()["replayed"] for a in answers) == 1
+    assert await scalar(demo_engine, "SELECT count(*) FROM scoring_sheet") == sheets + 3
