@@ -12,13 +12,15 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 import community
+import db
 from api.auth import TokenError
 from ledger import errors as ledger_errors
 
 PROBLEM_JSON = "application/problem+json"
+UNAVAILABLE_RETRY_AFTER = 5  # seconds: a restarting database is usually back by then
 log = logging.getLogger("passbook.api")
 
 _STATUS: list[tuple[type[Exception], int, str]] = [
@@ -41,6 +43,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "body_too_large",
+    503: "service_unavailable",
     415: "unsupported_media_type",
     422: "invalid_request",
     429: "too_many_requests",
@@ -142,14 +145,25 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
 def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
     if getattr(error, "category", None) in _CATEGORY:
         return domain_error(request, error)
+    if db.is_unavailable(error):
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
+        return problem(
+            request,
+            HTTP_503_SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "Service unavailable",
+            "The books cannot be reached just now. Try again in a moment; a request sent again "
+            "with the same Idempotency-Key is done at most once.",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
         "Internal error",
-        "Something went wrong on our side and nothing was changed. Try again; if it keeps "
-        "happening, tell the community office.",
+        "Something went wrong on our side. Try again; a request sent again with the same "
+        "Idempotency-Key is done at most once. If it keeps happening, tell the community office.",
     )
 
 

@@ -14,7 +14,7 @@ Nothing here connects at import time; engines are made by :func:`create_engine` 
 """
 
 from db._engine import Dialect, create_engine, dialect_of
-from db._errors import constraint_name, is_transient
+from db._errors import constraint_name, is_transient, is_unavailable
 from db._metadata import NAMING_CONVENTION, Base, metadata
 from db._transaction import (
     Connection,
@@ -36,6 +36,7 @@ __all__ = [
     "create_engine",
     "dialect_of",
     "is_transient",
+    "is_unavailable",
     "metadata",
     "read_transaction",
     "run_in_transaction",

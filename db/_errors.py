@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import MetaData, UniqueConstraint
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<cols>[\w., ]+)")
 _SQLITE_CHECK = re.compile(r"CHECK constraint failed: (?P<name>\w+)")
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
+# admin_shutdown, crash_shutdown, cannot_connect_now; class 08 is "connection exception"
+_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03"}
 
 
 def constraint_name(error: DBAPIError, metadata: MetaData) -> str | None:
@@ -60,3 +62,20 @@ def is_transient(error: BaseException) -> bool:
     if getattr(cause, "sqlstate", None) in _TRANSIENT_SQLSTATES:
         return True
     return "database is locked" in str(error.orig)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached (refused, dropped, shutting
+    down or starting up), as opposed to a mistake in the request or in the code."""
+    if isinstance(error, ConnectionError | TimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    if isinstance(error.orig, ConnectionError | TimeoutError):
+        return True
+    sqlstate = getattr(getattr(error.orig, "__cause__", None), "sqlstate", None)
+    return isinstance(sqlstate, str) and (
+        sqlstate in _UNAVAILABLE_SQLSTATES or sqlstate.startswith("08")
+    )
