@@ -313,13 +313,19 @@ async def retry_unknowns(
                     f"retry got no definite answer from the running service: {op.line()}"
                 )
         settled = await snapshot(engine)
-        second = await asyncio.gather(*(retry(op) for op in unknown))
+        # Only what the books now hold is sent a second time. A refusal binds no key (nothing
+        # was stored), so a client told "limit reached" that sent the same key again later,
+        # after a cancel gave the limit back, would rightly be served: that is a new attempt,
+        # not a replay, and the retries above may have cancelled vouchers in just that way.
+        answered = [op for op in unknown if op.retry_outcome == "ok"]
+        second = await asyncio.gather(*(retry(op) for op in answered))
         after_all = await snapshot(engine)
         if after_all != settled:
             anomalies.append(
-                f"a second retry of the unknown ops changed the books: {settled} -> {after_all}"
+                "a second retry of the unknown ops now in the books changed the books: "
+                f"{settled} -> {after_all}"
             )
-        for op, again in zip(unknown, second, strict=True):
+        for op, again in zip(answered, second, strict=True):
             if op.retry_outcome == "ok" and _same_answer(op, again) is not None:
                 anomalies.append(
                     f"second retry did not answer the stored result ({again.status}): {op.line()}"
