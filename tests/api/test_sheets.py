@@ -34,7 +34,9 @@ TODAY = council.scheme_today()
 
 
 def days_ago(n: int) -> str:
-    return (TODAY - timedelta(days=n)).isoformat()
+    """A date ``n`` days before today in the scheme's time zone, as the service will judge it
+    (computed at each call, so a run that crosses midnight in Jinan still agrees)."""
+    return (council.scheme_today() - timedelta(days=n)).isoformat()
 
 
 def sheet_body(
