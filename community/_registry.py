@@ -17,10 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import db
 import ledger
 from community._tables import council_member, org_unit, volunteer
+from db import metadata
+from ledger.errors import IdempotencyRace
 
 PASSBOOK_KIND = "passbook"
 ISSUANCE_KIND = "issuance"
@@ -289,20 +293,31 @@ async def enrol_volunteer(
     account_id = await ledger.open_account(
         conn, kind=PASSBOOK_KIND, owner_ref=f"volunteer:{passbook_number}", now=now
     )
-    await conn.execute(
-        volunteer.insert().values(
-            passbook_number=passbook_number,
-            name=name,
-            grid_id=grid.id,
-            account_id=account_id,
-            registered_at=now or datetime.now(UTC),
-            phone=phone,
-            leaderboard_opt_out=leaderboard_opt_out,
+    try:
+        await conn.execute(
+            volunteer.insert().values(
+                passbook_number=passbook_number,
+                name=name,
+                grid_id=grid.id,
+                account_id=account_id,
+                registered_at=now or datetime.now(UTC),
+                phone=phone,
+                leaderboard_opt_out=leaderboard_opt_out,
+            )
         )
-    )
+    except IntegrityError as error:
+        # A concurrent registration of this number committed between our look-up and our
+        # insert (on PostgreSQL the account it opened is then found, and shared): run the
+        # whole use case again, and it finds the volunteer.
+        if db.constraint_name(error, metadata) in _RACED:
+            raise IdempotencyRace(f"volunteer:{passbook_number}") from error
+        raise
     found = await find_passbook(conn, passbook_number)
     assert found is not None
     return found, True
+
+
+_RACED = {"uq_volunteer_passbook_number", "uq_volunteer_account_id"}
 
 
 def _passbook_query() -> Select[Any]:
