@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,6 @@ import ledger
 from api._tokens_table import api_token
 
 TOKEN_PREFIX = "pb_"  # noqa: S105 - a prefix, not a secret
-_MERCHANT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 class Role(enum.StrEnum):
@@ -162,7 +160,7 @@ async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> tuple
         if await community.find_passbook(conn, scope) is None:
             raise TokenError(f"No passbook numbered {scope!r}.")
         return scope, None
-    if not _MERCHANT_CODE.match(scope):
+    if not community.is_code(scope):
         raise TokenError(f"Merchant code {scope!r} must be lower-case letters, digits or dashes.")
     return scope, None
 

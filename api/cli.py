@@ -7,32 +7,12 @@ import sys
 from datetime import timedelta
 
 import click
-from sqlalchemy.exc import ArgumentError
 
 import db
 import ledger
 import migrations
 from api.cli_council import report, sheet
-from api.settings import Settings
-
-
-def _settings(database_url: str | None) -> Settings:
-    settings = Settings()
-    if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
-    try:
-        db.dialect_of(settings.database_url)  # refuse an unsupported URL before doing anything
-    except (ValueError, ArgumentError) as error:
-        raise click.BadParameter(str(error), param_hint="'--database-url'") from error
-    return settings
-
-
-database_option = click.option(
-    "--database-url",
-    envvar="PASSBOOK_DATABASE_URL",
-    default=None,
-    help="Database URL (default: PASSBOOK_DATABASE_URL or sqlite+aiosqlite:///passbook.db).",
-)
+from api.cli_options import database_option, settings_for
 
 
 @click.group()
@@ -52,7 +32,7 @@ def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: b
 
     from api.app import create_app
 
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     if migrate:
         migrations.upgrade(settings.database_url)
     if demo:
@@ -72,7 +52,7 @@ def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: b
 @database_option
 def migrate(database_url: str | None) -> None:
     """Bring the database schema up to date."""
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     migrations.upgrade(settings.database_url)
     click.echo("Database is up to date.")
 
@@ -91,7 +71,7 @@ async def _load_demo(url: str) -> None:
 @database_option
 def demo(database_url: str | None) -> None:
     """Load the demo data (loading it again changes nothing)."""
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     asyncio.run(_load_demo(settings.database_url))
     click.echo("Demo data loaded.")
 
@@ -117,7 +97,7 @@ def token_create(
     """Make a token. It is printed once and stored only as a hash."""
     from api.auth import Role, TokenError, create_token
 
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
 
     async def run() -> str:
         engine = db.create_engine(settings.database_url)
@@ -147,7 +127,7 @@ def token_create(
 @database_option
 def verify(database_url: str | None) -> None:
     """Recompute the books and hash chains; exit 1 naming the first broken entry."""
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
 
     async def run() -> ledger.VerifyReport:
         engine = db.create_engine(settings.database_url)
@@ -180,7 +160,7 @@ def expire(database_url: str | None) -> None:
     The running service does this by itself every PASSBOOK_EXPIRY_INTERVAL_SECONDS."""
     import rewards
 
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
 
     async def run() -> rewards.ExpirySweep:
         engine = db.create_engine(settings.database_url)
@@ -218,7 +198,7 @@ def bench_ledger(database_url: str | None, accounts: int, seconds: float, big: i
     on PostgreSQL also pgbench on the same server. Uses scratch databases only."""
     from bench.ledger import run_ledger_bench
 
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     asyncio.run(
         run_ledger_bench(
             settings.database_url, accounts=accounts, seconds=seconds, big_account_postings=big
@@ -235,7 +215,7 @@ def bench_sheets(database_url: str | None, big_sheets: int, seconds: float) -> N
     at 1 and 4 council pairs. Uses a scratch database only."""
     from bench.sheets import run_sheets_bench
 
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     asyncio.run(run_sheets_bench(settings.database_url, big_sheets=big_sheets, seconds=seconds))
 
 
@@ -247,7 +227,7 @@ def bench_rewards(database_url: str | None, seconds: float) -> None:
     of 50. Uses a scratch database only."""
     from bench.rewards import run_rewards_bench
 
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     asyncio.run(run_rewards_bench(settings.database_url, seconds=seconds))
 
 

@@ -23,31 +23,18 @@ import community
 import council
 import db
 import ledger
-from api.settings import Settings
+from api.cli_options import database_option, settings_for
 from ledger.errors import LedgerError
 
 T = TypeVar("T")
 LINE_COLUMNS = ("passbook", "units")
-_url_option = click.option(
-    "--database-url",
-    envvar="PASSBOOK_DATABASE_URL",
-    default=None,
-    help="Database URL (default: PASSBOOK_DATABASE_URL or sqlite+aiosqlite:///passbook.db).",
-)
-
-
-def _settings(database_url: str | None) -> Settings:
-    settings = Settings()
-    if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
-    return settings
 
 
 def _run(database_url: str | None, use_case: Callable[[db.Connection], Awaitable[T]]) -> T:
     """Run one use case in one transaction, turning domain errors into a clear exit 1."""
 
     async def run() -> T:
-        engine = db.create_engine(_settings(database_url).database_url)
+        engine = db.create_engine(settings_for(database_url).database_url)
         try:
             return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
         finally:
@@ -108,7 +95,7 @@ def sheet() -> None:
 
 
 @sheet.command("draft")
-@_url_option
+@database_option
 @click.option("--member", required=True, help="Code of the council member drafting it.")
 @click.option("--rule", required=True, help="Savings rule code.")
 @click.option("--date", "activity_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
@@ -130,7 +117,7 @@ def draft(
 ) -> None:
     """Draft a sheet from a CSV file of lines (columns: passbook, units, note)."""
     lines = read_lines(lines_csv.read_text(encoding="utf-8"))
-    max_age = _settings(database_url).sheet_max_age_days
+    max_age = settings_for(database_url).sheet_max_age_days
 
     async def use_case(conn: db.Connection) -> council.Sheet:
         member_id = await _member_id(conn, member)
@@ -154,7 +141,7 @@ def draft(
 
 
 @sheet.command("approve")
-@_url_option
+@database_option
 @click.option("--member", required=True, help="Code of the council member approving it.")
 @click.argument("sheet_id", type=click.IntRange(min=1))
 def approve(database_url: str | None, member: str, sheet_id: int) -> None:
@@ -177,7 +164,7 @@ def report() -> None:
 
 
 @report.command("issuance")
-@_url_option
+@database_option
 @click.option("--since", required=True, help="First month, YYYY-MM.")
 @click.option("--until", required=True, help="Last month, YYYY-MM.")
 @click.option("--scope", default=None, help="Org unit code (default: every unit).")

@@ -30,6 +30,14 @@ PASSBOOK_KIND = "passbook"
 ISSUANCE_KIND = "issuance"
 _PARENT_KIND = {"community": "street", "grid": "community"}
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def is_code(text: str) -> bool:
+    """Whether ``text`` is a code as every org unit, member, rule, reward, merchant and ballot
+    has one: 1-40 lower-case letters, digits or dashes, not starting with a dash."""
+    return _CODE.match(text) is not None
+
+
 _PASSBOOK_NUMBER = re.compile(r"[A-Z0-9-]{3,32}")
 # A mainland mobile number: 11 digits, 1 then 3-9. Spaces and dashes people type between the
 # groups ("138 1234 5678") are dropped; anything else is refused.

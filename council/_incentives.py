@@ -14,7 +14,6 @@ reverses the bonus with it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -32,7 +31,6 @@ from council._tables import (
 )
 from council.errors import IncentiveNotFound, InvalidRule
 
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_BONUS = 10_000
 MAX_STREAK_WEEKS = 52
 ONCE = "once"
@@ -86,7 +84,7 @@ async def add_incentive(
 ) -> Incentive:
     """Publish a love incentive for an org unit and everything under it (idempotent on the
     code when the terms are the same)."""
-    if not _CODE.match(code):
+    if not community.is_code(code):
         raise InvalidRule(
             f"Incentive code {code!r} must be 1-40 lower-case letters, digits or dashes."
         )

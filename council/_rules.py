@@ -7,7 +7,6 @@ the version in force on its activity date, and keeps that version's rate.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,7 +18,6 @@ import community
 from council._tables import UNITS, savings_rule
 from council.errors import InvalidRule, RuleNotFound
 
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_POINTS_PER_UNIT = 1000
 MAX_DAILY_CAP = 24
 
@@ -98,7 +96,7 @@ async def add_rule(
     actor: str,
 ) -> SavingsRule:
     """Publish a new savings rule (version 1) for an org unit and everything under it."""
-    if not _CODE.match(code):
+    if not community.is_code(code):
         raise InvalidRule(f"Rule code {code!r} must be 1-40 lower-case letters, digits or dashes.")
     _check_terms(
         name=name,

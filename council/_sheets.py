@@ -583,14 +583,6 @@ async def _accounts(conn: AsyncConnection, volunteer_ids: list[int]) -> dict[int
     return {volunteer_id: ledger.AccountId(account) for volunteer_id, account in rows}
 
 
-async def _account(conn: AsyncConnection, volunteer_id: int) -> ledger.AccountId:
-    account_id = await conn.scalar(
-        select(community.volunteer.c.account_id).where(community.volunteer.c.id == volunteer_id)
-    )
-    assert account_id is not None
-    return ledger.AccountId(account_id)
-
-
 async def _pay_bonuses(
     conn: AsyncConnection,
     sheet: Sheet,
@@ -766,7 +758,7 @@ async def correct_line(
     grid = await community.find_org_unit(conn, sheet.grid_code)
     assert grid is not None
     assert grid.issuance_account_id is not None
-    account = await _account(conn, line.volunteer_id)
+    account = (await _accounts(conn, [line.volunteer_id]))[line.volunteer_id]
     try:
         entry = await ledger.post_entry(
             conn,

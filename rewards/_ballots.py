@@ -25,7 +25,6 @@ Invariants protected here:
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,7 +81,6 @@ long, and a ballot not drawn by then is cancelled and every hold released."""
 MAX_WINDOW = timedelta(days=366)
 MAX_CLAIM_DAYS = 90
 SWEEP_ACTOR = "system:ballot-sweep"
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _LIVE = (ApplicationStatus.WITHDRAWN, ApplicationStatus.CANCELLED)
 
 
@@ -264,7 +262,7 @@ async def open_ballot(
     commitment. Opening the same ballot (code and terms) again returns it; the flag says
     whether it was made now."""
     now = now or utcnow()
-    if not _CODE.match(spec.code):
+    if not community.is_code(spec.code):
         raise InvalidBallot(
             f"Ballot code {spec.code!r} must be 1-40 lower-case letters, digits or dashes."
         )

@@ -9,7 +9,6 @@ backs this up).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +35,6 @@ from rewards.errors import InvalidCatalog, MerchantNotFound, RewardExists, Rewar
 MERCHANT_KIND = "merchant"
 MAX_COST = 1_000_000
 MAX_STOCK = 1_000_000
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def merchant_owner_ref(code: str) -> str:
@@ -48,7 +46,7 @@ async def add_merchant(
 ) -> Merchant:
     """Add a merchant and open its ledger account; adding the same code and name again
     returns the existing one."""
-    if not _CODE.match(code):
+    if not community.is_code(code):
         raise InvalidCatalog(
             f"Merchant code {code!r} must be 1-40 lower-case letters, digits or dashes."
         )
@@ -96,7 +94,7 @@ async def list_merchants(conn: AsyncConnection) -> list[Merchant]:
 
 
 def _check_spec(spec: RewardSpec) -> None:
-    if not _CODE.match(spec.code):
+    if not community.is_code(spec.code):
         raise InvalidCatalog(
             f"Reward code {spec.code!r} must be 1-40 lower-case letters, digits or dashes."
         )
