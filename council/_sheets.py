@@ -520,12 +520,13 @@ async def approve_sheet(
     volunteer_ids = sorted(line.volunteer_id for line in sheet.lines)
     # Lock order everywhere: budget row, then volunteers by id, then (in the ledger) accounts.
     budget = await check_budget(conn, grid_id=grid.id, month=sheet.activity_date, adding=0)
-    await conn.execute(
-        select(community.volunteer.c.id)
-        .where(community.volunteer.c.id.in_(volunteer_ids))
-        .order_by(community.volunteer.c.id)
-        .with_for_update()
-    )
+    if not db.safeguard_removed("row-lock"):  # removed only by the tests' canary
+        await conn.execute(
+            select(community.volunteer.c.id)
+            .where(community.volunteer.c.id.in_(volunteer_ids))
+            .order_by(community.volunteer.c.id)
+            .with_for_update()
+        )
     pairs = [(LineIn(x.passbook_number, x.units), _vol(x)) for x in sheet.lines]
     await _check_daily_cap(
         conn, sheet.rule, sheet.activity_date, pairs, states=("approved",), except_sheet=sheet_id

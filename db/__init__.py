@@ -13,6 +13,7 @@ Invariants this package protects:
 Nothing here connects at import time; engines are made by :func:`create_engine` from settings.
 """
 
+from db._canary import CANARY_VARIABLE, SAFEGUARDS, safeguard_removed
 from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient, is_unavailable
 from db._metadata import NAMING_CONVENTION, Base, metadata
@@ -26,7 +27,9 @@ from db._transaction import (
 from db._types import Id, UtcDateTime
 
 __all__ = [
+    "CANARY_VARIABLE",
     "NAMING_CONVENTION",
+    "SAFEGUARDS",
     "Base",
     "Connection",
     "Dialect",
@@ -40,6 +43,7 @@ __all__ = [
     "metadata",
     "read_transaction",
     "run_in_transaction",
+    "safeguard_removed",
     "single_read",
     "transaction",
 ]

@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Column, ColumnElement, Table, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db import safeguard_removed
 from rewards._tables import redemption_counter, reward, reward_quota
 from rewards._time import month_key, period_key
 from rewards._types import Reward, StockClaim
@@ -36,15 +37,14 @@ async def take_stock(
     undone here on refusal: the caller's transaction rolls back as a whole."""
     takes_stock = reward_.stock_total is not None
     if takes_stock:
-        taken = await conn.execute(
-            update(reward)
-            .where(
-                reward.c.id == reward_.id,
-                reward.c.stock_used + quantity <= reward.c.stock_total,
-            )
-            .values(stock_used=reward.c.stock_used + quantity)
+        taken = await _take(
+            conn,
+            reward.c.stock_used,
+            reward.c.stock_total,
+            quantity,
+            reward.c.id == reward_.id,
         )
-        if taken.rowcount != 1:
+        if not taken:
             left = await conn.scalar(
                 select(reward.c.stock_total - reward.c.stock_used).where(reward.c.id == reward_.id)
             )
@@ -59,16 +59,15 @@ async def take_stock(
         quota_period = month_key(now)
         where = {"reward_id": reward_.id, "period": quota_period}
         await _ensure_row(conn, reward_quota, where)
-        taken = await conn.execute(
-            update(reward_quota)
-            .where(
-                reward_quota.c.reward_id == reward_.id,
-                reward_quota.c.period == quota_period,
-                reward_quota.c.used + quantity <= reward_.monthly_quota,
-            )
-            .values(used=reward_quota.c.used + quantity)
+        taken = await _take(
+            conn,
+            reward_quota.c.used,
+            reward_.monthly_quota,
+            quantity,
+            reward_quota.c.reward_id == reward_.id,
+            reward_quota.c.period == quota_period,
         )
-        if taken.rowcount != 1:
+        if not taken:
             used = await _used(conn, reward_quota, where)
             raise QuotaReached(
                 f"This month's quota of {reward_.name} ({reward_.monthly_quota}) is used up"
@@ -87,17 +86,16 @@ async def take_stock(
         limit_period = period_key(reward_.limit_period, now)
         where = {"reward_id": reward_.id, "volunteer_id": volunteer_id, "period": limit_period}
         await _ensure_row(conn, redemption_counter, where)
-        taken = await conn.execute(
-            update(redemption_counter)
-            .where(
-                redemption_counter.c.reward_id == reward_.id,
-                redemption_counter.c.volunteer_id == volunteer_id,
-                redemption_counter.c.period == limit_period,
-                redemption_counter.c.used + quantity <= limit,
-            )
-            .values(used=redemption_counter.c.used + quantity)
+        taken = await _take(
+            conn,
+            redemption_counter.c.used,
+            limit,
+            quantity,
+            redemption_counter.c.reward_id == reward_.id,
+            redemption_counter.c.volunteer_id == volunteer_id,
+            redemption_counter.c.period == limit_period,
         )
-        if taken.rowcount != 1:
+        if not taken:
             used = await _used(conn, redemption_counter, where)
             raise LimitReached(
                 f"Each volunteer may have {limit} of {reward_.name} "
@@ -108,6 +106,31 @@ async def take_stock(
                 limit_left=max(limit - used, 0),
             )
     return StockClaim(takes_stock, quota_period, limit_period)
+
+
+async def _take(
+    conn: AsyncConnection,
+    used: Column[int],
+    cap: Column[int] | int,
+    quantity: int,
+    *row: ColumnElement[bool],
+) -> bool:
+    """Add ``quantity`` to the counter ``used`` of the row matched by ``row`` if it stays within
+    ``cap``, in one conditional UPDATE that the database decides; False if it would not.
+
+    With the canary ``stock`` on (tests only, see :mod:`db._canary`) it reads the count and
+    writes back count + quantity instead, which loses updates under concurrency."""
+    if not safeguard_removed("stock"):
+        taken = await conn.execute(
+            update(used.table).where(*row, used + quantity <= cap).values({used: used + quantity})
+        )
+        return taken.rowcount == 1
+    limit = literal(cap) if isinstance(cap, int) else cap
+    found = (await conn.execute(select(used, limit).where(*row))).first()
+    if found is None or found[0] + quantity > found[1]:
+        return False
+    await conn.execute(update(used.table).where(*row).values({used: found[0] + quantity}))
+    return True
 
 
 async def give_back(

@@ -1,8 +1,10 @@
 """``python -m tests.chaos [--short] [--database sqlite|postgresql] [--seed N]
-[--restart-database]``: run the bank test with faults and print its figures.
+[--restart-database] [--canary SAFEGUARD]``: run the bank test with faults and print its figures.
 
 Exit status: 0 when no anomaly was found, 1 when one was, 2 when the harness itself failed
-(the service did not start, a timeout of the whole run, ...).
+(the service did not start, a timeout of the whole run, ...). With ``--canary`` the service
+runs with that safeguard removed (see ``db/_canary.py``) and the meaning of 0 and 1 turns
+round: the run passes only if the checks report the damage done.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import sys
 import traceback
 
+import db
 from tests.chaos._run import Plan, make_workdir, report, run
 from tests.chaos._world import DEFAULT_SERVER_URL
 
@@ -47,6 +50,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "mode (this cuts every other client of that server: do not use on a shared machine)",
     )
     parser.add_argument(
+        "--canary",
+        choices=["stock"],
+        help="run the service with the conditional stock update removed (db/_canary.py); "
+        "the run passes only if the checks find rewards sold past their stock",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the scratch database and the logs"
     )
     return parser.parse_args(argv)
@@ -58,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.restart_database and (not long_run or args.database != "postgresql"):
         print("--restart-database is for the long run on PostgreSQL only", file=sys.stderr)
         return 2
+    if args.canary:
+        if args.database != "postgresql":
+            print("--canary needs PostgreSQL: SQLite runs writes one at a time", file=sys.stderr)
+            return 2
+        os.environ[db.CANARY_VARIABLE] = args.canary  # the service subprocess inherits it
     plan = Plan(
         database=args.database,
         long_run=long_run,
@@ -81,6 +95,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the harness failed; logs are in {workdir}", file=sys.stderr)
         return 2
     report(plan, outcome, keep=args.keep)
+    if args.canary:
+        oversold = [line for line in outcome.anomalies if line.startswith("reward ")]
+        print(
+            f"  canary                '{args.canary}' removed: "
+            + (
+                f"the checks saw {len(oversold)} rewards oversold, as they must"
+                if oversold
+                else "the checks saw NO oversold reward: this harness can no longer find it"
+            )
+        )
+        return 0 if oversold else 1
     return 1 if outcome.anomalies else 0
 
 
