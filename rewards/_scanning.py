@@ -9,18 +9,21 @@ Invariants protected here:
   used by a conditional update ``WHERE status = 'issued'`` on a locked row: of any number of
   concurrent scans exactly one settles;
 * a scanner retrying a consume that succeeded (its answer was lost) gets the same success,
-  marked as a replay, for a short while; after that, and for any other credential, a used
-  voucher is refused, so a second scan at the counter never looks like a first.
+  marked as a replay: at any time if it sent the same Idempotency-Key, else for a short while
+  (:data:`REPLAY_WINDOW`). Any other scan of a used voucher is refused, so a second scan at the
+  counter never looks like a first; a key is bound to the one voucher it used.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
+from db import constraint_name, metadata
 from rewards._catalog import get_merchant
 from rewards._codes import grouped, parse_code
 from rewards._tables import voucher
@@ -28,6 +31,8 @@ from rewards._time import CHINA, utcnow
 from rewards._types import Consumption, Scan, Verdict, Voucher, VoucherStatus
 from rewards._vouchers import find_voucher_by_code, get_voucher, lock_voucher
 from rewards.errors import (
+    ConsumeKeyReused,
+    ConsumeRace,
     VoucherAlreadyUsed,
     VoucherCancelled,
     VoucherExpired,
@@ -88,23 +93,32 @@ async def consume_voucher(
     code: str,
     merchant_code: str,
     scanner: str,
+    idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Consumption:
     """Use a voucher at ``merchant_code``: settle its hold into the merchant's account and
     mark it used, exactly once. ``scanner`` is the credential that scanned it (the books
-    record it as the actor)."""
+    record it as the actor); ``idempotency_key``, namespaced by that credential, makes a
+    retry of this scan answer the stored success however late it comes."""
     now = now or utcnow()
     normalised = parse_code(code)
     seller = await get_merchant(conn, merchant_code)
+    if idempotency_key is not None:
+        used_by_key = await conn.scalar(
+            select(voucher.c.code).where(voucher.c.consume_key == idempotency_key)
+        )
+        if used_by_key is not None and used_by_key != normalised:
+            raise ConsumeKeyReused()
     current = await lock_voucher(conn, code=normalised)
     verdict, message = _verdict(current, merchant_code, now)
     if verdict is Verdict.NOT_YOURS:
         raise VoucherNotYours(message, reward=current.reward_name, merchant=current.merchant_name)
     if verdict is Verdict.USED:
+        same_key = idempotency_key is not None and current.consume_key == idempotency_key
+        recent = current.closed_at is not None and now - current.closed_at <= REPLAY_WINDOW
         if (
             current.closed_by == scanner
-            and current.closed_at is not None
-            and now - current.closed_at <= REPLAY_WINDOW
+            and (same_key or recent)
             and current.settle_entry_id is not None
         ):
             return Consumption(
@@ -129,13 +143,22 @@ async def consume_voucher(
         memo=f"兑换 {current.reward_name} @ {seller.name} (券 {grouped(current.code)})",
         now=now,
     )
-    used = await conn.execute(
-        update(voucher)
-        .where(voucher.c.id == current.id, voucher.c.status == VoucherStatus.ISSUED)
-        .values(
-            status=VoucherStatus.USED, closed_at=now, closed_by=scanner, settle_entry_id=entry.id
+    try:
+        used = await conn.execute(
+            update(voucher)
+            .where(voucher.c.id == current.id, voucher.c.status == VoucherStatus.ISSUED)
+            .values(
+                status=VoucherStatus.USED,
+                closed_at=now,
+                closed_by=scanner,
+                settle_entry_id=entry.id,
+                consume_key=idempotency_key,
+            )
         )
-    )
+    except IntegrityError as error:
+        if constraint_name(error, metadata) == "uq_voucher_consume_key":
+            raise ConsumeRace(idempotency_key) from error
+        raise
     if used.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
         raise VoucherNotUsable(f"Voucher {grouped(current.code)} was closed meanwhile.")
     done = await get_voucher(conn, current.id)

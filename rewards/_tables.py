@@ -166,9 +166,11 @@ class VoucherRow(Base):
     __table_args__ = (
         UniqueConstraint("code"),
         UniqueConstraint("hold_id"),
+        UniqueConstraint("consume_key"),
         CheckConstraint(
             "status IN ('issued', 'used', 'cancelled', 'expired')", name="status_known"
         ),
+        CheckConstraint("consume_key IS NULL OR status = 'used'", name="consume_key_when_used"),
         CheckConstraint("points > 0", name="points_positive"),
         CheckConstraint("expires_at > issued_at", name="expires_after_issue"),
         CheckConstraint("(status = 'issued') = (closed_at IS NULL)", name="closed_iff_not_issued"),
@@ -198,6 +200,9 @@ class VoucherRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(128))
     settle_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    # The scanner's Idempotency-Key of the consume that used it (namespaced by credential), if
+    # it sent one: a retry with that key is answered with the stored success at any time later.
+    consume_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class BallotRow(Base):

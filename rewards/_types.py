@@ -147,6 +147,8 @@ class Voucher:
     closed_at: datetime | None
     closed_by: str | None
     settle_entry_id: ledger.EntryId | None
+    consume_key: str | None
+    """The Idempotency-Key of the scan that used it, namespaced by credential, if one was sent."""
     claim: StockClaim
     """What the voucher took, and gives back if cancelled or expired."""
 

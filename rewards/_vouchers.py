@@ -115,6 +115,7 @@ def to_voucher(row: Row[Any]) -> Voucher:
         closed_at=row.closed_at,
         closed_by=row.closed_by,
         settle_entry_id=ledger.EntryId(row.settle_entry_id) if row.settle_entry_id else None,
+        consume_key=row.consume_key,
         claim=StockClaim(bool(row.takes_stock), row.quota_period, row.limit_period),
     )
 

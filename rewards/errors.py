@@ -19,6 +19,7 @@ The tree::
     │   ├── QuotaReached           this month's quota is used up (it comes back next month)
     │   └── LimitReached           the volunteer's own limit for the period is used up
     ├── RedemptionKeyReused        an Idempotency-Key sent before with a different request
+    ├── ConsumeKeyReused           a scan's Idempotency-Key sent before for another voucher
     ├── VoucherNotYours            a merchant scanning another merchant's voucher  (forbidden)
     ├── VoucherNotUsable                                                        (conflict)
     │   ├── VoucherAlreadyUsed
@@ -124,6 +125,17 @@ class RedemptionKeyReused(RewardsError):
         )
 
 
+class ConsumeKeyReused(RewardsError):
+    code = "idempotency_conflict"
+    category = "conflict"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key already used another voucher. Use a new key for each voucher "
+            "scanned; repeat a key only to retry the same scan."
+        )
+
+
 class VoucherNotYours(RewardsError):
     code = "voucher_not_yours"
     category = "forbidden"
@@ -165,5 +177,10 @@ class RedemptionRace(Exception):
     (see :func:`rewards.is_retryable`): the retry finds the stored redemption and replays it."""
 
 
+class ConsumeRace(Exception):
+    """A concurrent scan with the same key used another voucher first. Retry the whole
+    transaction: the retry finds that voucher and refuses the key as reused."""
+
+
 def is_retryable(error: BaseException) -> bool:
-    return isinstance(error, RedemptionRace) or ledger.is_retryable(error)
+    return isinstance(error, RedemptionRace | ConsumeRace) or ledger.is_retryable(error)

@@ -18,7 +18,7 @@ import db
 import ledger
 import rewards
 from api.auth import ORG_ROLES, Principal, Role, may_act_for, may_read_passbook, roles
-from api.routes._common import IdPath, idempotency_key
+from api.routes._common import IdPath, idempotency_key, optional_idempotency_key
 from api.schemas import rewards as schemas
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -655,7 +655,14 @@ class ScanController(Controller):
             used_at=voucher.closed_at if voucher.status is rewards.VoucherStatus.USED else None,
         )
 
-    @post("/consume", summary="Use the voucher: exactly once, paying the merchant", status_code=200)
+    @post(
+        "/consume",
+        summary="Use the voucher: exactly once, paying the merchant",
+        description="Send an Idempotency-Key header (a fresh one per voucher scanned) to make a "
+        "retry safe at any time: the same key answers the stored success, marked replayed. "
+        "Without a key, the same scanner's retry is recognised for 2 minutes only.",
+        status_code=200,
+    )
     async def consume(
         self,
         data: JSONBody[schemas.ScanIn],
@@ -663,6 +670,7 @@ class ScanController(Controller):
         engine: NamedDependency[AsyncEngine],
     ) -> schemas.ConsumeOut:
         principal = request.user
+        key = optional_idempotency_key(request)
 
         async def use(now: datetime) -> rewards.Consumption:
             async def use_case(conn: AsyncConnection) -> rewards.Consumption:
@@ -671,6 +679,7 @@ class ScanController(Controller):
                     code=data.code,
                     merchant_code=principal.scope,
                     scanner=principal.actor,
+                    idempotency_key=key,
                     now=now,
                 )
 

@@ -3,8 +3,10 @@ mistyped codes are caught by the check character, guessing is slowed down, settl
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from litestar.testing import AsyncTestClient
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import rewards
 from api.auth import Role
-from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER
+from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER, concurrent_client
 from tests.api.helpers import assert_problem, balance, bearer, execute, make_token, verify
 from tests.rewards.api_helpers import CARWASH, MARKET, add_reward, redeemed, scan, stock_used
 
@@ -89,6 +91,63 @@ async def test_a_retry_long_after_is_refused_as_already_used(
         c=voucher["code"].replace("-", ""),
     )
     assert_problem(await scan(client, "consume", voucher["code"]), 409, "voucher_already_used")
+
+
+async def test_a_retry_with_the_scan_key_is_answered_at_any_time(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", stock_total=5, per_volunteer_limit=5)
+    first, second = (await redeemed(client, "soap", quantity=2))["vouchers"]
+    keyed = {**MARKET, "Idempotency-Key": "till-1-scan-0001"}
+    used = await scan(client, "consume", first["code"], keyed)
+    assert used.status_code == 200, used.text
+    assert used.json()["replayed"] is False
+    merchant_after = await merchant_points(client, "market")
+    await execute(
+        demo_engine,
+        "UPDATE voucher SET closed_at = :t WHERE code = :c",
+        t=datetime.now(UTC) - timedelta(days=3),
+        c=first["code"].replace("-", ""),
+    )
+    # three days later, the same key: the stored success, nothing paid again
+    retry = await scan(client, "consume", first["code"], keyed)
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["replayed"] is True
+    assert retry.json()["entry_id"] == used.json()["entry_id"]
+    # another key, or none, is a second scan of a used voucher
+    fresh = {**MARKET, "Idempotency-Key": "till-1-scan-0002"}
+    assert_problem(await scan(client, "consume", first["code"], fresh), 409, "voucher_already_used")
+    assert_problem(await scan(client, "consume", first["code"]), 409, "voucher_already_used")
+    # the key is bound to the voucher it used: another voucher with it is refused, unused
+    body = assert_problem(
+        await scan(client, "consume", second["code"], keyed), 409, "idempotency_conflict"
+    )
+    assert "new key for each voucher" in body["detail"]
+    assert (await scan(client, "verify", second["code"])).json()["verdict"] == "valid"
+    # the same key text from another merchant is another key
+    carwash_key = {**CARWASH, "Idempotency-Key": "till-1-scan-0001"}
+    assert_problem(await scan(client, "consume", second["code"], carwash_key), 403)
+    assert await merchant_points(client, "market") == merchant_after
+    assert (await verify(client))["ok"] is True
+
+
+async def test_one_scan_key_sent_for_two_vouchers_at_once_uses_one(
+    client: Client, database_url: str
+) -> None:
+    await add_reward(client, "soap", stock_total=10, per_volunteer_limit=10)
+    vouchers = (await redeemed(client, "soap", quantity=6))["vouchers"]
+    keyed = {**MARKET, "Idempotency-Key": "till-1-one-key"}
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(scan(concurrent, "consume", v["code"], keyed) for v in vouchers)
+        )
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == {200: 1, 409: 5}, [a.text for a in answers]
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"idempotency_conflict"}
+    verdicts = [(await scan(client, "verify", v["code"])).json()["verdict"] for v in vouchers]
+    assert Counter(verdicts) == {"used": 1, "valid": 5}
+    assert (await balance(client, "YZS1-0001"))["held"] == 5 * vouchers[0]["points"]
+    assert (await verify(client))["ok"] is True
 
 
 async def test_a_merchant_consumes_only_its_own_vouchers(

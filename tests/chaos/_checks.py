@@ -192,7 +192,6 @@ class RetryFigures:
     present: int = 0
     absent: int = 0
     replayed_ok: int = 0
-    replay_past_window: int = 0  # consume retried after the 2-minute replay window: 409 used
     applied_now: int = 0
     refused_now: int = 0
     unresolved: int = 0
@@ -205,12 +204,6 @@ class RetryFigures:
 def _same_answer(op: Op, retry: Op) -> str | None:
     """Why a retry of a write that is already in the books did not answer the stored result."""
     answer = retry.answer if isinstance(retry.answer, dict) else {}
-    if (
-        op.kind == "consume"
-        and retry.status == 409
-        and answer.get("code") == "voucher_already_used"
-    ):
-        return None  # past the scanner's replay window: the documented answer, still no change
     if retry.outcome != "ok":
         return f"retry answered {retry.status} {answer.get('code') or retry.error}"
     if op.kind == "cancel":
@@ -286,11 +279,8 @@ async def retry_unknowns(
             why = _same_answer(op, again)
             if why is not None:
                 anomalies.append(f"retry of an unknown op already in the books: {why}: {op.line()}")
-            elif again.outcome == "ok":
-                figures.replayed_ok += 1
             else:
-                figures.replay_past_window += 1
-                op.retry_outcome = "ok"  # the voucher is used, by this op: the stored fact
+                figures.replayed_ok += 1
         if after_present != before:
             anomalies.append(
                 "retrying unknown ops already in the books changed the books: "

@@ -243,8 +243,7 @@ def report(plan: Plan, outcome: Outcome, *, keep: bool) -> None:
     r = outcome.retry
     out(
         f"  unknown writes        {r.unknown_writes}, each at most once: {r.present} in the books (retry: "
-        f"{r.replayed_ok} replayed, {r.replay_past_window} 'already used' past the scanner's "
-        f"window), {r.absent} not (retry: {r.applied_now} applied, {r.refused_now} refused, "
+        f"{r.replayed_ok} replayed), {r.absent} not (retry: {r.applied_now} applied, {r.refused_now} refused, "
         f"{r.unresolved} unresolved); unknown reads {r.unknown_reads}"
     )
     out(

@@ -330,7 +330,7 @@ class Client:
                 "/api/scan/consume",
                 self.world.merchant,
                 body={"code": ref.code},
-                key=None,
+                key=self._key(no),
                 voucher_id=ref.id,
                 voucher_code=ref.code,
                 passbook=ref.passbook,
