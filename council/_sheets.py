@@ -312,13 +312,16 @@ async def _check_lines(
         if line.passbook_number in seen:
             problem("this volunteer already has a line on this sheet")
         seen.add(line.passbook_number)
-        if volunteer.status != "active":
-            problem(f"{volunteer.name} has moved away and is no longer scored")
+        # Someone outside the author's grid is named by nothing but the number the author sent:
+        # a refusal must not turn passbook numbers into names, grids or moves.
         if not community.within(volunteer.grid_path, where):
             problem(
-                f"{volunteer.name} belongs to {volunteer.grid_path}, outside "
+                "this passbook is registered outside "
                 + ("this community" if community_wide else "this grid")
+                + "; only its own grid's council scores it"
             )
+        elif volunteer.status != "active":
+            problem(f"{volunteer.name} has moved away and is no longer scored")
         if author.volunteer_id == volunteer.id:
             problem("a council member cannot score their own service")
         if not 1 <= line.units <= rule.daily_cap_units:

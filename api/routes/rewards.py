@@ -154,6 +154,19 @@ async def _own_voucher(
     return voucher
 
 
+async def _own_redemption(
+    conn: AsyncConnection, principal: Principal, redemption_id: int
+) -> rewards.Redemption:
+    """The redemption, if ``principal`` may act for its passbook; the refusal names no
+    passbook, so a redemption id cannot be turned into whose it is."""
+    found = await rewards.get_redemption(conn, redemption_id)
+    if not may_act_for(principal, await _passbook(conn, found.passbook_number)):
+        raise PermissionDeniedException(
+            "Only the redemption's holder, or an admin acting for them, can see or change it."
+        )
+    return found
+
+
 def _admin_over(principal: Principal, path: str, what: str) -> None:
     if not community.within(path, principal.scope):
         raise PermissionDeniedException(
@@ -471,8 +484,7 @@ class RedemptionController(Controller):
         engine: NamedDependency[AsyncEngine],
     ) -> schemas.RedemptionOut:
         async with db.read_transaction(engine) as conn:
-            found = await rewards.get_redemption(conn, redemption_id)
-            await _acting_for(conn, request.user, found.passbook_number)
+            found = await _own_redemption(conn, request.user, redemption_id)
         return redemption_out(found, _now())
 
     @post(
@@ -489,8 +501,7 @@ class RedemptionController(Controller):
         principal = request.user
 
         async def use_case(conn: AsyncConnection) -> rewards.Redemption:
-            found = await rewards.get_redemption(conn, redemption_id)
-            await _acting_for(conn, principal, found.passbook_number)
+            await _own_redemption(conn, principal, redemption_id)
             return await rewards.cancel_redemption(
                 conn, redemption_id=redemption_id, actor=principal.actor
             )

@@ -218,7 +218,8 @@ async def test_drafting_checks_every_line_and_saves_nothing_when_one_is_wrong(
     )
     body = assert_problem(response, 422, "invalid_scoring_sheet")
     problems = {(p["line"], p["passbook"]): p["problem"] for p in body["problems"]}
-    assert "outside this grid" in problems[(2, "YZS2-0001")]
+    assert "registered outside this grid" in problems[(2, "YZS2-0001")]
+    assert "yzs-g2" not in problems[(2, "YZS2-0001")]  # nor its grid, nor its holder
     assert "moved away" in problems[(3, "YZS1-0002")]
     assert "no passbook" in problems[(4, "NOPE-0001")]
     assert "already has a line" in problems[(5, "YZS1-0001")]
