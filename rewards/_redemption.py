@@ -238,7 +238,8 @@ async def cancel_redemption(
     conn: AsyncConnection, *, redemption_id: int, actor: str, now: datetime | None = None
 ) -> Redemption:
     """Cancel every voucher of a redemption that is still unused (used and expired ones stay
-    as they are). Refused only if none could be cancelled and some were used."""
+    as they are). Refused only if none could be cancelled: as used if some voucher was used,
+    as expired if every one has expired (their points come back without cancelling)."""
     now = now or utcnow()
     found = await get_redemption(conn, redemption_id)
     # Every voucher is locked (in id order) before anything else is: a consume of one of them
@@ -250,8 +251,14 @@ async def cancel_redemption(
             await _cancel(conn, current, actor=actor, now=now)
             cancelled_any = True
     if not cancelled_any:
-        raise VoucherAlreadyUsed(
-            f"No voucher of redemption {redemption_id} can be cancelled: each was used or has "
-            "expired."
+        states = [current.state(now) for current in locked]
+        if VoucherStatus.USED in states:
+            raise VoucherAlreadyUsed(
+                f"No voucher of redemption {redemption_id} can be cancelled: each was used or "
+                "has expired."
+            )
+        raise VoucherExpired(
+            f"Every voucher of redemption {redemption_id} has expired; their points are (or "
+            "will shortly be) returned to the passbook without cancelling."
         )
     return await get_redemption(conn, redemption_id)

@@ -171,7 +171,8 @@ async def test_a_voucher_past_its_date_never_scans_valid(
     client: Client, demo_engine: AsyncEngine
 ) -> None:
     await add_reward(client, "soap", stock_total=5, voucher_valid_days=1)
-    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    redemption = await redeemed(client, "soap")
+    voucher = redemption["vouchers"][0]
     # the clock passes the voucher's date; the sweep has not run yet
     await execute(
         demo_engine,
@@ -190,6 +191,14 @@ async def test_a_voucher_past_its_date_never_scans_valid(
         409,
         "voucher_expired",
     )
+    # nor its redemption, whose every voucher has expired: it says so, not "already used"
+    body = assert_problem(
+        await client.post(f"/api/redemptions/{redemption['id']}/cancel", headers=VOLUNTEER),
+        409,
+        "voucher_expired",
+    )
+    assert "returned to the passbook" in body["detail"]
+    assert (await balance(client, "YZS1-0001"))["held"] == 5
 
 
 async def test_a_mistyped_character_is_refused_by_the_check_character(
