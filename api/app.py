@@ -22,7 +22,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 import db
 import rewards
 from api.auth import BearerTokenMiddleware
-from api.problems import EXCEPTION_HANDLERS
+from api.problems import EXCEPTION_HANDLERS, ProblemResponses
 from api.routes import ROUTES, provide_engine
 from api.settings import Settings
 
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[ProblemResponses()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Red Passbook",

@@ -1,7 +1,9 @@
 """Every error leaves the service as RFC 9457 problem details (``application/problem+json``).
 
 Each problem has a stable machine-readable ``code`` and a ``detail`` a person at a counter can
-act on. Only this module knows which HTTP status a domain error becomes.
+act on. Only this module knows which HTTP status a domain error becomes, and so it is also what
+writes the errors into the OpenAPI document (:class:`ProblemResponses`): a client reading the
+document sees every status an operation can answer, each with the problem's schema.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.plugins import ReceiveRoutePlugin
+from litestar.routes import BaseRoute, HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 import community
 import db
 from api.auth import TokenError
+from api.schemas import Problem
 from ledger import errors as ledger_errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -125,19 +132,34 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
         status = 422
         if isinstance(error.extra, list) and error.extra:
             extra["errors"] = error.extra
+            fields = sorted(
+                {str(e["key"]) for e in error.extra if isinstance(e, dict) and e.get("key")}
+            )
+            named = f" ({', '.join(fields)})" if fields else ""
             detail = (
-                "The request is not valid; 'errors' lists each field and what is wrong with it."
+                f"The request is not valid{named}; 'errors' lists each field and what is wrong "
+                "with it. Correct them and send the request again."
             )
     elif status == 413:
-        detail = "The request body is too large."
-    headers = {"WWW-Authenticate": 'Bearer realm="red-passbook"'} if status == 401 else None
+        limit = getattr(request.app.state.get("settings"), "max_body_bytes", None)
+        at_most = f" (at most {limit} bytes)" if limit else ""
+        detail = (
+            f"The request body is larger than this service accepts{at_most}; nothing was done. "
+            "Send a smaller request: split a long list of lines into several sheets."
+        )
+        if limit:
+            extra["max_body_bytes"] = limit
+    # The framework's own headers stay: Allow on a 405, for one.
+    headers = dict(error.headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="red-passbook"'
     return problem(
         request,
         status,
         _HTTP_CODES.get(status, "http_error"),
         _title(status),
         detail,
-        headers=headers,
+        headers=headers or None,
         **extra,
     )
 
@@ -174,6 +196,75 @@ def _title(status: int) -> str:
         return "Error"
 
 
+def problem_response(description: str) -> ResponseSpec:
+    """How an error answer is documented: problem details, described for this operation."""
+    return ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_JSON,
+        description=description,
+        generate_examples=False,
+    )
+
+
+# The errors any operation of a kind can answer; an operation documents more (423, 429) or
+# says it better with its decorator's ``responses``, which win.
+_ANY = {
+    503: "The books cannot be reached just now; try again after Retry-After seconds.",
+}
+_SIGNED_IN = {
+    401: "No token, or one that is unknown, expired or revoked: send 'Authorization: Bearer "
+    "<token>' with a valid token.",
+    403: "This token's role or scope does not allow this; 'detail' says which token does.",
+}
+_WITH_INPUT = {
+    400: "The request cannot be read (a body that is not JSON, for one).",
+    404: "Something the request names (a passbook, code or id) does not exist.",
+    422: "The request is not valid: 'errors' names each field at fault, or 'detail' says what "
+    "is impossible about it.",
+}
+_WRITING = {
+    409: "The request conflicts with the state of the books ('code' says how: not enough "
+    "points, already used, an idempotency key reused with other data, ...); nothing was done.",
+    413: "The request body is larger than the service accepts; nothing was done.",
+}
+# Parameters a handler gets from the framework or from dependencies, not from the client.
+_NOT_INPUT = frozenset({"self", "request", "state", "scope", "headers", "cookies", "query"})
+
+
+def _documented_errors(handler: HTTPRouteHandler) -> dict[int, str]:
+    errors = dict(_ANY)
+    signed_in = not handler.opt.get("exclude_from_auth")
+    if signed_in:
+        errors |= _SIGNED_IN
+    inputs = (
+        set(handler.parsed_fn_signature.parameters)
+        - _NOT_INPUT
+        - set(handler.resolve_dependencies())
+    )
+    if inputs:
+        errors |= _WITH_INPUT
+    if "data" in inputs:
+        errors[413] = _WRITING[413]
+    # An anonymous caller (signing in) changes nothing another request could conflict with.
+    if signed_in and handler.http_methods & {"POST", "PUT", "PATCH", "DELETE"}:
+        errors[409] = _WRITING[409]
+    return errors
+
+
+class ProblemResponses(ReceiveRoutePlugin):
+    """Documents, for every operation, the problem details it can answer with."""
+
+    def receive_route(self, route: BaseRoute) -> None:
+        if not isinstance(route, HTTPRoute):
+            return
+        for handler in route.route_handlers:
+            declared = dict(handler.responses or {})
+            handler.responses = {
+                status: declared.get(status) or problem_response(description)
+                for status, description in _documented_errors(handler).items()
+            } | declared
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ledger_errors.LedgerError: domain_error,
     community.RegistryError: domain_error,
@@ -182,4 +273,4 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "problem"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "ProblemResponses", "problem", "problem_response"]

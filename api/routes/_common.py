@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Request
 from litestar.datastructures import State
 from litestar.exceptions import ValidationException
-from litestar.params import PathParameter
+from litestar.params import HeaderParameter, PathParameter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import Principal
@@ -17,8 +17,35 @@ MAX_CLIENT_KEY = 100
 # The largest id or line number the database holds (BIGINT); a larger one in a request is
 # refused as invalid instead of overflowing the driver.
 MAX_ID = 2**63 - 1
-EntryIdPath = Annotated[int, PathParameter(ge=-MAX_ID, le=MAX_ID)]
-IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+# Bounds are floats to the framework; the document states them exactly (2**63 - 1 as a float
+# is 2**63, one too many).
+EXACT_MAX_ID = {"maximum": MAX_ID}
+EntryIdPath = Annotated[
+    int, PathParameter(ge=-MAX_ID, le=MAX_ID, schema_extra={"minimum": -MAX_ID, **EXACT_MAX_ID})
+]
+IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, schema_extra=EXACT_MAX_ID)]
+# The Idempotency-Key header as the OpenAPI document shows it. The handler reads it with
+# idempotency_key() below, whose refusal says what to send; schema_extra only documents the
+# bounds, so the framework's generic message never replaces that one.
+_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_CLIENT_KEY, "oneOf": None}
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
+        required=True,
+        description="a fresh UUID per new request; repeat it only to retry the same request",
+        schema_extra=_KEY_SCHEMA,
+    ),
+]
+OptionalIdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
+        required=False,
+        description="makes a retry safe: a fresh UUID per new request, repeated only to retry it",
+        schema_extra=_KEY_SCHEMA,
+    ),
+]
 
 
 def provide_engine(state: State) -> AsyncEngine:

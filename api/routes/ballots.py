@@ -17,7 +17,7 @@ import community
 import db
 import rewards
 from api.auth import Principal, Role, may_act_for, roles
-from api.routes._common import idempotency_key
+from api.routes._common import IdempotencyKeyHeader, idempotency_key
 from api.routes.rewards import _acting_for, _now, voucher_out
 from api.schemas import ballots as schemas
 from api.schemas.rewards import RewardRef
@@ -246,6 +246,7 @@ class BallotController(Controller):
         data: JSONBody[schemas.ApplyIn],
         request: Request[Principal, str, State],
         engine: NamedDependency[AsyncEngine],
+        idempotency_header: IdempotencyKeyHeader = None,
     ) -> schemas.ApplicationOut:
         principal = request.user
         key = idempotency_key(request)

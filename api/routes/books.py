@@ -17,7 +17,7 @@ import db
 import ledger
 from api import schemas
 from api.auth import Principal, Role, can_see_accounts, may_read_passbook, roles, whole_books
-from api.routes._common import MAX_ID, EntryIdPath, idempotency_key
+from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, idempotency_key
 
 
 @get(
@@ -186,6 +186,7 @@ class EntryController(Controller):
         data: JSONBody[schemas.ReversalIn],
         request: Request[Principal, str, State],
         engine: NamedDependency[AsyncEngine],
+        idempotency_header: IdempotencyKeyHeader = None,
     ) -> schemas.EntryOut:
         principal = request.user
         key = idempotency_key(request)

@@ -26,7 +26,12 @@ import council
 import db
 import ledger
 from api.auth import ORG_ROLES, Principal, Role, roles
-from api.routes._common import MAX_ID, IdPath, optional_idempotency_key
+from api.routes._common import (
+    MAX_ID,
+    IdPath,
+    OptionalIdempotencyKeyHeader,
+    optional_idempotency_key,
+)
 from api.schemas import council as cs
 from api.settings import Settings
 
@@ -333,6 +338,7 @@ class SheetController(Controller):
         data: JSONBody[cs.SheetIn],
         request: Request[Principal, str, State],
         engine: NamedDependency[AsyncEngine],
+        idempotency_header: OptionalIdempotencyKeyHeader = None,
     ) -> cs.SheetOut:
         principal = request.user
         member_id = _member(principal)

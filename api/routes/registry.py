@@ -32,6 +32,7 @@ from api.auth import (
     revoke_sign_ins,
     roles,
 )
+from api.problems import problem_response
 from api.schemas import GridRef
 from api.schemas import registry as schemas
 
@@ -377,6 +378,14 @@ def guard_org_or_volunteer(principal: Principal) -> None:
     "locked for 15 minutes (423) unless the grid worker resets the PIN. A wrong number and a "
     "wrong PIN get the same answer (401).",
     status_code=200,
+    responses={
+        401: problem_response("The passbook number or the PIN is wrong (which is not told)."),
+        423: problem_response(
+            "Sign-in is locked after too many wrong PINs; wait, or ask the grid worker to "
+            "reset the PIN."
+        ),
+        429: problem_response("Too many wrong PINs in a row: wait Retry-After seconds."),
+    },
 )
 async def sign_in(
     data: JSONBody[schemas.SignInIn], engine: NamedDependency[AsyncEngine]

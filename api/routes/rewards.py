@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -18,7 +19,14 @@ import db
 import ledger
 import rewards
 from api.auth import ORG_ROLES, Principal, Role, may_act_for, may_read_passbook, roles
-from api.routes._common import IdPath, idempotency_key, optional_idempotency_key
+from api.problems import problem_response
+from api.routes._common import (
+    IdempotencyKeyHeader,
+    IdPath,
+    OptionalIdempotencyKeyHeader,
+    idempotency_key,
+    optional_idempotency_key,
+)
 from api.schemas import rewards as schemas
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -453,6 +461,7 @@ class RewardController(Controller):
         data: JSONBody[schemas.RedemptionIn],
         request: Request[Principal, str, State],
         engine: NamedDependency[AsyncEngine],
+        idempotency_header: IdempotencyKeyHeader = None,
     ) -> schemas.RedemptionOut:
         principal = request.user
         key = idempotency_key(request)
@@ -508,6 +517,16 @@ class RedemptionController(Controller):
 
         found = await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
         return redemption_out(found, _now())
+
+
+# One operation answers SVG or PNG as 'format' asks; a response is documented with one media
+# type, so the document says image/* and names both.
+_VOUCHER_IMAGE = ResponseSpec(
+    data_container=bytes,
+    media_type="image/*",
+    description="image/svg+xml (format=svg) or image/png (format=png)",
+    generate_examples=False,
+)
 
 
 class VoucherController(Controller):
@@ -570,6 +589,7 @@ class VoucherController(Controller):
         "/{voucher_id:int}/barcode",
         summary="The voucher as a Code 128 bar code (for handheld scanners)",
         media_type="image/svg+xml",
+        responses={200: _VOUCHER_IMAGE},
     )
     async def barcode(
         self,
@@ -584,6 +604,7 @@ class VoucherController(Controller):
         "/{voucher_id:int}/qr",
         summary="The voucher as a QR code (for phone cameras)",
         media_type="image/svg+xml",
+        responses={200: _VOUCHER_IMAGE},
     )
     async def qr(
         self,
@@ -617,6 +638,12 @@ async def passbook_vouchers(
     )
 
 
+_TOO_MANY_INVALID = (
+    "This scanner sent too many invalid or unknown codes in a minute: wait Retry-After seconds "
+    "('retry_after'), then scan again. Other scanners are not slowed down."
+)
+
+
 def _throttle(request: Request[Principal, str, State]) -> rewards.ScanThrottle:
     """One throttle per running app (created on first use), keyed by scanner credential."""
     state = request.app.state
@@ -636,7 +663,10 @@ class ScanController(Controller):
     guards = [roles(Role.MERCHANT)]
 
     @post(
-        "/verify", summary="What is this voucher, may I take it? (changes nothing)", status_code=200
+        "/verify",
+        summary="What is this voucher, may I take it? (changes nothing)",
+        status_code=200,
+        responses={429: problem_response(_TOO_MANY_INVALID)},
     )
     async def verify(
         self,
@@ -673,12 +703,14 @@ class ScanController(Controller):
         "retry safe at any time: the same key answers the stored success, marked replayed. "
         "Without a key, the same scanner's retry is recognised for 2 minutes only.",
         status_code=200,
+        responses={429: problem_response(_TOO_MANY_INVALID)},
     )
     async def consume(
         self,
         data: JSONBody[schemas.ScanIn],
         request: Request[Principal, str, State],
         engine: NamedDependency[AsyncEngine],
+        idempotency_header: OptionalIdempotencyKeyHeader = None,
     ) -> schemas.ConsumeOut:
         principal = request.user
         key = optional_idempotency_key(request)

@@ -3,12 +3,55 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _whole_number(value: object) -> object:
+    # The framework validates leniently (true would be 1, "5" would be 5, 5.0 would be 5);
+    # a count of points or of vouchers is a JSON integer, like the ledger's own rule.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            "must be a whole number written as a JSON integer (no quotes, no decimals)"
+        )
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+"""An amount or a count in a request: points, units, places, days, a quantity."""
+
+
+class FieldError(BaseModel):
+    """One field of a refused request and what is wrong with it."""
+
+    message: str
+    key: str | None = Field(default=None, description="the field, parameter or header")
+    source: str | None = Field(default=None, description="body, query, path or header")
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details (``application/problem+json``).
+
+    Some problems carry more fields that say what was found: ``available``, ``needed`` and
+    ``short`` (points), ``retry_after`` (seconds), a budget's ``left``.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="a URI naming the kind of problem; it ends with the code")
+    title: str = Field(description="the kind of problem, in a few words")
+    status: int = Field(description="the HTTP status code")
+    code: str = Field(description="stable and machine-readable, e.g. insufficient_points")
+    detail: str = Field(description="what happened and what to do, for a person to read")
+    instance: str = Field(description="the path of the request")
+    errors: list[FieldError] | None = Field(
+        default=None, description="a refused request's fields, each with what is wrong"
+    )
 
 
 class Health(BaseModel):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas import Strict
+from api.schemas import Strict, WholeNumber
 from api.schemas.rewards import CODE_PATTERN, RewardRef, VoucherOut
 
 Rule = Literal["points_rank", "weighted_lottery"]
@@ -32,10 +32,10 @@ class BallotIn(Strict):
         description="points_rank: most lifetime points (frozen at application) first, ties by "
         "the seeded lottery; weighted_lottery: a seeded lottery weighted by those points"
     )
-    places: int = Field(ge=1, le=10_000, description="at most the reward's stock left")
+    places: WholeNumber = Field(ge=1, le=10_000, description="at most the reward's stock left")
     opens_at: AwareDatetime | None = Field(default=None, description="default: now")
     closes_at: AwareDatetime
-    claim_days: int = Field(
+    claim_days: WholeNumber = Field(
         ge=1,
         le=90,
         description="a winner's voucher must be used at the merchant within this many days "

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Strict
+from api.schemas import Strict, WholeNumber
 
 Code = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
 
@@ -16,9 +16,9 @@ class SavingsRuleIn(Strict):
     code: str = Code
     name: str = Field(min_length=1, max_length=100, examples=["楼道清理 corridor clean-up"])
     category: str = Field(min_length=1, max_length=40, examples=["property"])
-    points_per_unit: int = Field(ge=1, le=1000)
+    points_per_unit: WholeNumber = Field(ge=1, le=1000)
     unit: Literal["hour", "visit", "time"]
-    daily_cap_units: int = Field(ge=1, le=24)
+    daily_cap_units: WholeNumber = Field(ge=1, le=24)
     valid_from: date
     valid_to: date | None = None
     org_unit: str = Field(min_length=1, max_length=40, description="where the rule applies")
@@ -29,8 +29,8 @@ class SavingsRuleVersionIn(Strict):
     valid_to: date | None = None
     name: str | None = Field(default=None, min_length=1, max_length=100)
     category: str | None = Field(default=None, min_length=1, max_length=40)
-    points_per_unit: int | None = Field(default=None, ge=1, le=1000)
-    daily_cap_units: int | None = Field(default=None, ge=1, le=24)
+    points_per_unit: WholeNumber | None = Field(default=None, ge=1, le=1000)
+    daily_cap_units: WholeNumber | None = Field(default=None, ge=1, le=24)
 
 
 class SavingsRuleOut(BaseModel):
@@ -50,10 +50,10 @@ class IncentiveIn(Strict):
     code: str = Code
     name: str = Field(min_length=1, max_length=100, examples=["累计满100分 100 points earned"])
     kind: Literal["milestone", "streak"]
-    threshold: int = Field(
+    threshold: WholeNumber = Field(
         ge=1, le=1_000_000, description="lifetime points (milestone) or weeks in a row (streak)"
     )
-    bonus_points: int = Field(ge=1, le=10_000)
+    bonus_points: WholeNumber = Field(ge=1, le=10_000)
     org_unit: str = Field(min_length=1, max_length=40)
 
 
@@ -68,7 +68,7 @@ class IncentiveOut(BaseModel):
 
 
 class BudgetIn(Strict):
-    cap_points: int = Field(ge=0, le=10_000_000)
+    cap_points: WholeNumber = Field(ge=0, le=10_000_000)
 
 
 class BudgetOut(BaseModel):
@@ -81,7 +81,7 @@ class BudgetOut(BaseModel):
 
 class SheetLineIn(Strict):
     passbook: str = Field(min_length=1, max_length=32)
-    units: int = Field(ge=1, le=24)
+    units: WholeNumber = Field(ge=1, le=24)
     note: str = Field(default="", max_length=200)
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas import GridRef, Strict
+from api.schemas import GridRef, Strict, WholeNumber
 
 StatusName = Literal["active", "moved_away"]
 
@@ -153,7 +153,7 @@ class CouncilTokenIn(Strict):
     label: str | None = Field(
         default=None, max_length=200, description="whose token it is; the member's name if left out"
     )
-    valid_days: int = Field(default=180, ge=1, le=366)
+    valid_days: WholeNumber = Field(default=180, ge=1, le=366)
 
 
 class CouncilTokenOut(BaseModel):

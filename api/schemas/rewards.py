@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas import Strict
+from api.schemas import Strict, WholeNumber
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
@@ -31,21 +31,23 @@ class RewardIn(Strict):
     name: str = Field(min_length=1, max_length=100, description="the name volunteers see")
     description: str = Field(default="", max_length=500)
     kind: Literal["goods", "service", "place"]
-    cost_points: int = Field(ge=1, le=1_000_000)
+    cost_points: WholeNumber = Field(ge=1, le=1_000_000)
     merchant: str = Field(description="the code of the merchant that honours it")
     allocation: Literal["instant", "ballot"] = "instant"
-    stock_total: int | None = Field(default=None, ge=0, le=1_000_000, description="none: no limit")
-    monthly_quota: int | None = Field(default=None, ge=1, le=1_000_000)
-    per_volunteer_limit: int | None = Field(default=None, ge=1, le=1000)
+    stock_total: WholeNumber | None = Field(
+        default=None, ge=0, le=1_000_000, description="none: no limit"
+    )
+    monthly_quota: WholeNumber | None = Field(default=None, ge=1, le=1_000_000)
+    per_volunteer_limit: WholeNumber | None = Field(default=None, ge=1, le=1000)
     limit_period: Literal["month", "year", "ever"] = "month"
-    min_lifetime_points: int = Field(default=0, ge=0, le=10**12)
-    min_months_registered: int = Field(default=0, ge=0, le=600)
+    min_lifetime_points: WholeNumber = Field(default=0, ge=0, le=10**12)
+    min_months_registered: WholeNumber = Field(default=0, ge=0, le=600)
     org_unit: str | None = Field(
         default=None,
         description="only volunteers of this org unit (code) may redeem; default: the unit "
         "the admin token is scoped to",
     )
-    voucher_valid_days: int = Field(default=30, ge=1, le=366)
+    voucher_valid_days: WholeNumber = Field(default=30, ge=1, le=366)
     sale_starts_at: AwareDatetime | None = None
     sale_ends_at: AwareDatetime | None = None
 
@@ -53,9 +55,9 @@ class RewardIn(Strict):
 class RewardPatch(Strict):
     """Send only what changes; ``null`` removes a stock total, quota, limit or sale end."""
 
-    stock_total: int | None = Field(default=None, ge=0, le=1_000_000)
-    monthly_quota: int | None = Field(default=None, ge=1, le=1_000_000)
-    per_volunteer_limit: int | None = Field(default=None, ge=1, le=1000)
+    stock_total: WholeNumber | None = Field(default=None, ge=0, le=1_000_000)
+    monthly_quota: WholeNumber | None = Field(default=None, ge=1, le=1_000_000)
+    per_volunteer_limit: WholeNumber | None = Field(default=None, ge=1, le=1000)
     sale_ends_at: AwareDatetime | None = None
     active: bool | None = None
 
@@ -110,7 +112,7 @@ class RedemptionIn(Strict):
     passbook: str | None = Field(
         default=None, description="whose points; a volunteer's token defaults to their own"
     )
-    quantity: int = Field(default=1, ge=1, le=10)
+    quantity: WholeNumber = Field(default=1, ge=1, le=10)
 
 
 class RewardRef(BaseModel):
