@@ -44,6 +44,9 @@ _PASSBOOK_NUMBER = re.compile(r"[A-Z0-9-]{3,32}")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_SEPARATORS = re.compile(r"[ \-]")
 MAX_NAME = 100
+# Zero-width non-joiner and joiner: the joiner glues a family emoji (👩‍👩‍👧) together. Every
+# other control or format character (a zero-width space, a bidi override) is refused.
+_JOINERS = "\u200c\u200d"
 
 
 class RegistryError(Exception):
@@ -95,14 +98,15 @@ class CouncilMemberSteppedDown(RegistryError):
 
 
 def clean_name(name: str, *, who: str = "A volunteer") -> str:
-    """A person's name, trimmed; 1 to 100 characters, no control characters."""
+    """A person's name, trimmed; 1 to 100 characters, no control or format characters but the
+    joiners that hold an emoji or a script's letters together."""
     cleaned = name.strip()
-    if not cleaned or len(cleaned) > MAX_NAME:
+    if not cleaned.strip(_JOINERS) or len(cleaned) > MAX_NAME:
         raise InvalidPerson(
             f"{who} needs a name of 1 to {MAX_NAME} characters (got {len(cleaned)} after "
             "trimming spaces)."
         )
-    if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
+    if any(unicodedata.category(ch).startswith("C") and ch not in _JOINERS for ch in cleaned):
         raise InvalidPerson(
             f"{who}'s name contains a line break or another control character; type the name "
             "on one line."
