@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import shutil
 import socket
 import tempfile
@@ -66,6 +67,7 @@ class Outcome:
     load_seconds: float
     total_seconds: float
     workdir: Path
+    server_errors: list[str]
 
 
 def _free_port() -> int:
@@ -194,7 +196,40 @@ async def run(plan: Plan, *, server_url: str, keep: bool, workdir: Path) -> Outc
         load_seconds=load_seconds,
         total_seconds=time.monotonic() - began,
         workdir=workdir,
+        server_errors=server_errors(workdir / "service.log"),
     )
+
+
+_RECORD = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
+_NOT_THE_ERROR = ("Traceback", "The above exception", "During handling", "+", "|")
+
+
+def server_errors(service_log: Path) -> list[str]:
+    """Each 500 the service answered, as ``METHOD path: the exception``, read from its log.
+
+    A fault may cost an answer (a 503, a dropped connection) but never an unexplained error:
+    they are not anomalies of the books, so they are reported and the log kept to read."""
+    found: list[str] = []
+    request: str | None = None
+    last = ""
+    lines = service_log.read_text(errors="replace").splitlines() if service_log.exists() else []
+    for line in [*lines, "INFO end"]:
+        if _RECORD.match(line):
+            if request is not None:
+                found.append(f"{request}: {last[:200]}")
+                request = None
+            if " unexpected error on " in line:
+                request, last = line.split(" unexpected error on ", 1)[1], "(no traceback)"
+        elif (
+            request is not None
+            and line.strip()
+            and not line[0].isspace()
+            and not line.startswith(_NOT_THE_ERROR)
+        ):
+            last = line
+    answered = sum(1 for line in lines if line.startswith("INFO:") and '" 500 ' in line)
+    found += ["a 500 the log does not explain"] * max(0, answered - len(found))
+    return found
 
 
 def _reasons(ops: list[Op]) -> dict[str, Counter[str]]:
@@ -270,6 +305,9 @@ def report(plan: Plan, outcome: Outcome, *, keep: bool) -> None:
     out(
         f"  self-check            the checks caught {outcome.caught} of {outcome.planted} planted lies"
     )
+    out(f"  server errors (500)   {len(outcome.server_errors)}")
+    for line in outcome.server_errors[:10]:
+        out(f"    ? {line}")
     out(f"  anomalies             {len(outcome.anomalies)}")
     for line in outcome.anomalies[:40]:
         out(f"    ! {line}")
@@ -278,7 +316,7 @@ def report(plan: Plan, outcome: Outcome, *, keep: bool) -> None:
     out(
         f"  time                  load {outcome.load_seconds:.1f} s, whole run {outcome.total_seconds:.1f} s"
     )
-    if outcome.anomalies or keep:
+    if outcome.anomalies or outcome.server_errors or keep:
         out(f"  operation log and service log kept in {outcome.workdir}")
     else:
         shutil.rmtree(outcome.workdir, ignore_errors=True)
