@@ -524,11 +524,14 @@ async def approve_sheet(
     # Lock order everywhere: budget row, then volunteers by id, then (in the ledger) accounts.
     budget = await check_budget(conn, grid_id=grid.id, month=sheet.activity_date, adding=0)
     if not db.safeguard_removed("row-lock"):  # removed only by the tests' canary
+        # FOR NO KEY UPDATE: approvals of the same volunteers wait for each other, but not for
+        # a draft naming them (its lines' foreign keys take KEY SHARE locks, in the order the
+        # sheet lists them; FOR UPDATE would wait for those, and they for us: a deadlock).
         await conn.execute(
             select(community.volunteer.c.id)
             .where(community.volunteer.c.id.in_(volunteer_ids))
             .order_by(community.volunteer.c.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     pairs = [(LineIn(x.passbook_number, x.units), _vol(x)) for x in sheet.lines]
     await _check_daily_cap(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import council
+import db
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER, concurrent_client
 from tests.api.helpers import (
     assert_problem,
@@ -16,10 +18,11 @@ from tests.api.helpers import (
     entry_count,
     execute,
     move_points,
+    scalar,
     statement_lines,
     verify,
 )
-from tests.api.test_sheets import add_member, approved, days_ago, draft
+from tests.api.test_sheets import add_member, approved, days_ago, draft, sheet_body
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 TODAY = council.scheme_today()
@@ -371,4 +374,71 @@ async def test_concurrent_approvals_pay_a_milestone_once(
     ]  # 120 -> 520 across the four: each milestone once
     after = await balance(client, "YZS1-0001")
     assert after["lifetime_earned"] == 120 + 400 + 20 + 50
+    assert (await verify(client))["ok"]
+
+
+async def _member_id(engine: AsyncEngine, code: str) -> int:
+    found = await scalar(engine, "SELECT id FROM council_member WHERE code = :c", c=code)
+    return int(found)
+
+
+async def test_an_approval_does_not_wait_for_a_draft_naming_the_same_volunteers(
+    client: Client, database_url: str, demo_engine: AsyncEngine
+) -> None:
+    if demo_engine.dialect.name != "postgresql":
+        pytest.skip(
+            "SQLite runs one write transaction at a time (BEGIN IMMEDIATE), so a draft and an "
+            "approval never overlap; the mixed load below runs on both databases"
+        )
+    sheet = await draft(client, [("YZS1-0001", 1), ("YZS1-0002", 1)], day=days_ago(2), submit=True)
+    # a draft naming the same volunteers is half-way: its lines are written, not committed
+    async with db.transaction(demo_engine) as drafting:
+        await council.draft_sheet(
+            drafting,
+            member_id=await _member_id(demo_engine, "yzs-g1-a"),
+            rule_code="home-visit",
+            activity_date=TODAY - timedelta(days=3),
+            place="3号楼",
+            note="",
+            lines=[council.LineIn("YZS1-0002", 1), council.LineIn("YZS1-0001", 1)],
+            actor="test",
+            max_age_days=30,
+        )
+        async with concurrent_client(database_url) as concurrent:
+            approving = concurrent.post(f"/api/sheets/{sheet['id']}/approve", headers=COUNCIL_G1B)
+            try:
+                answer = await asyncio.wait_for(approving, timeout=10)
+            except TimeoutError:
+                pytest.fail("the approval waited for the uncommitted draft's lines")
+    assert answer.status_code == 200, answer.text
+    assert (await verify(client))["ok"]
+
+
+async def test_concurrent_drafts_and_approvals_of_the_same_volunteers_all_go_through(
+    client: Client, database_url: str
+) -> None:
+    numbers = ["YZS1-0001", "YZS1-0002", "YZS1-0003", "YZS1-0004"]
+    submitted = [
+        await draft(client, [(n, 1) for n in numbers], day=days_ago(day), submit=True)
+        for day in range(1, 7)
+    ]
+    before = (await balance(client, "YZS1-0001"))["posted"]
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                concurrent.post(f"/api/sheets/{s['id']}/approve", headers=COUNCIL_G1B)
+                for s in submitted
+            ),
+            *(  # drafts list the volunteers the other way round from the approvals' lock order
+                concurrent.post(
+                    "/api/sheets",
+                    json=sheet_body([(n, 1) for n in reversed(numbers)], day=days_ago(day)),
+                    headers=COUNCIL_G1,
+                )
+                for day in range(7, 19)
+            ),
+        )
+    statuses = [a.status_code for a in answers]
+    assert statuses == [200] * 6 + [201] * 12, [a.text for a in answers if a.status_code >= 300]
+    assert (await balance(client, "YZS1-0001"))["posted"] == before + 6 * 5
     assert (await verify(client))["ok"]
