@@ -201,7 +201,8 @@ async def run(plan: Plan, *, server_url: str, keep: bool, workdir: Path) -> Outc
 
 
 _RECORD = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
-_NOT_THE_ERROR = ("Traceback", "The above exception", "During handling", "+", "|")
+# The line naming an exception in a traceback: "sqlalchemy.exc.DBAPIError: ..."
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Group|Exit|Interrupt)\b")
 
 
 def server_errors(service_log: Path) -> list[str]:
@@ -220,13 +221,8 @@ def server_errors(service_log: Path) -> list[str]:
                 request = None
             if " unexpected error on " in line:
                 request, last = line.split(" unexpected error on ", 1)[1], "(no traceback)"
-        elif (
-            request is not None
-            and line.strip()
-            and not line[0].isspace()
-            and not line.startswith(_NOT_THE_ERROR)
-        ):
-            last = line
+        elif request is not None and _EXCEPTION_LINE.match(line):
+            last = line  # the last one is what reached the handler
     answered = sum(1 for line in lines if line.startswith("INFO:") and '" 500 ' in line)
     found += ["a 500 the log does not explain"] * max(0, answered - len(found))
     return found
