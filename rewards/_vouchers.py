@@ -8,11 +8,10 @@ valid can always be settled).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
@@ -157,15 +156,32 @@ async def vouchers_of(
     *,
     volunteer_id: int | None = None,
     redemption_id: int | None = None,
-    statuses: Sequence[VoucherStatus] = (),
+    state: VoucherStatus | None = None,
+    now: datetime | None = None,
+    before: int | None = None,
     limit: int = 200,
 ) -> list[Voucher]:
-    """A volunteer's (or a redemption's) vouchers, newest first, by stored status."""
+    """A volunteer's (or a redemption's) vouchers, newest first: those in ``state`` as of
+    ``now`` (a voucher past its date is expired even before the sweep closes it), and with
+    ``before``, only those older than voucher ``before``."""
     query = voucher_query().order_by(voucher.c.id.desc()).limit(limit)
     if volunteer_id is not None:
         query = query.where(voucher.c.volunteer_id == volunteer_id)
     if redemption_id is not None:
         query = query.where(voucher.c.redemption_id == redemption_id)
-    if statuses:
-        query = query.where(voucher.c.status.in_([s.value for s in statuses]))
+    if before is not None:
+        query = query.where(voucher.c.id < before)
+    if state is not None:
+        query = query.where(_in_state(state, (now or datetime.now(UTC)).astimezone(UTC)))
     return [to_voucher(row) for row in await conn.execute(query)]
+
+
+def _in_state(state: VoucherStatus, now: datetime) -> ColumnElement[bool]:
+    """What :meth:`Voucher.state` says, as SQL."""
+    stored = voucher.c.status == state.value
+    issued = voucher.c.status == VoucherStatus.ISSUED.value
+    if state is VoucherStatus.ISSUED:
+        return and_(stored, voucher.c.expires_at > now)
+    if state is VoucherStatus.EXPIRED:
+        return or_(stored, and_(issued, voucher.c.expires_at <= now))
+    return stored

@@ -21,6 +21,8 @@ import rewards
 from api.auth import ORG_ROLES, Principal, Role, may_act_for, may_read_passbook, roles
 from api.problems import problem_response
 from api.routes._common import (
+    EXACT_MAX_ID,
+    MAX_ID,
     IdempotencyKeyHeader,
     IdPath,
     OptionalIdempotencyKeyHeader,
@@ -30,6 +32,10 @@ from api.routes._common import (
 from api.schemas import rewards as schemas
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+MAX_VOUCHER_PAGE = 200
+"""The most vouchers one page of a passbook's list holds."""
 
 
 def _now() -> datetime:
@@ -619,22 +625,41 @@ class VoucherController(Controller):
 @get(
     "/api/passbooks/{number:str}/vouchers",
     tags=["rewards: vouchers"],
-    summary="A passbook's vouchers, newest first",
+    summary="A passbook's vouchers, newest first, a page at a time",
 )
 async def passbook_vouchers(
     number: FromPath[str],
     request: Request[Principal, str, State],
     engine: NamedDependency[AsyncEngine],
-    status: Literal["issued", "used", "cancelled", "expired"] | None = Parameter(default=None),
+    status: Literal["issued", "used", "cancelled", "expired"] | None = Parameter(
+        default=None, description="only vouchers in this state now"
+    ),
+    limit: int = Parameter(default=50, ge=1, le=MAX_VOUCHER_PAGE),
+    before: int | None = Parameter(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        schema_extra=EXACT_MAX_ID,
+        description="a voucher id: the page of vouchers older than it ('earlier')",
+    ),
 ) -> schemas.VoucherList:
     now = _now()
     async with db.read_transaction(engine) as conn:
         passbook = await _acting_for(conn, request.user, number)
         volunteer = await rewards.find_volunteer(conn, passbook.number)
-        found = await rewards.vouchers_of(conn, volunteer_id=volunteer.id, limit=500)
-    shown = [v for v in found if status is None or v.state(now).value == status]
+        found = await rewards.vouchers_of(
+            conn,
+            volunteer_id=volunteer.id,
+            state=None if status is None else rewards.VoucherStatus(status),
+            now=now,
+            before=before,
+            limit=limit + 1,
+        )
+    page = found[:limit]
     return schemas.VoucherList(
-        passbook=passbook.number, vouchers=[voucher_out(v, now) for v in shown]
+        passbook=passbook.number,
+        vouchers=[voucher_out(v, now) for v in page],
+        earlier=page[-1].id if len(found) > limit else None,
     )
 
 

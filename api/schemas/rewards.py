@@ -161,6 +161,9 @@ class RedemptionOut(BaseModel):
 class VoucherList(BaseModel):
     passbook: str
     vouchers: list[VoucherOut]
+    earlier: int | None = Field(
+        default=None, description="pass as ?before= to read the older vouchers; none: no more"
+    )
 
 
 class ScanIn(Strict):

@@ -3,12 +3,22 @@ gives everything back; the owner sees their vouchers and their images."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.conftest import ADMIN, COUNCIL_G1, VOLUNTEER
-from tests.api.helpers import assert_problem, balance, bearer, new_key, statement_lines, verify
+from tests.api.helpers import (
+    assert_problem,
+    balance,
+    bearer,
+    execute,
+    new_key,
+    statement_lines,
+    verify,
+)
 from tests.rewards.api_helpers import (
     MARKET,
     add_reward,
@@ -213,6 +223,67 @@ async def test_the_owner_sees_their_vouchers_and_images(client: Client) -> None:
         f"/api/vouchers/{voucher['id']}/qr", params={"format": "gif"}, headers=VOLUNTEER
     )
     assert_problem(bad, 422)
+
+
+async def _all_pages(client: Client, limit: int, **params: str) -> list[list[int]]:
+    pages: list[list[int]] = []
+    before: int | None = None
+    while True:
+        query: dict[str, str | int] = {"limit": limit, **params}
+        if before is not None:
+            query["before"] = before
+        response = await client.get(
+            "/api/passbooks/YZS1-0001/vouchers", params=query, headers=VOLUNTEER
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        pages.append([v["id"] for v in body["vouchers"]])
+        before = body["earlier"]
+        if before is None:
+            return pages
+
+
+async def test_a_passbooks_vouchers_come_a_page_at_a_time_by_their_state_now(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    await add_reward(client, "soap", stock_total=30)
+    ids = []
+    for _ in range(3):
+        ids += [v["id"] for v in (await redeemed(client, "soap", quantity=3))["vouchers"]]
+    vouchers = {
+        v["id"]: v
+        for v in (await client.get("/api/passbooks/YZS1-0001/vouchers", headers=VOLUNTEER)).json()[
+            "vouchers"
+        ]
+    }
+    newest_first = sorted(ids, reverse=True)
+    assert list(vouchers) == newest_first
+    used, cancelled, past_date = newest_first[0], newest_first[4], newest_first[7]
+    assert (await scan(client, "consume", vouchers[used]["code"])).status_code == 200
+    response = await client.post(f"/api/vouchers/{cancelled}/cancel", headers=VOLUNTEER)
+    assert response.status_code == 200, response.text
+    await execute(  # its date passes; the sweep has not closed it yet
+        demo_engine,
+        "UPDATE voucher SET issued_at = :i, expires_at = :t WHERE id = :v",
+        i=datetime.now(UTC) - timedelta(days=2),
+        t=datetime.now(UTC) - timedelta(minutes=1),
+        v=past_date,
+    )
+
+    # pages of 4 walk the nine vouchers once each, newest first, and say when there are no more
+    assert await _all_pages(client, 4) == [newest_first[:4], newest_first[4:8], newest_first[8:]]
+    assert await _all_pages(client, 9) == [newest_first]
+    # the state filter is applied before the page is cut: a page is full if there are more
+    issued = [i for i in newest_first if i not in (used, cancelled, past_date)]
+    assert await _all_pages(client, 2, status="issued") == [issued[:2], issued[2:4], issued[4:]]
+    assert await _all_pages(client, 2, status="expired") == [[past_date]]
+    assert await _all_pages(client, 2, status="used") == [[used]]
+    assert await _all_pages(client, 2, status="cancelled") == [[cancelled]]
+    for bad in ({"limit": 0}, {"limit": 201}, {"before": 0}, {"status": "lost"}):
+        assert_problem(
+            await client.get("/api/passbooks/YZS1-0001/vouchers", params=bad, headers=VOLUNTEER),
+            422,
+        )
 
 
 async def test_statement_shows_the_voucher_when_it_is_used(client: Client) -> None:
