@@ -251,8 +251,7 @@ async def cancel_redemption(
             await _cancel(conn, current, actor=actor, now=now)
             cancelled_any = True
     if not cancelled_any:
-        states = [current.state(now) for current in locked]
-        if VoucherStatus.USED in states:
+        if any(current.state(now) is VoucherStatus.USED for current in locked):
             raise VoucherAlreadyUsed(
                 f"No voucher of redemption {redemption_id} can be cancelled: each was used or "
                 "has expired."

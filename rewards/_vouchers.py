@@ -18,7 +18,7 @@ import community
 import ledger
 from rewards._codes import new_code
 from rewards._tables import merchant, reward, voucher
-from rewards._time import local_date, voucher_expiry
+from rewards._time import local_date, utcnow, voucher_expiry
 from rewards._types import Reward, StockClaim, Voucher, VoucherStatus
 from rewards.errors import InvalidRedemption, VoucherNotFound
 
@@ -172,7 +172,7 @@ async def vouchers_of(
     if before is not None:
         query = query.where(voucher.c.id < before)
     if state is not None:
-        query = query.where(_in_state(state, (now or datetime.now(UTC)).astimezone(UTC)))
+        query = query.where(_in_state(state, (now or utcnow()).astimezone(UTC)))
     return [to_voucher(row) for row in await conn.execute(query)]
 
 

@@ -45,7 +45,7 @@ from tests.api.helpers import (
     statement_lines,
     writing,
 )
-from tests.rewards.api_helpers import MARKET, add_reward, redeemed, scan
+from tests.rewards.api_helpers import MARKET, add_reward, mistype, redeemed, scan
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
@@ -369,12 +369,6 @@ async def test_a_name_with_an_invisible_or_control_character_is_refused(
 # --- voucher codes ----------------------------------------------------------------------------
 
 
-def _mistyped(code: str, position: int) -> str:
-    raw = code.replace("-", "")
-    wrong = rewards.ALPHABET[(rewards.ALPHABET.index(raw[position]) + 1) % len(rewards.ALPHABET)]
-    return raw[:position] + wrong + raw[position + 1 :]
-
-
 @contextmanager
 def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
     """Every SQL statement the app's engine runs inside the block."""
@@ -400,7 +394,7 @@ async def test_a_mistyped_code_is_refused_before_any_voucher_lookup(client: Clie
     for position in range(rewards.CODE_LENGTH):
         # a fresh throttle each time: this scanner's 40 typos would pause it otherwise
         client.app.state.scan_throttle = rewards.ScanThrottle()
-        wrong = _mistyped(code, position)
+        wrong = mistype(code, position)
         assert not rewards.is_well_formed(wrong)
         for action in ("verify", "consume"):
             with _statements(engine) as seen:
@@ -447,7 +441,7 @@ async def test_guessing_codes_slows_down_only_the_guessing_credential(
     limit = rewards.ScanThrottle().limit
 
     for attempt in range(limit):
-        guess = rewards.new_code() if attempt % 2 else _mistyped(voucher, attempt)
+        guess = rewards.new_code() if attempt % 2 else mistype(voucher, attempt)
         response = await scan(client, "verify", guess, bearer(guesser))
         assert response.status_code in (404, 422), response.text
     for action in ("verify", "consume"):
@@ -461,5 +455,5 @@ async def test_guessing_codes_slows_down_only_the_guessing_credential(
     used = await scan(client, "consume", voucher, bearer(honest))
     assert used.status_code == 200, used.text
     # the honest till's own mistakes are its own: one typo does not pause it
-    assert_problem(await scan(client, "verify", _mistyped(voucher, 3), bearer(honest)), 422)
+    assert_problem(await scan(client, "verify", mistype(voucher, 3), bearer(honest)), 422)
     assert (await scan(client, "verify", voucher, bearer(honest))).status_code == 200

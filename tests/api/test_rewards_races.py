@@ -20,6 +20,7 @@ from tests.rewards.api_helpers import (
     MARKET,
     add_reward,
     open_holds,
+    pass_its_date,
     redeem,
     redeemed,
     scan,
@@ -163,13 +164,7 @@ async def test_expire_command_returns_points_of_vouchers_past_their_date(
 ) -> None:
     await add_reward(client, "lantern", cost_points=4, stock_total=3, per_volunteer_limit=1)
     voucher = (await redeemed(client, "lantern"))["vouchers"][0]
-    await execute(
-        demo_engine,
-        "UPDATE voucher SET issued_at = :i, expires_at = :t WHERE id = :v",
-        i=datetime.now(UTC) - timedelta(days=3),
-        t=datetime.now(UTC) - timedelta(seconds=1),
-        v=voucher["id"],
-    )
+    await pass_its_date(demo_engine, voucher["id"])
     result = await asyncio.to_thread(
         CliRunner().invoke, main, ["expire", "--database-url", database_url]
     )

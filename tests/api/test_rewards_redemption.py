@@ -3,8 +3,6 @@ gives everything back; the owner sees their vouchers and their images."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,7 +12,6 @@ from tests.api.helpers import (
     assert_problem,
     balance,
     bearer,
-    execute,
     new_key,
     statement_lines,
     verify,
@@ -23,6 +20,7 @@ from tests.rewards.api_helpers import (
     MARKET,
     add_reward,
     open_holds,
+    pass_its_date,
     redeem,
     redeemed,
     scan,
@@ -262,13 +260,7 @@ async def test_a_passbooks_vouchers_come_a_page_at_a_time_by_their_state_now(
     assert (await scan(client, "consume", vouchers[used]["code"])).status_code == 200
     response = await client.post(f"/api/vouchers/{cancelled}/cancel", headers=VOLUNTEER)
     assert response.status_code == 200, response.text
-    await execute(  # its date passes; the sweep has not closed it yet
-        demo_engine,
-        "UPDATE voucher SET issued_at = :i, expires_at = :t WHERE id = :v",
-        i=datetime.now(UTC) - timedelta(days=2),
-        t=datetime.now(UTC) - timedelta(minutes=1),
-        v=past_date,
-    )
+    await pass_its_date(demo_engine, past_date)
 
     # pages of 4 walk the nine vouchers once each, newest first, and say when there are no more
     assert await _all_pages(client, 4) == [newest_first[:4], newest_first[4:8], newest_first[8:]]

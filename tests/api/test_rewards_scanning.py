@@ -16,7 +16,16 @@ import rewards
 from api.auth import Role
 from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER, concurrent_client
 from tests.api.helpers import assert_problem, balance, bearer, execute, make_token, verify
-from tests.rewards.api_helpers import CARWASH, MARKET, add_reward, redeemed, scan, stock_used
+from tests.rewards.api_helpers import (
+    CARWASH,
+    MARKET,
+    add_reward,
+    mistype,
+    pass_its_date,
+    redeemed,
+    scan,
+    stock_used,
+)
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
@@ -25,13 +34,6 @@ async def merchant_points(client: Client, code: str) -> int:
     response = await client.get("/api/books/trial-balance", headers=ADMIN)
     rows = {row["kind"]: row for row in response.json()["rows"]}
     return int(rows.get("merchant", {"posted": 0})["posted"])
-
-
-def mistype(code: str, position: int) -> str:
-    """The code with one character replaced by the next one of the alphabet."""
-    raw = code.replace("-", "")
-    wrong = rewards.ALPHABET[(rewards.ALPHABET.index(raw[position]) + 1) % len(rewards.ALPHABET)]
-    return raw[:position] + wrong + raw[position + 1 :]
 
 
 async def test_verify_changes_nothing_and_consume_pays_the_merchant_once(
@@ -173,14 +175,7 @@ async def test_a_voucher_past_its_date_never_scans_valid(
     await add_reward(client, "soap", stock_total=5, voucher_valid_days=1)
     redemption = await redeemed(client, "soap")
     voucher = redemption["vouchers"][0]
-    # the clock passes the voucher's date; the sweep has not run yet
-    await execute(
-        demo_engine,
-        "UPDATE voucher SET issued_at = :i, expires_at = :t WHERE code = :c",
-        i=datetime.now(UTC) - timedelta(days=2),
-        t=datetime.now(UTC) - timedelta(minutes=1),
-        c=voucher["code"].replace("-", ""),
-    )
+    await pass_its_date(demo_engine, voucher["id"])
     assert (await scan(client, "verify", voucher["code"])).json()["verdict"] == "expired"
     assert_problem(await scan(client, "consume", voucher["code"]), 409, "voucher_expired")
     shown = await client.get(f"/api/vouchers/{voucher['id']}", headers=VOLUNTEER)

@@ -3,13 +3,15 @@ API, redeeming and scanning in one line each."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import rewards
 from tests.api.conftest import ADMIN, VOLUNTEER
-from tests.api.helpers import bearer, scalar, writing
+from tests.api.helpers import bearer, execute, scalar, writing
 
 MARKET = bearer("pb_demo_merchant_market")
 CARWASH = bearer("pb_demo_merchant_carwash")
@@ -80,3 +82,22 @@ async def open_holds(engine: AsyncEngine, number: str) -> tuple[int, int]:
         n=number,
     )
     return int(count), int(points)
+
+
+def mistype(code: str, position: int) -> str:
+    """The code with one character replaced by the next one of the alphabet."""
+    raw = code.replace("-", "")
+    wrong = rewards.ALPHABET[(rewards.ALPHABET.index(raw[position]) + 1) % len(rewards.ALPHABET)]
+    return raw[:position] + wrong + raw[position + 1 :]
+
+
+async def pass_its_date(engine: AsyncEngine, voucher_id: int) -> None:
+    """The clock passes the voucher's date (issued three days ago, expired a second ago); the
+    expiry sweep has not closed it yet."""
+    await execute(
+        engine,
+        "UPDATE voucher SET issued_at = :i, expires_at = :t WHERE id = :v",
+        i=datetime.now(UTC) - timedelta(days=3),
+        t=datetime.now(UTC) - timedelta(seconds=1),
+        v=voucher_id,
+    )
