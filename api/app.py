@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -23,8 +22,8 @@ import db
 import rewards
 from api.auth import BearerTokenMiddleware
 from api.problems import EXCEPTION_HANDLERS, ProblemResponses
-from api.routes import ROUTES, provide_engine
-from api.settings import Settings
+from api.routes import DEPENDENCIES, ROUTES
+from config import Settings
 
 VERSION = "0.1.0"
 
@@ -36,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = db.create_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
+        app.state.transactions = db.Transactions(engine)
         # Vouchers past their date give their points back every so often (0: never; they
         # scan as expired all the same).
         expiry = (
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=ROUTES,
         state=State({"settings": settings}),
         lifespan=[lifespan],
-        dependencies={"engine": Provide(provide_engine, sync_to_thread=False)},
+        dependencies=DEPENDENCIES,
         middleware=[
             # OPTIONS needs a token too (litestar lets it through by default): the guards
             # that answer it read the caller, and the service serves no browser preflights.

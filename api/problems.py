@@ -20,29 +20,13 @@ from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
-import community
 import db
-from api.auth import TokenError
 from api.schemas import Problem
-from ledger import errors as ledger_errors
 
 PROBLEM_JSON = "application/problem+json"
 UNAVAILABLE_RETRY_AFTER = 5  # seconds: a restarting database is usually back by then
 log = logging.getLogger("passbook.api")
 
-_STATUS: list[tuple[type[Exception], int, str]] = [
-    (ledger_errors.NotFound, 404, "Not found"),
-    (community.PassbookNotFound, 404, "Not found"),
-    (community.OrgUnitNotFound, 404, "Not found"),
-    (community.SignInFailed, 401, "Sign-in failed"),
-    (ledger_errors.InvalidEntry, 422, "Invalid request"),
-    (TokenError, 422, "Invalid request"),
-    (ledger_errors.InsufficientPoints, 409, "Not enough points"),
-    (ledger_errors.IdempotencyConflict, 409, "Idempotency key reused"),
-    (ledger_errors.EntryAlreadyReversed, 409, "Already reversed"),
-    (ledger_errors.ReversalNotAllowed, 409, "Reversal not allowed"),
-    (ledger_errors.HoldNotOpen, 409, "Hold not open"),
-]
 _HTTP_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -78,48 +62,33 @@ def problem(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-# Domain packages other than the ledger say what went wrong without knowing HTTP: their errors
-# carry a ``category`` (below), a stable ``code`` and optionally ``figures`` (extra fields for
-# the problem body, e.g. the budget left) and ``retry_after`` (seconds, for throttling).
-_CATEGORY: dict[str, tuple[int, str]] = {
-    "not_found": (404, "Not found"),
-    "invalid": (422, "Invalid request"),
-    "conflict": (409, "Conflict"),
-    "forbidden": (403, "Forbidden"),
-    "throttled": (429, "Too many attempts"),
-    "locked": (423, "Locked"),
+# A domain error's category alone decides its status; an error may carry a sharper title.
+_CATEGORY: dict[db.Category, tuple[int, str]] = {
+    db.Category.NOT_FOUND: (404, "Not found"),
+    db.Category.INVALID: (422, "Invalid request"),
+    db.Category.CONFLICT: (409, "Conflict"),
+    db.Category.FORBIDDEN: (403, "Forbidden"),
+    db.Category.UNAUTHENTICATED: (401, "Not signed in"),
+    db.Category.THROTTLED: (429, "Too many attempts"),
+    db.Category.LOCKED: (423, "Locked"),
+    db.Category.UNAVAILABLE: (503, "Service unavailable"),
 }
 
 
-def domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
-    for kind, status, title in _STATUS:
-        if isinstance(error, kind):
-            extra = _figures(error)
-            return problem(
-                request, status, getattr(error, "code", "error"), title, str(error), **extra
-            )
-    category = getattr(error, "category", None)
-    if isinstance(category, str) and category in _CATEGORY:
-        status, title = _CATEGORY[category]
-        retry_after = getattr(error, "retry_after", None)
-        headers = {"Retry-After": str(int(retry_after))} if retry_after else None
-        return problem(
-            request,
-            status,
-            getattr(error, "code", category),
-            title,
-            str(error),
-            headers=headers,
-            **_figures(error),
-        )
-    return unexpected(request, error)
-
-
-def _figures(error: Exception) -> dict[str, Any]:
-    if isinstance(error, ledger_errors.InsufficientPoints):
-        return {"available": error.available, "needed": error.needed, "short": error.short}
-    figures = getattr(error, "figures", None)
-    return dict(figures) if isinstance(figures, dict) else {}
+def domain_error(
+    request: Request[Any, Any, Any], error: db.DomainError
+) -> Response[dict[str, Any]]:
+    status, title = _CATEGORY[error.category]
+    headers = {"Retry-After": str(int(error.retry_after))} if error.retry_after else None
+    return problem(
+        request,
+        status,
+        error.code,
+        error.title or title,
+        str(error),
+        headers=headers,
+        **error.figures,
+    )
 
 
 def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
@@ -165,8 +134,6 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
 
 
 def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
-    if getattr(error, "category", None) in _CATEGORY:
-        return domain_error(request, error)
     if db.is_unavailable(error):
         log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
         return problem(
@@ -266,9 +233,7 @@ class ProblemResponses(ReceiveRoutePlugin):
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
-    ledger_errors.LedgerError: domain_error,
-    community.RegistryError: domain_error,
-    TokenError: domain_error,
+    db.DomainError: domain_error,
     HTTPException: http_error,
     Exception: unexpected,
 }

@@ -343,7 +343,7 @@ async def _post(engine: AsyncEngine, key: str, kind: str, legs: Sequence[ledger.
     async def use_case(conn: AsyncConnection) -> None:
         await ledger.post_entry(conn, idempotency_key=key, kind=kind, legs=legs, actor=ACTOR)
 
-    await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+    await db.run_in_transaction(engine, use_case)
 
 
 # --- writes ------------------------------------------------------------------------------

@@ -122,9 +122,7 @@ async def run_rewards_bench(
                     )
 
                 try:
-                    made = await db.run_in_transaction(
-                        engine, use_case, retry_on=rewards.is_retryable
-                    )
+                    made = await db.run_in_transaction(engine, use_case)
                 except rewards.RewardsError:
                     return False
                 codes.extend(v.code for v in made.vouchers)
@@ -140,7 +138,7 @@ async def run_rewards_bench(
                         conn, code=code, merchant_code="rb-shop", scanner="bench"
                     )
 
-                await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+                await db.run_in_transaction(engine, use_case)
                 return True
 
             for workers in WORKERS:

@@ -95,7 +95,7 @@ async def _sheet(
     async def approving(conn: db.Connection) -> None:
         await council.approve_sheet(conn, sheet_id=sheet_id, member_id=approver, actor="bench")
 
-    await db.run_in_transaction(engine, approving, retry_on=ledger.is_retryable)
+    await db.run_in_transaction(engine, approving)
     return drafted - began, time.perf_counter() - drafted
 
 

@@ -1,8 +1,9 @@
 """The org registry (street > community > grid), volunteers with their passbooks, council
 members, and volunteer sign-in by PIN.
 
-Uses the ledger through its public API only; knows nothing of HTTP. Errors carry a
-``category`` the API maps to a status, a stable ``code`` and optional ``figures``::
+Uses the ledger through its public API only; knows nothing of HTTP. Its errors are the
+registry's branch of the one error tree (:class:`db.DomainError`): a ``category`` the API maps
+to a status, a stable ``code`` and optional ``figures``::
 
     RegistryError                       invalid
     ├── OrgUnitNotFound                 not_found
@@ -18,6 +19,8 @@ Uses the ledger through its public API only; knows nothing of HTTP. Errors carry
     ├── SignInThrottled                 throttled (retry_after)
     ├── SignInLocked                    locked    (retry_after, figures: locked_until)
     └── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
+
+    CouncilMemberCodeRace (db.Retryable) two adds of one code at once; the runner retries
 """
 
 from community._registry import (

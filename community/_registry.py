@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import db
 import ledger
 from community._tables import council_member, org_unit, volunteer
-from db import metadata
+from db import Category, DomainError, Retryable, metadata
 from ledger.errors import IdempotencyRace
 
 PASSBOOK_KIND = "passbook"
@@ -49,34 +49,30 @@ MAX_NAME = 100
 _JOINERS = "\u200c\u200d"
 
 
-class RegistryError(Exception):
-    """Base of the registry's errors. ``category`` tells the API what kind of refusal it is
-    (not_found, invalid, conflict, forbidden, throttled, locked); ``figures`` are extra facts
-    for the answer; ``retry_after`` (seconds) says when trying again can help."""
+class RegistryError(DomainError):
+    """Base of the registry's errors (the tree is drawn in :mod:`community`)."""
 
     code = "registry_error"
-    category = "invalid"
 
-    def __init__(self, message: str, *, retry_after: int | None = None, **figures: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-        self.figures = figures
+
+class CouncilMemberCodeRace(Retryable):
+    """A concurrent request added a council member with the same code first; the transaction
+    runner runs the use case again, which then finds that member."""
 
 
 class OrgUnitNotFound(RegistryError):
     code = "org_unit_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class PassbookNotFound(RegistryError):
     code = "passbook_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class CouncilMemberNotFound(RegistryError):
     code = "council_member_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class InvalidPerson(RegistryError):
@@ -89,12 +85,12 @@ class RegistrationConflict(RegistryError):
     """The number or code is taken by a record that says something else."""
 
     code = "registration_conflict"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class CouncilMemberSteppedDown(RegistryError):
     code = "council_member_stepped_down"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 def clean_name(name: str, *, who: str = "A volunteer") -> str:
@@ -491,16 +487,22 @@ async def appoint_council_member(
                 f"Passbook {passbook.number} already belongs to council member {holder!r}.",
                 member=holder,
             )
-    await conn.execute(
-        council_member.insert().values(
-            code=code,
-            name=name,
-            grid_id=grid.id,
-            phone=phone,
-            volunteer_id=None if passbook is None else passbook.volunteer_id,
-            created_at=now or datetime.now(UTC),
+    try:
+        await conn.execute(
+            council_member.insert().values(
+                code=code,
+                name=name,
+                grid_id=grid.id,
+                phone=phone,
+                volunteer_id=None if passbook is None else passbook.volunteer_id,
+                created_at=now or datetime.now(UTC),
+            )
         )
-    )
+    except IntegrityError as error:
+        # Two admins adding the same code at once: the loser runs again and finds the member.
+        if db.constraint_name(error, metadata) == "uq_council_member_code":
+            raise CouncilMemberCodeRace(code) from error
+        raise
     found = await find_council_member(conn, code)
     assert found is not None
     return found, True

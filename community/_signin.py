@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from community._registry import InvalidPerson, RegistryError
 from community._tables import volunteer
 from community._volunteers import Volunteer, get_volunteer
+from db import Category
 
 # --- The PIN policy -------------------------------------------------------------------------
 PIN_MIN_DIGITS = 4
@@ -80,22 +81,23 @@ class SignInFailed(RegistryError):
     """The number or the PIN is wrong (or no PIN is set); which one is not told."""
 
     code = "sign_in_failed"
-    category = "unauthenticated"
+    category = Category.UNAUTHENTICATED
+    title = "Sign-in failed"
 
 
 class SignInThrottled(RegistryError):
     code = "sign_in_throttled"
-    category = "throttled"
+    category = Category.THROTTLED
 
 
 class SignInLocked(RegistryError):
     code = "sign_in_locked"
-    category = "locked"
+    category = Category.LOCKED
 
 
 class VolunteerMovedAway(RegistryError):
     code = "volunteer_moved_away"
-    category = "forbidden"
+    category = Category.FORBIDDEN
 
 
 def check_pin_rules(pin: str) -> None:

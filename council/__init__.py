@@ -68,7 +68,6 @@ from council.errors import (
     ScoringError,
     SheetNotFound,
     SheetStateConflict,
-    is_retryable,
 )
 
 __all__ = [
@@ -106,7 +105,6 @@ __all__ = [
     "draft_sheet",
     "find_incentive",
     "get_sheet",
-    "is_retryable",
     "issuance_report",
     "issued_in_month",
     "leaderboard",

@@ -1,6 +1,6 @@
 """What can go wrong in council scoring, each error saying what happened and what to do.
 
-The tree::
+The council's branch of the one error tree (:class:`db.DomainError`)::
 
     ScoringError                      (category tells the API which kind of failure it is)
     ├── RuleNotFound                  not_found
@@ -13,39 +13,34 @@ The tree::
     ├── FourEyes                      forbidden (the author cannot approve their own sheet)
     ├── SheetStateConflict            conflict  (submit a draft, approve a submitted sheet ...)
     ├── DraftKeyConflict              conflict  (one idempotency key, two different drafts)
-    ├── DraftRace                     (internal: a concurrent draft took the key; retried)
     ├── BudgetExceeded                conflict  (figures: cap, issued, sheet, over)
     └── CorrectionRefused             conflict  (figures: passbook, short)
+
+    DraftRace (db.Retryable)          a concurrent draft took the key; the runner retries
 """
 
 from __future__ import annotations
 
-from typing import Any
+from db import Category, DomainError, Retryable
 
 
-class ScoringError(Exception):
+class ScoringError(DomainError):
     code = "scoring_error"
-    category = "invalid"
-
-    def __init__(self, message: str, **figures: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.figures = figures
 
 
 class RuleNotFound(ScoringError):
     code = "savings_rule_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class SheetNotFound(ScoringError):
     code = "scoring_sheet_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class IncentiveNotFound(ScoringError):
     code = "incentive_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class InvalidRule(ScoringError):
@@ -62,42 +57,34 @@ class DailyCapExceeded(InvalidSheet):
 
 class NotYourGrid(ScoringError):
     code = "not_your_grid"
-    category = "forbidden"
+    category = Category.FORBIDDEN
 
 
 class FourEyes(ScoringError):
     code = "four_eyes"
-    category = "forbidden"
+    category = Category.FORBIDDEN
 
 
 class SheetStateConflict(ScoringError):
     code = "sheet_state_conflict"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class BudgetExceeded(ScoringError):
     code = "budget_exceeded"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class CorrectionRefused(ScoringError):
     code = "correction_refused"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class DraftKeyConflict(ScoringError):
     code = "idempotency_conflict"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
-class DraftRace(ScoringError):
-    """A concurrent draft with the same key committed first; the use case is run again and
-    then answers that sheet. Never reaches a caller of :func:`db.run_in_transaction` given
-    ``retry_on=council.is_retryable``."""
-
-    code = "draft_race"
-    category = "conflict"
-
-
-def is_retryable(error: BaseException) -> bool:
-    return isinstance(error, DraftRace)
+class DraftRace(Retryable):
+    """A concurrent draft with the same key committed first; the transaction runner runs the
+    use case again, which then answers that sheet."""

@@ -14,11 +14,13 @@ Nothing here connects at import time; engines are made by :func:`create_engine` 
 """
 
 from db._canary import CANARY_VARIABLE, SAFEGUARDS, safeguard_removed
+from db._domain_error import Category, DomainError, Retryable
 from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient, is_unavailable
 from db._metadata import NAMING_CONVENTION, Base, metadata
 from db._transaction import (
     Connection,
+    Transactions,
     read_transaction,
     run_in_transaction,
     single_read,
@@ -31,9 +33,13 @@ __all__ = [
     "NAMING_CONVENTION",
     "SAFEGUARDS",
     "Base",
+    "Category",
     "Connection",
     "Dialect",
+    "DomainError",
     "Id",
+    "Retryable",
+    "Transactions",
     "UtcDateTime",
     "constraint_name",
     "create_engine",

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db._domain_error import Retryable
 from db._errors import is_transient
 
 Connection = AsyncConnection
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @asynccontextmanager
@@ -59,18 +61,57 @@ async def run_in_transaction(
     use_case: Callable[[AsyncConnection], Awaitable[T]],
     *,
     attempts: int = 5,
-    retry_on: Callable[[BaseException], bool] = lambda _e: False,
 ) -> T:
-    """Run ``use_case`` in a write transaction, retrying the whole of it on transient errors.
+    """Run ``use_case`` in a write transaction, retrying the whole of it on transient errors
+    (deadlock, serialization failure, busy, a dropped connection) and on every
+    :class:`Retryable` race (an idempotency key taken by a concurrent request).
 
-    A retry starts from nothing: the failed attempt was rolled back in full. ``retry_on`` lets
-    a domain add its own retryable races (an idempotency key taken by a concurrent request).
+    A retry starts from nothing: the failed attempt was rolled back in full.
     """
     for attempt in range(1, attempts + 1):
         try:
             async with transaction(engine) as conn:
                 return await use_case(conn)
         except Exception as error:
-            if attempt == attempts or not (is_transient(error) or retry_on(error)):
+            if attempt == attempts or not (is_transient(error) or isinstance(error, Retryable)):
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Transactions:
+    """How an entry point (API, pages, command line) runs use cases on one engine: each call
+    is one use case in one transaction, given the connection as its first argument.
+
+    ``write`` commits (retrying transient errors and :class:`Retryable` races), ``read`` sees
+    one consistent snapshot and changes nothing, ``single_read`` is for one statement."""
+
+    __slots__ = ("engine",)
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def write(
+        self,
+        use_case: Callable[Concatenate[AsyncConnection, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        return await run_in_transaction(self.engine, lambda conn: use_case(conn, *args, **kwargs))
+
+    async def read(
+        self,
+        use_case: Callable[Concatenate[AsyncConnection, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        async with read_transaction(self.engine) as conn:
+            return await use_case(conn, *args, **kwargs)
+
+    async def single_read(
+        self,
+        use_case: Callable[Concatenate[AsyncConnection, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        async with single_read(self.engine) as conn:
+            return await use_case(conn, *args, **kwargs)

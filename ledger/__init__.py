@@ -36,7 +36,6 @@ from ledger._types import (
     Posting,
 )
 from ledger._verify import Problem, VerifyReport, verify_books
-from ledger.errors import is_retryable
 
 __all__ = [
     "CORRECTION_KIND",
@@ -64,7 +63,6 @@ __all__ = [
     "get_balance",
     "get_balances",
     "get_hold",
-    "is_retryable",
     "load_entry",
     "open_account",
     "place_hold",

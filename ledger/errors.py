@@ -1,8 +1,8 @@
 """Errors the ledger raises. Each names the state that refused the request and says what to do.
 
-The tree::
+The ledger's branch of the one error tree (:class:`db.DomainError`)::
 
-    LedgerError
+    LedgerError                    (category, and the title an API shows)
     ├── NotFound
     │   ├── AccountNotFound
     │   ├── EntryNotFound
@@ -15,6 +15,8 @@ The tree::
     └── HoldNotOpen                settled, released or expired already
         └── HoldExpired
 
+    IdempotencyRace (db.Retryable) a concurrent request with the same key committed first
+
 ``code`` is stable and machine-readable; messages are for people and may change.
 """
 
@@ -22,17 +24,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from db import Category, DomainError, Retryable
 
-class LedgerError(Exception):
+
+class LedgerError(DomainError):
     code = "ledger_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class NotFound(LedgerError):
     code = "not_found"
+    category = Category.NOT_FOUND
 
 
 class AccountNotFound(NotFound):
@@ -66,12 +67,17 @@ class InvalidEntry(LedgerError):
 
 class InsufficientPoints(LedgerError):
     code = "insufficient_points"
+    category = Category.CONFLICT
+    title = "Not enough points"
 
     def __init__(self, account_id: int, available: int, needed: int, *, action: str) -> None:
         short = needed - available
         super().__init__(
             f"{action} needs {needed} points from account {account_id}, which has {available} "
-            f"available; it is {short} points short. Nothing was changed."
+            f"available; it is {short} points short. Nothing was changed.",
+            available=available,
+            needed=needed,
+            short=short,
         )
         self.account_id = account_id
         self.available = available
@@ -81,6 +87,8 @@ class InsufficientPoints(LedgerError):
 
 class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
+    category = Category.CONFLICT
+    title = "Idempotency key reused"
 
     def __init__(self, key: str) -> None:
         super().__init__(
@@ -92,6 +100,8 @@ class IdempotencyConflict(LedgerError):
 
 class EntryAlreadyReversed(LedgerError):
     code = "entry_already_reversed"
+    category = Category.CONFLICT
+    title = "Already reversed"
 
     def __init__(self, entry_id: int, reversal_id: int | None) -> None:
         by = f" by entry {reversal_id}" if reversal_id is not None else ""
@@ -102,10 +112,14 @@ class EntryAlreadyReversed(LedgerError):
 
 class ReversalNotAllowed(LedgerError):
     code = "reversal_not_allowed"
+    category = Category.CONFLICT
+    title = "Reversal not allowed"
 
 
 class HoldNotOpen(LedgerError):
     code = "hold_not_open"
+    category = Category.CONFLICT
+    title = "Hold not open"
 
     def __init__(self, hold_id: int, status: str, message: str | None = None) -> None:
         super().__init__(message or f"Hold {hold_id} is already {status}; nothing was changed.")
@@ -126,11 +140,6 @@ class HoldExpired(HoldNotOpen):
         self.expires_at = expires_at
 
 
-class IdempotencyRace(Exception):
-    """A concurrent request with the same key committed first. Retry the whole transaction:
-    the retry finds the stored result and replays it. Never reaches a caller of a use case
-    that runs through :func:`db.run_in_transaction` with ``retry_on=is_retryable``."""
-
-
-def is_retryable(error: BaseException) -> bool:
-    return isinstance(error, IdempotencyRace)
+class IdempotencyRace(Retryable):
+    """A concurrent request with the same key committed first. The transaction runner retries
+    the whole use case, which finds the stored result and replays it."""

@@ -11,7 +11,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from api.settings import Settings
+from config import Settings
 from db import create_engine
 from migrations.schema import metadata
 

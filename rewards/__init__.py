@@ -5,7 +5,7 @@ settlement statements per merchant and period.
 
 Uses the ledger through its public API only and knows nothing of HTTP. Every function that
 takes a connection runs inside the caller's transaction (one use case, one transaction; see
-:func:`db.run_in_transaction` with ``retry_on=rewards.is_retryable``).
+:func:`db.run_in_transaction`, which retries every :class:`db.Retryable` race).
 
 Scarce rewards (allocation 'ballot') are allocated by ballots: :func:`open_ballot` commits
 to a secret seed, :func:`apply_to_ballot` holds the cost, :func:`draw_ballot` reveals the seed
@@ -117,7 +117,7 @@ from rewards._types import (
     VoucherStatus,
 )
 from rewards._vouchers import find_voucher_by_code, get_voucher, issue_voucher, vouchers_of
-from rewards.errors import RewardsError, is_retryable
+from rewards.errors import RewardsError
 
 __all__ = [
     "ALPHABET",
@@ -203,7 +203,6 @@ __all__ = [
     "get_voucher",
     "give_back",
     "grouped",
-    "is_retryable",
     "is_well_formed",
     "issue_voucher",
     "list_ballots",

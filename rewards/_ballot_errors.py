@@ -20,17 +20,18 @@ RewardsError
 
 from __future__ import annotations
 
+from db import Category
 from rewards.errors import RedemptionRace, RewardsError
 
 
 class BallotNotFound(RewardsError):
     code = "ballot_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class ApplicationNotFound(RewardsError):
     code = "application_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class InvalidBallot(RewardsError):
@@ -39,17 +40,17 @@ class InvalidBallot(RewardsError):
 
 class BallotExists(RewardsError):
     code = "ballot_exists"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class AnotherBallotOpen(RewardsError):
     code = "another_ballot_open"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class BallotNotOpen(RewardsError):
     code = "ballot_not_open"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class BallotNotOpenYet(BallotNotOpen):
@@ -66,7 +67,7 @@ class BallotCancelled(BallotNotOpen):
 
 class BallotNotDrawable(RewardsError):
     code = "ballot_not_drawable"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class BallotStillOpen(BallotNotDrawable):
@@ -83,17 +84,17 @@ class BallotPastDrawDeadline(BallotNotDrawable):
 
 class AlreadyApplied(RewardsError):
     code = "already_applied"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class NoPlaceOffered(RewardsError):
     code = "no_place_offered"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class ApplicationKeyReused(RewardsError):
     code = "idempotency_conflict"
-    category = "conflict"
+    category = Category.CONFLICT
 
     def __init__(self) -> None:
         super().__init__(
@@ -104,4 +105,4 @@ class ApplicationKeyReused(RewardsError):
 
 class ApplicationRace(RedemptionRace):
     """A concurrent application by the same volunteer (or with the same key) committed first.
-    Retrying the transaction (:func:`rewards.is_retryable`) replays it or refuses it."""
+    The transaction runner retries it, and the retry replays it or refuses it."""

@@ -73,7 +73,7 @@ from rewards._tables import ballot, ballot_application, reward, voucher
 from rewards._time import CHINA, local_date, utcnow, voucher_expiry
 from rewards._types import Allocation, Reward, VoucherStatus
 from rewards._vouchers import issue_voucher, lock_voucher
-from rewards.errors import AllocatedByBallot, LimitReached, NotEligible, SoldOut, is_retryable
+from rewards.errors import AllocatedByBallot, LimitReached, NotEligible, SoldOut
 
 DRAW_WITHIN = timedelta(days=14)
 """How long after the window closes the draw may be made; the applications' holds last that
@@ -950,7 +950,7 @@ async def process_ballots(engine: AsyncEngine, *, now: datetime | None = None) -
         async def use_case(conn: AsyncConnection, code: str = code) -> BallotSweep:
             return await process_ballot(conn, code, now=now)
 
-        done = await db.run_in_transaction(engine, use_case, retry_on=is_retryable)
+        done = await db.run_in_transaction(engine, use_case)
         total = BallotSweep(
             total.offers_lapsed + done.offers_lapsed,
             total.points_back + done.points_back,

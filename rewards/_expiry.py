@@ -25,7 +25,6 @@ from rewards._tables import voucher
 from rewards._time import utcnow
 from rewards._types import VoucherStatus
 from rewards._vouchers import lock_voucher
-from rewards.errors import is_retryable
 
 EXPIRY_ACTOR = "system:voucher-expiry"
 log = logging.getLogger("passbook.rewards")
@@ -80,7 +79,7 @@ async def expire_vouchers(
             async def use_case(conn: AsyncConnection, voucher_id: int = voucher_id) -> int:
                 return await expire_voucher(conn, voucher_id, now=now)
 
-            returned = await db.run_in_transaction(engine, use_case, retry_on=is_retryable)
+            returned = await db.run_in_transaction(engine, use_case)
             if returned:
                 count, points = count + 1, points + returned
         if len(due) < batch:

@@ -1,7 +1,7 @@
 """Errors the rewards exchange raises. Each names the state that refused the request and says
-what to do; none knows HTTP. ``category`` tells the API layer what kind of refusal it is
-(not_found, invalid, conflict, forbidden, throttled), ``code`` is stable and machine-readable,
-``figures`` carries numbers a client may show (points short, stock left, ...).
+what to do; none knows HTTP. This is the exchange's branch of the one error tree
+(:class:`db.DomainError`): ``category`` says what kind of refusal it is, ``code`` is stable and
+machine-readable, ``figures`` carries numbers a client may show (points short, stock left, ...).
 
 The tree::
 
@@ -27,50 +27,46 @@ The tree::
     │   └── VoucherCancelled
     └── TooManyInvalidCodes        a burst of invalid codes from one credential  (throttled)
 
+    RedemptionRace, ConsumeRace (db.Retryable): a concurrent request with the same key
+    committed first; the transaction runner retries
+
 Points a passbook does not have are refused by the ledger (:class:`ledger.errors.InsufficientPoints`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-import ledger
+from db import Category, DomainError, Retryable
 
 
-class RewardsError(Exception):
+class RewardsError(DomainError):
     code = "rewards_error"
-    category = "invalid"
-
-    def __init__(self, message: str, **figures: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.figures: dict[str, Any] = figures
 
 
 class RewardNotFound(RewardsError):
     code = "reward_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class MerchantNotFound(RewardsError):
     code = "merchant_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class VoucherNotFound(RewardsError):
     code = "voucher_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class RedemptionNotFound(RewardsError):
     code = "redemption_not_found"
-    category = "not_found"
+    category = Category.NOT_FOUND
 
 
 class RewardExists(RewardsError):
     code = "reward_exists"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class InvalidCatalog(RewardsError):
@@ -87,7 +83,7 @@ class VoucherCodeInvalid(RewardsError):
 
 class CannotRedeem(RewardsError):
     code = "cannot_redeem"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class NotEligible(CannotRedeem):
@@ -116,7 +112,7 @@ class LimitReached(CannotRedeem):
 
 class RedemptionKeyReused(RewardsError):
     code = "idempotency_conflict"
-    category = "conflict"
+    category = Category.CONFLICT
 
     def __init__(self) -> None:
         super().__init__(
@@ -127,7 +123,7 @@ class RedemptionKeyReused(RewardsError):
 
 class ConsumeKeyReused(RewardsError):
     code = "idempotency_conflict"
-    category = "conflict"
+    category = Category.CONFLICT
 
     def __init__(self) -> None:
         super().__init__(
@@ -138,12 +134,12 @@ class ConsumeKeyReused(RewardsError):
 
 class VoucherNotYours(RewardsError):
     code = "voucher_not_yours"
-    category = "forbidden"
+    category = Category.FORBIDDEN
 
 
 class VoucherNotUsable(RewardsError):
     code = "voucher_not_usable"
-    category = "conflict"
+    category = Category.CONFLICT
 
 
 class VoucherAlreadyUsed(VoucherNotUsable):
@@ -160,7 +156,7 @@ class VoucherCancelled(VoucherNotUsable):
 
 class TooManyInvalidCodes(RewardsError):
     code = "too_many_invalid_codes"
-    category = "throttled"
+    category = Category.THROTTLED
 
     def __init__(self, retry_after: int, until: datetime) -> None:
         super().__init__(
@@ -172,15 +168,11 @@ class TooManyInvalidCodes(RewardsError):
         self.until = until
 
 
-class RedemptionRace(Exception):
-    """A concurrent request with the same key committed first. Retry the whole transaction
-    (see :func:`rewards.is_retryable`): the retry finds the stored redemption and replays it."""
+class RedemptionRace(Retryable):
+    """A concurrent request with the same key committed first. The transaction runner retries
+    the whole use case: the retry finds the stored redemption and replays it."""
 
 
-class ConsumeRace(Exception):
+class ConsumeRace(Retryable):
     """A concurrent scan with the same key used another voucher first. Retry the whole
     transaction: the retry finds that voucher and refuses the key as reused."""
-
-
-def is_retryable(error: BaseException) -> bool:
-    return isinstance(error, RedemptionRace | ConsumeRace) or ledger.is_retryable(error)

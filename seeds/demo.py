@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import db
 import ledger
-from api._tokens_table import api_token
-from api.auth import Role, create_token, hash_token
+from access import Role, api_token, create_token, hash_token
 from seeds.council import load_rules
 from seeds.lived_in import load_lived_in
 from seeds.rewards import load_rewards_demo
@@ -155,4 +154,4 @@ async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -
 
 async def load_demo(engine: AsyncEngine) -> None:
     """Load (or re-load, changing nothing) the demo data in one transaction."""
-    await db.run_in_transaction(engine, _load, retry_on=ledger.is_retryable)
+    await db.run_in_transaction(engine, _load)

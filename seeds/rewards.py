@@ -18,8 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import rewards
-from api._tokens_table import api_token
-from api.auth import Role, create_token, hash_token
+from access import Role, api_token, create_token, hash_token
 from rewards import (
     Allocation,
     BallotRule,

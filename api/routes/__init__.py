@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.routes import ballots, books, council, registry, rewards
-from api.routes._common import provide_engine
+from api.routes._common import DEPENDENCIES
 
 ROUTES: list[Any] = [
     *books.ROUTES,
@@ -16,4 +16,4 @@ ROUTES: list[Any] = [
     *ballots.ROUTES,
 ]
 
-__all__ = ["ROUTES", "provide_engine"]
+__all__ = ["DEPENDENCIES", "ROUTES"]

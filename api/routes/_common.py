@@ -1,4 +1,9 @@
-"""What every route module shares: the engine dependency, id bounds and idempotency keys."""
+"""What every route module shares: the injected principal and transactions, id bounds and
+idempotency keys.
+
+A handler declares ``principal: Principal`` (who calls, from the bearer token) and
+``tx: db.Transactions`` (runs one use case in one transaction); both are provided once, here,
+for the whole app."""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ from typing import Annotated
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.params import HeaderParameter, PathParameter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import Principal
+import db
+from access import Principal
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_CLIENT_KEY = 100
@@ -51,6 +58,22 @@ OptionalIdempotencyKeyHeader = Annotated[
 def provide_engine(state: State) -> AsyncEngine:
     engine: AsyncEngine = state.engine
     return engine
+
+
+def provide_transactions(state: State) -> db.Transactions:
+    transactions: db.Transactions = state.transactions
+    return transactions
+
+
+def provide_principal(request: Request[Principal, str, State]) -> Principal:
+    return request.user
+
+
+DEPENDENCIES = {
+    "engine": Provide(provide_engine, sync_to_thread=False),
+    "tx": Provide(provide_transactions, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+}
 
 
 def idempotency_key(request: Request[Principal, str, State]) -> str:

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import db
 import rewards
-from api.auth import Principal, Role, may_act_for, roles
+from access import Principal, Role, may_act_for
+from api.auth import roles
 from api.routes._common import IdempotencyKeyHeader, idempotency_key
 from api.routes.rewards import _acting_for, _now, voucher_out
 from api.schemas import ballots as schemas
@@ -221,9 +222,7 @@ class BallotController(Controller):
                 )
             return await rewards.open_ballot(conn, spec, actor=principal.actor)
 
-        found, created = await db.run_in_transaction(
-            engine, use_case, retry_on=rewards.is_retryable
-        )
+        found, created = await db.run_in_transaction(engine, use_case)
         return Response(ballot_out(found, _now()), status_code=201 if created else 200)
 
     @get("/{code:str}", summary="One ballot")
@@ -265,7 +264,7 @@ class BallotController(Controller):
             )
             return await _application_view(conn, found, now)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @get(
         "/{code:str}/applications",
@@ -332,7 +331,7 @@ class BallotController(Controller):
             )
             return await _application_view(conn, done, now)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @post(
         "/{code:str}/applications/{number:str}/decline",
@@ -360,7 +359,7 @@ class BallotController(Controller):
             )
             return await _application_view(conn, done, now)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @post(
         "/{code:str}/draw",
@@ -381,7 +380,7 @@ class BallotController(Controller):
             await rewards.draw_ballot(conn, ballot_code=code, actor=principal.actor, now=_now())
             return await public_view(conn, code)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @post(
         "/{code:str}/process",
@@ -402,7 +401,7 @@ class BallotController(Controller):
             await rewards.process_ballot(conn, code, now=_now(), actor=principal.actor)
             return await public_view(conn, code)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @post(
         "/{code:str}/cancel",
@@ -425,7 +424,7 @@ class BallotController(Controller):
                 conn, ballot_code=code, actor=principal.actor, reason=data.reason, now=_now()
             )
 
-        found = await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        found = await db.run_in_transaction(engine, use_case)
         return ballot_out(found, _now())
 
 

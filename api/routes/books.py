@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import db
 import ledger
+from access import Principal, Role, can_see_accounts, may_read_passbook
 from api import schemas
-from api.auth import Principal, Role, can_see_accounts, may_read_passbook, roles, whole_books
+from api.auth import roles, whole_books
 from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, idempotency_key
 
 
@@ -210,7 +211,7 @@ class EntryController(Controller):
             )
             return await _entry_out(conn, principal, reversal)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
 
 class BooksController(Controller):

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import council
 import db
-import ledger
-from api.auth import ORG_ROLES, Principal, Role, roles
+from access import ORG_ROLES, Principal, Role
+from api.auth import roles
 from api.routes._common import (
     MAX_ID,
     IdPath,
@@ -33,7 +33,7 @@ from api.routes._common import (
     optional_idempotency_key,
 )
 from api.schemas import council as cs
-from api.settings import Settings
+from config import Settings
 
 MonthQuery = Annotated[str, QueryParameter(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$")]
 GridQuery = Annotated[str | None, QueryParameter(max_length=40)]
@@ -365,7 +365,7 @@ class SheetController(Controller):
                 sheet = dataclasses.replace(submitted, replayed=sheet.replayed)
             return _sheet_out(sheet)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=council.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @get(
         "/",
@@ -474,7 +474,7 @@ class SheetController(Controller):
             )
             return _sheet_out(sheet)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @post(
         "/{sheet_id:int}/reject",
@@ -530,7 +530,7 @@ class SheetController(Controller):
             )
             return _sheet_out(sheet)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
     @post(
         "/{sheet_id:int}/lines/{line:int}/correction",
@@ -560,7 +560,7 @@ class SheetController(Controller):
             )
             return _sheet_out(sheet)
 
-        return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+        return await db.run_in_transaction(engine, use_case)
 
 
 async def _corrector(conn: AsyncConnection, principal: Principal, sheet_id: int) -> int | None:

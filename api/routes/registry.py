@@ -16,13 +16,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import community
 import db
-import ledger
-from api.auth import (
+from access import (
     SIGNED_IN,
     Principal,
     Role,
@@ -30,8 +28,8 @@ from api.auth import (
     create_token,
     may_act_for,
     revoke_sign_ins,
-    roles,
 )
+from api.auth import roles
 from api.problems import problem_response
 from api.schemas import GridRef
 from api.schemas import registry as schemas
@@ -175,9 +173,7 @@ class VolunteerController(Controller):
             )
             return created, await community.get_volunteer(conn, passbook.number)
 
-        created, volunteer = await db.run_in_transaction(
-            engine, use_case, retry_on=ledger.is_retryable
-        )
+        created, volunteer = await db.run_in_transaction(engine, use_case)
         return Response(_volunteer_out(principal, volunteer), status_code=201 if created else 200)
 
     @get(
@@ -459,7 +455,7 @@ class CouncilMemberController(Controller):
                 passbook_number=data.passbook_number,
             )
 
-        member, created = await db.run_in_transaction(engine, use_case, retry_on=_taken_code)
+        member, created = await db.run_in_transaction(engine, use_case)
         return Response(_member_out(principal, member), status_code=201 if created else 200)
 
     @get(
@@ -553,13 +549,6 @@ async def _administered_member(
     if not admin_over(principal, member.grid_path):
         raise PermissionDeniedException(_OUTSIDE.format(what=f"Council member {code!r}"))
     return member
-
-
-def _taken_code(error: BaseException) -> bool:
-    """Two admins adding the same code at once: the loser retries and finds the member."""
-    return isinstance(error, IntegrityError) and (
-        db.constraint_name(error, db.metadata) == "uq_council_member_code"
-    )
 
 
 ROUTES: list[Any] = [VolunteerController, CouncilMemberController, sign_in]

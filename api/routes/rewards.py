@@ -18,7 +18,8 @@ import community
 import db
 import ledger
 import rewards
-from api.auth import ORG_ROLES, Principal, Role, may_act_for, may_read_passbook, roles
+from access import ORG_ROLES, Principal, Role, may_act_for, may_read_passbook
+from api.auth import roles
 from api.problems import problem_response
 from api.routes._common import (
     EXACT_MAX_ID,
@@ -204,7 +205,7 @@ class MerchantController(Controller):
                 conn, code=data.code, name=data.name, actor=request.user.actor
             )
 
-        found = await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        found = await db.run_in_transaction(engine, use_case)
         return schemas.MerchantOut(code=found.code, name=found.name, account_id=found.account_id)
 
     @get("/", summary="The merchants that honour vouchers")
@@ -416,9 +417,7 @@ class RewardController(Controller):
             _admin_over(principal, unit.path, f"Org unit {unit_code}")
             return await rewards.add_reward(conn, spec, actor=principal.actor)
 
-        return reward_out(
-            await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
-        )
+        return reward_out(await db.run_in_transaction(engine, use_case))
 
     @patch(
         "/{code:str}",
@@ -483,7 +482,7 @@ class RewardController(Controller):
                 actor=principal.actor,
             )
 
-        found = await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        found = await db.run_in_transaction(engine, use_case)
         return redemption_out(found, _now())
 
 
@@ -521,7 +520,7 @@ class RedemptionController(Controller):
                 conn, redemption_id=redemption_id, actor=principal.actor
             )
 
-        found = await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        found = await db.run_in_transaction(engine, use_case)
         return redemption_out(found, _now())
 
 
@@ -574,7 +573,7 @@ class VoucherController(Controller):
                 return await rewards.get_voucher(conn, voucher_id)
             return await rewards.cancel_voucher(conn, voucher_id=voucher_id, actor=principal.actor)
 
-        found = await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+        found = await db.run_in_transaction(engine, use_case)
         return voucher_out(found, _now())
 
     async def _image(
@@ -751,7 +750,7 @@ class ScanController(Controller):
                     now=now,
                 )
 
-            return await db.run_in_transaction(engine, use_case, retry_on=rewards.is_retryable)
+            return await db.run_in_transaction(engine, use_case)
 
         done = await _guarded(request, use)
         voucher = done.voucher

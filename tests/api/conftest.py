@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
 from api.app import create_app
-from api.settings import Settings
+from config import Settings
 from seeds import load_demo
 
 ADMIN = {"Authorization": "Bearer pb_demo_admin"}

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import db
 import ledger
-from api.auth import Role, create_token
+from access import Role, create_token
 from tests.api.conftest import ADMIN
 
 PROBLEM_JSON = "application/problem+json"
@@ -112,7 +112,7 @@ async def move_points(
         )
         return int(posted.id)
 
-    return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+    return await db.run_in_transaction(engine, use_case)
 
 
 async def statement_lines(client: Any, number: str) -> list[dict[str, Any]]:

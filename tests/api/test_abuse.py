@@ -32,7 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import rewards
-from api.auth import Role
+from access import Role
 from api.routes.rewards import mask_name
 from seeds.rewards import BALLOT_CODE
 from tests.api.conftest import ADMIN, COUNCIL_G1, MAX_BODY_BYTES, VOLUNTEER, concurrent_client

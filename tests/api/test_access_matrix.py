@@ -51,9 +51,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import community
 import council
 import db
+from access import Role
 from api.app import create_app
-from api.auth import Role
-from api.settings import Settings
+from config import Settings
 from council._tables import scoring_sheet
 from seeds.rewards import merchant_token
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER

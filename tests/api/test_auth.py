@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
-from api._tokens_table import api_token
-from api.auth import Role, hash_token
+from access import Role, api_token, hash_token
 from seeds.demo import DEMO_TOKENS
 from seeds.rewards import MERCHANTS, merchant_token
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
-from api.auth import Role
+from access import Role
 from rewards._tables import ballot, voucher
 from tests.api.conftest import ADMIN, VOLUNTEER, concurrent_client
 from tests.api.helpers import (

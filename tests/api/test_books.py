@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
-from api.auth import Role
+from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER
 from tests.api.helpers import (
     assert_problem,

@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
-from api.cli import main
+from cli import main
 from tests.api.conftest import ADMIN
 from tests.api.helpers import (
     assert_problem,

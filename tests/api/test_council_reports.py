@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import council
-from api.auth import Role
+from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER
 from tests.api.helpers import assert_problem, bearer, execute, make_token
 from tests.api.test_sheets import approved, days_ago

@@ -8,7 +8,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import Role
+from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER, concurrent_client
 from tests.api.helpers import (
     assert_problem,

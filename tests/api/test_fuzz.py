@@ -46,7 +46,7 @@ from litestar.testing import TestClient
 from schemathesis import GenerationMode
 
 from api.app import create_app
-from api.settings import Settings
+from config import Settings
 from seeds.rewards import BALLOT_CODE
 from tests.api.conftest import MAX_BODY_BYTES
 from tests.api.helpers import PROBLEM_JSON

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import db
 import ledger
-from api.auth import Role
+from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER
 from tests.api.helpers import (
     assert_problem,

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
-from api.cli import main
+from cli import main
 from tests.api.conftest import ADMIN, VOLUNTEER, concurrent_client
 from tests.api.helpers import balance, execute, scalar, verify
 from tests.rewards.api_helpers import (

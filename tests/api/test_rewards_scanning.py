@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import rewards
-from api.auth import Role
+from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER, concurrent_client
 from tests.api.helpers import assert_problem, balance, bearer, execute, make_token, verify
 from tests.rewards.api_helpers import (

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import community
 import council
 import db
+from access import Role
 from api.app import create_app
-from api.auth import Role
-from api.settings import Settings
+from config import Settings
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER, concurrent_client
 from tests.api.helpers import (
     assert_problem,

@@ -8,7 +8,7 @@ import socket
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from api.settings import Settings
+from config import Settings
 from tests.api.conftest import ADMIN
 from tests.api.helpers import assert_problem, writing
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import community
 import db
-from api.auth import Role
+from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER, concurrent_client
 from tests.api.helpers import (
     assert_problem,

@@ -31,7 +31,7 @@ import council
 import db
 import ledger
 import rewards
-from api.auth import Role, create_token
+from access import Role, create_token
 
 CHINA = timezone(timedelta(hours=8))
 ACTOR = "chaos-loader"

@@ -1,6 +1,6 @@
 """Shared helpers for the ledger tests: a small set of books, and use cases in one line each.
 
-Every write goes through :func:`db.run_in_transaction` with ``retry_on=ledger.is_retryable``,
+Every write goes through :func:`db.run_in_transaction`, which retries every retryable race,
 exactly as a real use case does, so the tests exercise the transaction boundary too.
 """
 
@@ -28,9 +28,7 @@ async def run(
     engine: AsyncEngine, use_case: Callable[[AsyncConnection], Awaitable[T]], *, attempts: int = 5
 ) -> T:
     """One use case, one write transaction, retried as the application retries it."""
-    return await db.run_in_transaction(
-        engine, use_case, attempts=attempts, retry_on=ledger.is_retryable
-    )
+    return await db.run_in_transaction(engine, use_case, attempts=attempts)
 
 
 async def read(engine: AsyncEngine, query: Callable[[AsyncConnection], Awaitable[T]]) -> T:

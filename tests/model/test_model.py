@@ -223,9 +223,7 @@ class PassbookMachine(RuleBasedStateMachine):
     def write(self, use_case: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """One use case, one transaction, as the API runs it."""
         self.touched = True
-        return self.harness.runner.run(
-            db.run_in_transaction(self.harness.engine, use_case, retry_on=_retryable)
-        )
+        return self.harness.runner.run(db.run_in_transaction(self.harness.engine, use_case))
 
     def read(self, query: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         async def in_one_transaction() -> T:
@@ -692,10 +690,6 @@ class PassbookMachine(RuleBasedStateMachine):
         holds, ok, problems = self.read(look)
         assert holds == [HOLD_OF[v.status] for v in model.vouchers]
         assert ok, problems
-
-
-def _retryable(error: BaseException) -> bool:
-    return rewards.is_retryable(error) or council.is_retryable(error)
 
 
 def run_seed(request: pytest.FixtureRequest) -> int | str:

@@ -30,7 +30,7 @@ class Exchange:
     engine: AsyncEngine
 
     async def run(self, use_case: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        return await db.run_in_transaction(self.engine, use_case, retry_on=rewards.is_retryable)
+        return await db.run_in_transaction(self.engine, use_case)
 
     async def read(self, query: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         async with db.read_transaction(self.engine) as conn:
@@ -113,7 +113,7 @@ async def exchange(engine: AsyncEngine) -> Exchange:
             )
         await rewards.add_merchant(conn, code="shop", name="小店", actor="staff")
 
-    await db.run_in_transaction(engine, setup, retry_on=rewards.is_retryable)
+    await db.run_in_transaction(engine, setup)
     return Exchange(engine)
 
 

@@ -7,7 +7,7 @@ import click
 from sqlalchemy.exc import ArgumentError
 
 import db
-from api.settings import Settings
+from config import Settings
 
 
 def settings_for(database_url: str | None) -> Settings:

@@ -11,8 +11,8 @@ import click
 import db
 import ledger
 import migrations
-from api.cli_council import report, sheet
-from api.cli_options import database_option, settings_for
+from cli.council import report, sheet
+from cli.options import database_option, settings_for
 
 
 @click.group()
@@ -95,7 +95,7 @@ def token_create(
     database_url: str | None, role: str, scope: str, label: str, days: int | None
 ) -> None:
     """Make a token. It is printed once and stored only as a hash."""
-    from api.auth import Role, TokenError, create_token
+    from access import CredentialError, Role, create_token
 
     settings = settings_for(database_url)
 
@@ -119,7 +119,7 @@ def token_create(
 
     try:
         click.echo(asyncio.run(run()))
-    except TokenError as error:
+    except CredentialError as error:
         raise click.ClickException(error.message) from error
 
 

@@ -22,8 +22,7 @@ import click
 import community
 import council
 import db
-import ledger
-from api.cli_options import database_option, settings_for
+from cli.options import database_option, settings_for
 from ledger.errors import LedgerError
 
 T = TypeVar("T")
@@ -36,7 +35,7 @@ def _run(database_url: str | None, use_case: Callable[[db.Connection], Awaitable
     async def run() -> T:
         engine = db.create_engine(settings_for(database_url).database_url)
         try:
-            return await db.run_in_transaction(engine, use_case, retry_on=ledger.is_retryable)
+            return await db.run_in_transaction(engine, use_case)
         finally:
             await engine.dispose()
 

@@ -1,4 +1,5 @@
-"""Bearer tokens, stored only as SHA-256 hashes: a leaked table reveals no usable token."""
+"""The credentials table: bearer tokens stored only as SHA-256 hashes, so a leaked table
+reveals no usable token."""
 
 from __future__ import annotations
 

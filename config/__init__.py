@@ -1,4 +1,8 @@
-"""Service settings, read from ``PASSBOOK_*`` environment variables when asked, never at import."""
+"""Service settings, read from ``PASSBOOK_*`` environment variables when asked, never at import.
+
+The API, the command line and the migrations read the same object; nothing here imports the
+service, so the schema and the demo data do not depend on the web layer.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,184 @@
+"""Who may do what: every scope rule of the service, each a named check.
+
+Invariants protected here:
+
+* admin and auditor principals hold an org unit and act or read only in its subtree; a
+  council principal holds its member's grid; a volunteer holds one passbook; a merchant one
+  merchant;
+* a volunteer asking about another passbook is refused before the number is looked up, so a
+  volunteer's credential cannot probe which numbers exist;
+* a refusal names nothing outside the caller's scope that the caller did not already send.
+
+Predicates (``may_...``, ``admin_over``) answer yes or no; ``require_...`` raise
+:class:`access.Forbidden`; the lookups (``passbook_read_by``, ``passbook_acted_for``,
+``org_unit_in_scope``) find the thing and check it in one step. Use cases call these; the API's
+guards only pre-check the role for a quick 403.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import community
+import ledger
+from access._principal import ORG_ROLES, Principal, Role
+from access.errors import Forbidden, MissingInput
+
+OUTSIDE_ADMIN_SCOPE = (
+    "{what} is outside this token's scope: an admin acts only under their own org unit."
+)
+
+
+def require_role(principal: Principal, *allowed: Role) -> None:
+    """Refuse a principal whose role is not one of ``allowed``."""
+    if principal.role not in allowed:
+        names = ", ".join(r.value for r in allowed)
+        raise Forbidden(f"A {principal.role} token cannot do this; it needs one of: {names}.")
+
+
+def require_council_member(principal: Principal) -> int:
+    """The council member a council principal speaks for; refuses any other principal."""
+    if principal.role is not Role.COUNCIL or principal.member_id is None:
+        raise Forbidden("Only a council member's token can do this (it names the member who acts).")
+    return principal.member_id
+
+
+def require_whole_books(principal: Principal) -> None:
+    """Reports over the whole book need a principal scoped to the street itself."""
+    if "/" in principal.scope:
+        raise Forbidden(
+            "The trial balance and verification cover the whole book; they need an admin or "
+            "auditor token scoped to the street, not to one community or grid."
+        )
+
+
+def org_unit_in_scope_of(principal: Principal, path: str) -> bool:
+    """Whether the org unit at ``path`` lies in ``principal``'s own unit (its subtree)."""
+    return principal.role in ORG_ROLES and community.within(path, principal.scope)
+
+
+def require_in_scope(principal: Principal, path: str, what: str) -> None:
+    """Refuse unless the org unit at ``path`` lies in ``principal``'s own unit; ``what`` names
+    the thing asked for as the caller named it."""
+    if not community.within(path, principal.scope):
+        raise Forbidden(f"{what} is outside this token's scope ({principal.scope}).")
+
+
+def admin_over(principal: Principal, path: str) -> bool:
+    """Whether ``principal`` is an admin whose org unit holds the unit at ``path``: a grid's
+    own staff (grid worker) or community or street staff above it."""
+    return principal.role is Role.ADMIN and community.within(path, principal.scope)
+
+
+def require_admin_over(principal: Principal, path: str, what: str) -> None:
+    if not admin_over(principal, path):
+        raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=what))
+
+
+def may_read_passbook(principal: Principal, passbook: community.Passbook) -> bool:
+    """The holder, the council of its grid, and admins and auditors above it."""
+    if principal.role is Role.VOLUNTEER:
+        return principal.scope == passbook.number
+    if principal.role in ORG_ROLES:
+        return community.within(passbook.grid_path, principal.scope)
+    return False
+
+
+def may_act_for(principal: Principal, passbook: community.Passbook) -> bool:
+    """Whether ``principal`` may act as the holder of ``passbook``: the volunteer themself, or
+    an admin (a grid worker or community staff) whose org unit holds the passbook's grid. The
+    books record ``principal.actor``, so an act on someone's behalf says who did it."""
+    if principal.role is Role.VOLUNTEER:
+        return principal.scope == passbook.number
+    if principal.role is Role.ADMIN:
+        return community.within(passbook.grid_path, principal.scope)
+    return False
+
+
+async def can_see_accounts(
+    conn: AsyncConnection, principal: Principal, account_ids: list[ledger.AccountId]
+) -> dict[ledger.AccountId, bool]:
+    """For each account, whether ``principal`` may see its balance and postings."""
+    if principal.role is Role.VOLUNTEER:
+        own = await community.find_passbook(conn, principal.scope)
+        return {a: own is not None and a == own.account_id for a in account_ids}
+    if principal.role in ORG_ROLES:
+        paths = await community.org_paths_of_accounts(conn, account_ids)
+        return {a: a in paths and community.within(paths[a], principal.scope) for a in account_ids}
+    return dict.fromkeys(account_ids, False)
+
+
+async def find_passbook(conn: AsyncConnection, number: str) -> community.Passbook:
+    """The passbook numbered ``number``, or :class:`community.PassbookNotFound`."""
+    found = await community.find_passbook(conn, number)
+    if found is None:
+        raise community.PassbookNotFound(
+            f"No passbook numbered {number!r}. Check the number on the cover."
+        )
+    return found
+
+
+async def passbook_read_by(
+    conn: AsyncConnection, principal: Principal, number: str
+) -> community.Passbook:
+    """The passbook, if ``principal`` may read it (see :func:`may_read_passbook`)."""
+    if principal.role is Role.VOLUNTEER and principal.scope != number:
+        raise Forbidden("A volunteer can read only their own passbook.")
+    passbook = await find_passbook(conn, number)
+    if not may_read_passbook(principal, passbook):
+        raise Forbidden(
+            f"Passbook {number} belongs to grid {passbook.grid_name}, outside this token's scope."
+        )
+    return passbook
+
+
+async def passbook_acted_for(
+    conn: AsyncConnection, principal: Principal, number: str | None
+) -> community.Passbook:
+    """The passbook ``principal`` acts for: a volunteer's own (``number`` may be left out), or
+    one an admin's org unit holds (a grid worker acting on the holder's behalf)."""
+    if number is None:
+        if principal.role is not Role.VOLUNTEER:
+            raise MissingInput("Say whose passbook: give 'passbook' (its number).")
+        number = principal.scope
+    if principal.role is Role.VOLUNTEER and number != principal.scope:
+        raise Forbidden("A volunteer can act only for their own passbook.")
+    passbook = await find_passbook(conn, number)
+    if not may_act_for(principal, passbook):
+        raise Forbidden(
+            f"This token cannot act for passbook {number}: only its holder, or an admin of "
+            f"the unit holding grid {passbook.grid_name}, can."
+        )
+    return passbook
+
+
+async def require_acts_for_number(
+    conn: AsyncConnection, principal: Principal, number: str, refusal: str
+) -> None:
+    """Refuse with ``refusal`` unless ``principal`` may act for passbook ``number``; the
+    refusal names no passbook, so an id of something cannot be turned into whose it is."""
+    if not may_act_for(principal, await find_passbook(conn, number)):
+        raise Forbidden(refusal)
+
+
+async def org_unit_in_scope(
+    conn: AsyncConnection, principal: Principal, code: str, *, what: str = "Org unit"
+) -> community.OrgUnit:
+    """The org unit ``code``, if it lies in ``principal``'s own unit."""
+    unit = await community.find_org_unit(conn, code)
+    if unit is None:
+        raise community.OrgUnitNotFound(f"No org unit with code {code!r}.")
+    if not community.within(unit.path, principal.scope):
+        raise Forbidden(f"{unit.name} ({code}) is outside this token's scope ({principal.scope}).")
+    return unit
+
+
+async def grid_administered_by(
+    conn: AsyncConnection, principal: Principal, code: str
+) -> community.OrgUnit:
+    """The grid (or other unit) ``code``, if ``principal`` is an admin over it."""
+    unit = await community.find_org_unit(conn, code)
+    if unit is None:
+        raise community.OrgUnitNotFound(f"No grid with code {code!r}.")
+    require_admin_over(principal, unit.path, f"Grid {code!r}")
+    return unit

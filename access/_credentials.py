@@ -1,0 +1,157 @@
+"""Bearer credentials: made, found and revoked.
+
+Invariants protected here:
+
+* a token is shown once, when made, and stored only as its SHA-256 hash;
+* a principal is found only for a token that is known, unexpired and unrevoked;
+* a council token stops working when its member steps down, a volunteer token when its
+  volunteer is marked as moved away;
+* a credential's scope names something that exists: an org unit, a serving council member, a
+  passbook (a merchant code must at least be well formed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import community
+from access._principal import ORG_ROLES, Principal, Role
+from access._tables import api_token
+from access.errors import CredentialError
+
+TOKEN_PREFIX = "pb_"  # noqa: S105 - a prefix, not a secret
+SIGNED_IN = " (signed in with PIN)"
+"""The end of the label of every token a volunteer got by signing in with their PIN."""
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def expires_in(days: int | None) -> timedelta | None:
+    return timedelta(days=days) if days else None
+
+
+async def create_token(
+    conn: AsyncConnection,
+    *,
+    role: Role,
+    scope: str,
+    label: str,
+    valid_for: timedelta | None = None,
+    raw: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, Principal]:
+    """Make a token; returns the raw token (shown once) and who it speaks for.
+
+    ``scope`` is an org unit *code* for admin, council and auditor, a passbook number for a
+    volunteer and a merchant code for a merchant. ``raw`` fixes the token's text (demo data
+    only)."""
+    now = now or datetime.now(UTC)
+    if not label.strip() or len(label) > 200:
+        raise CredentialError("A token needs a label of 1 to 200 characters saying whose it is.")
+    stored_scope, member_id = await _resolve_scope(conn, role, scope)
+    raw = raw or TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token_id = await conn.scalar(
+        api_token.insert()
+        .values(
+            token_hash=hash_token(raw),
+            role=role.value,
+            scope=stored_scope,
+            label=label.strip(),
+            created_at=now,
+            expires_at=now + valid_for if valid_for else None,
+            council_member_id=member_id,
+        )
+        .returning(api_token.c.id)
+    )
+    assert token_id is not None
+    return raw, Principal(token_id, role, stored_scope, label.strip(), member_id)
+
+
+async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> tuple[str, int | None]:
+    """The scope as stored (an org path for org roles) and, for council, the member's id."""
+    if role is Role.COUNCIL:
+        member = await community.find_council_member(conn, scope)
+        if member is None:
+            raise CredentialError(
+                f"No council member with code {scope!r}; a council token speaks for one "
+                "council member (add them first) and acts in their grid."
+            )
+        if not member.active:
+            raise CredentialError(f"Council member {scope!r} has stepped down.")
+        return member.grid_path, member.id
+    if role in ORG_ROLES:
+        unit = await community.find_org_unit(conn, scope)
+        if unit is None:
+            raise CredentialError(
+                f"No org unit with code {scope!r}; a {role} token is scoped to one."
+            )
+        return unit.path, None
+    if role is Role.VOLUNTEER:
+        if await community.find_passbook(conn, scope) is None:
+            raise CredentialError(f"No passbook numbered {scope!r}.")
+        return scope, None
+    if not community.is_code(scope):
+        raise CredentialError(
+            f"Merchant code {scope!r} must be lower-case letters, digits or dashes."
+        )
+    return scope, None
+
+
+async def find_principal(
+    conn: AsyncConnection, raw: str, *, now: datetime | None = None
+) -> Principal | None:
+    """Who the raw token ``raw`` speaks for, or None if it must not be let in."""
+    now = now or datetime.now(UTC)
+    row = (
+        await conn.execute(
+            select(
+                api_token,
+                community.council_member.c.active.label("member_active"),
+                community.volunteer.c.status.label("volunteer_status"),
+            )
+            .outerjoin(
+                community.council_member,
+                community.council_member.c.id == api_token.c.council_member_id,
+            )
+            .outerjoin(
+                community.volunteer,
+                and_(
+                    api_token.c.role == Role.VOLUNTEER.value,
+                    community.volunteer.c.passbook_number == api_token.c.scope,
+                ),
+            )
+            .where(api_token.c.token_hash == hash_token(raw))
+        )
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.council_member_id is not None and not row.member_active:
+        return None  # a council member who stepped down no longer acts
+    if row.role == Role.VOLUNTEER.value and row.volunteer_status != "active":
+        return None  # a volunteer who moved away no longer signs in, by PIN or by token
+    return Principal(row.id, Role(row.role), row.scope, row.label, row.council_member_id)
+
+
+async def revoke_sign_ins(conn: AsyncConnection, passbook_number: str, now: datetime) -> int:
+    """Revoke every token a volunteer got by signing in with a PIN: resetting the PIN signs
+    them out everywhere (whoever knew the old PIN is out too). Returns how many."""
+    result = await conn.execute(
+        api_token.update()
+        .where(
+            api_token.c.role == Role.VOLUNTEER.value,
+            api_token.c.scope == passbook_number,
+            api_token.c.label.endswith(SIGNED_IN, autoescape=True),
+            api_token.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return result.rowcount

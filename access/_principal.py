@@ -1,0 +1,48 @@
+"""Who is acting: a role and the scope it holds. Four eyes compare people, so a council
+principal names its council member; the books record :attr:`Principal.actor`."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COUNCIL = "council"
+    VOLUNTEER = "volunteer"
+    MERCHANT = "merchant"
+    AUDITOR = "auditor"
+
+
+ORG_ROLES = frozenset({Role.ADMIN, Role.COUNCIL, Role.AUDITOR})
+"""The roles whose scope is an org unit (a path in the org tree) and its subtree."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a role and the scope it holds (an org path, a passbook number or a
+    merchant code)."""
+
+    token_id: int
+    role: Role
+    scope: str
+    label: str
+    # The council member a council token speaks for: four eyes compare people, not tokens.
+    member_id: int | None = None
+    # How the books record an actor that holds no token (the command line names its member).
+    recorded_as: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the books record this caller."""
+        if self.recorded_as is not None:
+            return self.recorded_as
+        return f"{self.role}:{self.label}#{self.token_id}"
+
+    def key_namespace(self) -> str:
+        """Where this caller's idempotency keys live: two council members of one grid are two
+        people, so their keys never collide."""
+        if self.member_id is not None:
+            return f"{self.role}:{self.scope}:member-{self.member_id}"
+        return f"{self.role}:{self.scope}"
