@@ -23,6 +23,7 @@ import community
 import council
 import db
 import ledger
+import scheme_time
 from bench.ledger import _scratch_database
 
 Out = Callable[[str], None]
@@ -110,7 +111,7 @@ async def _small_sheets(
 ) -> float:
     """5-line sheets approved per second by ``pairs`` concurrent council pairs. Every sheet
     takes a fresh day for its 5 volunteers, so no daily cap bites."""
-    today = council.scheme_today()
+    today = scheme_time.scheme_today()
     per_day = len(numbers) // SMALL_LINES
     done = 0
     deadline = time.perf_counter() + seconds
@@ -138,7 +139,7 @@ async def run_sheets_bench(
         try:
             out(f"· registering {BIG_LINES} volunteers")
             author, approver, numbers = await _setup(engine, BIG_LINES)
-            today = council.scheme_today()
+            today = scheme_time.scheme_today()
             days = (today - timedelta(days=n) for n in count())
             out(f"· {big_sheets} sheets of {BIG_LINES} lines")
             timings = [

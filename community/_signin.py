@@ -27,7 +27,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,6 +36,7 @@ from community._registry import InvalidPerson, RegistryError
 from community._tables import volunteer
 from community._volunteers import Volunteer, get_volunteer
 from db import Category
+from scheme_time import SCHEME_TZ
 
 # --- The PIN policy -------------------------------------------------------------------------
 PIN_MIN_DIGITS = 4
@@ -66,7 +67,6 @@ _STORED = re.compile(
 )
 _PIN = re.compile(rf"[0-9]{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}")
 _NUMBER = re.compile(r"[A-Z0-9-]{3,32}")
-BEIJING = timezone(timedelta(hours=8), "Beijing time")
 
 
 class InvalidPin(InvalidPerson):
@@ -200,7 +200,7 @@ def _seconds(delta: timedelta) -> int:
 
 
 def _locked(until: datetime, now: datetime) -> SignInLocked:
-    local = until.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    local = until.astimezone(SCHEME_TZ).strftime("%Y-%m-%d %H:%M")
     return SignInLocked(
         f"Sign-in for this passbook is locked until {local} (Beijing time) after "
         f"{LOCK_AFTER_FAILURES} wrong PINs in a row. Try again then, or ask your grid worker "

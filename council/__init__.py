@@ -51,7 +51,6 @@ from council._sheets import (
     list_sheets,
     reject_sheet,
     reverse_sheet,
-    scheme_today,
     submit_sheet,
 )
 from council.errors import (
@@ -119,7 +118,6 @@ __all__ = [
     "revise_rule",
     "rule_in_force",
     "rule_versions",
-    "scheme_today",
     "set_budget",
     "set_incentive_active",
     "submit_sheet",

@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -53,18 +53,12 @@ from council.errors import (
 )
 from db import metadata
 from ledger.errors import InsufficientPoints
+from scheme_time import scheme_today
 
-# The scheme keeps its books in China Standard Time (no daylight saving), so "today" and "the
-# activity date" are dates there, whatever the server's own zone.
-SCHEME_TZ = timezone(timedelta(hours=8), "CST")
 MAX_LINES = 1000
 SCORING_KIND = "scoring"
 INCENTIVE_KIND = "incentive"
 LIVE_STATES = ("submitted", "approved")
-
-
-def scheme_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(SCHEME_TZ).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from db._domain_error import Category, DomainError, Retryable
 from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient, is_unavailable
 from db._metadata import NAMING_CONVENTION, Base, metadata
+from db._pages import Page, fetch_size, page_of
 from db._transaction import (
     Connection,
     Transactions,
@@ -38,15 +39,18 @@ __all__ = [
     "Dialect",
     "DomainError",
     "Id",
+    "Page",
     "Retryable",
     "Transactions",
     "UtcDateTime",
     "constraint_name",
     "create_engine",
     "dialect_of",
+    "fetch_size",
     "is_transient",
     "is_unavailable",
     "metadata",
+    "page_of",
     "read_transaction",
     "run_in_transaction",
     "safeguard_removed",

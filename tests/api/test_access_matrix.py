@@ -49,8 +49,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import community
-import council
 import db
+import scheme_time
 from access import Role
 from api.app import create_app
 from config import Settings
@@ -528,7 +528,7 @@ async def _made(client: Client, method: str, url: str, headers: dict[str, str], 
 async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
     """Give the subject a phone, a voucher, an application and two fresh scoring sheets of her
     grid; a council member of her grid a phone. Everything through the API, as staff would."""
-    number, grid, today = "YZS1-0001", "yzs-g1", council.scheme_today().isoformat()
+    number, grid, today = "YZS1-0001", "yzs-g1", scheme_time.scheme_today().isoformat()
     await _made(client, "PATCH", f"/api/volunteers/{number}", ADMIN, phone=SUBJECT_PHONE)
     member = await _made(
         client, "POST", "/api/council-members", ADMIN,

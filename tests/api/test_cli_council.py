@@ -10,6 +10,7 @@ from pathlib import Path
 from litestar.testing import AsyncTestClient
 
 import council
+import scheme_time
 from tests.api.helpers import balance, statement_lines
 from tests.api.test_cli import passbook
 from tests.api.test_sheets import days_ago
@@ -90,7 +91,7 @@ async def test_the_issuance_report_as_csv(database_url: str, tmp_path: Path) -> 
     await passbook(
         "sheet", "approve", "--database-url", database_url, "--member", "yzs-g1-b", sheet_id
     )
-    today = council.scheme_today()
+    today = scheme_time.scheme_today()
     month = council.month_of(today)
     since = council.month_of(today.replace(day=1) - timedelta(days=1))
     result = await passbook(

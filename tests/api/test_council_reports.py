@@ -11,13 +11,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import council
+import scheme_time
 from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER
 from tests.api.helpers import assert_problem, bearer, execute, make_token
 from tests.api.test_sheets import approved, days_ago
 
 Client = AsyncTestClient  # type: ignore[type-arg]
-TODAY = council.scheme_today()
+TODAY = scheme_time.scheme_today()
 MONTH = council.month_of(TODAY - timedelta(days=1))
 
 

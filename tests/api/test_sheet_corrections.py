@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import council
 import db
+import scheme_time
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER, concurrent_client
 from tests.api.helpers import (
     assert_problem,
@@ -25,7 +26,7 @@ from tests.api.helpers import (
 from tests.api.test_sheets import add_member, approved, days_ago, draft, sheet_body
 
 Client = AsyncTestClient  # type: ignore[type-arg]
-TODAY = council.scheme_today()
+TODAY = scheme_time.scheme_today()
 
 
 async def publish_big_rule(client: Client) -> None:

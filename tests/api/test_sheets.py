@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import community
-import council
 import db
+import scheme_time
 from access import Role
 from api.app import create_app
 from config import Settings
@@ -30,13 +30,13 @@ from tests.api.helpers import (
 )
 
 Client = AsyncTestClient  # type: ignore[type-arg]
-TODAY = council.scheme_today()
+TODAY = scheme_time.scheme_today()
 
 
 def days_ago(n: int) -> str:
     """A date ``n`` days before today in the scheme's time zone, as the service will judge it
     (computed at each call, so a run that crosses midnight in Jinan still agrees)."""
-    return (council.scheme_today() - timedelta(days=n)).isoformat()
+    return (scheme_time.scheme_today() - timedelta(days=n)).isoformat()
 
 
 def sheet_body(
