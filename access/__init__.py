@@ -38,7 +38,7 @@ from access._credentials import (
 )
 from access._principal import ORG_ROLES, Principal, Role
 from access._tables import ApiTokenRow, api_token
-from access.errors import AccessError, CredentialError, Forbidden, MissingInput
+from access.errors import AccessError, CredentialError, Forbidden
 
 __all__ = [
     "ORG_ROLES",
@@ -49,7 +49,6 @@ __all__ = [
     "ApiTokenRow",
     "CredentialError",
     "Forbidden",
-    "MissingInput",
     "Principal",
     "Role",
     "admin_over",

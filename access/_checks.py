@@ -20,9 +20,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
+import db
 import ledger
 from access._principal import ORG_ROLES, Principal, Role
-from access.errors import Forbidden, MissingInput
+from access.errors import Forbidden
 
 OUTSIDE_ADMIN_SCOPE = (
     "{what} is outside this token's scope: an admin acts only under their own org unit."
@@ -139,7 +140,7 @@ async def passbook_acted_for(
     one an admin's org unit holds (a grid worker acting on the holder's behalf)."""
     if number is None:
         if principal.role is not Role.VOLUNTEER:
-            raise MissingInput("Say whose passbook: give 'passbook' (its number).")
+            raise db.InvalidRequest("Say whose passbook: give 'passbook' (its number).")
         number = principal.scope
     if principal.role is Role.VOLUNTEER and number != principal.scope:
         raise Forbidden("A volunteer can act only for their own passbook.")

@@ -19,10 +19,6 @@ class CredentialError(AccessError):
     code = "invalid_token_request"
 
 
-class MissingInput(AccessError):
-    code = "invalid_request"
-
-
 class Forbidden(AccessError):
     code = "forbidden"
     category = Category.FORBIDDEN

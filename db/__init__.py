@@ -14,7 +14,7 @@ Nothing here connects at import time; engines are made by :func:`create_engine` 
 """
 
 from db._canary import CANARY_VARIABLE, SAFEGUARDS, safeguard_removed
-from db._domain_error import Category, DomainError, Retryable
+from db._domain_error import Category, DomainError, InvalidRequest, Retryable
 from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient, is_unavailable
 from db._metadata import NAMING_CONVENTION, Base, metadata
@@ -39,6 +39,7 @@ __all__ = [
     "Dialect",
     "DomainError",
     "Id",
+    "InvalidRequest",
     "Page",
     "Retryable",
     "Transactions",

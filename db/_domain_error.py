@@ -3,6 +3,7 @@
 The tree (each package draws its own branch in its errors module)::
 
     DomainError                 code, category, figures, retry_after, title
+    ├── InvalidRequest          a request a use case cannot act on as given
     ├── ledger.LedgerError      accounts, entries, postings, holds
     ├── community.RegistryError org units, volunteers, council members, sign-in
     ├── access.AccessError      credentials and scope: who may do what
@@ -56,6 +57,13 @@ class DomainError(Exception):
         self.message = message
         self.retry_after = retry_after
         self.figures: dict[str, Any] = figures
+
+
+class InvalidRequest(DomainError):
+    """A request a use case cannot act on as given (a missing input, bounds the wrong way
+    round); the package-specific errors say more where they can."""
+
+    code = "invalid_request"
 
 
 class Retryable(Exception):

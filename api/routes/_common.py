@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
 from access import Principal
+from config import Settings
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_CLIENT_KEY = 100
@@ -69,11 +70,28 @@ def provide_principal(request: Request[Principal, str, State]) -> Principal:
     return request.user
 
 
-DEPENDENCIES = {
-    "engine": Provide(provide_engine, sync_to_thread=False),
-    "tx": Provide(provide_transactions, sync_to_thread=False),
-    "principal": Provide(provide_principal, sync_to_thread=False),
-}
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def client_key(principal: Principal, sent: str | None) -> str:
+    """The client's Idempotency-Key, namespaced by who sent it so two callers' keys never
+    collide; ``sent`` is the header's value as the handler received it."""
+    key = (sent or "").strip()
+    if not key or len(key) > MAX_CLIENT_KEY:
+        raise ValidationException(
+            f"Send an {IDEMPOTENCY_HEADER} header (1 to {MAX_CLIENT_KEY} characters, a fresh "
+            "UUID per new request; repeat it only to retry the same request)."
+        )
+    return f"api:{principal.key_namespace()}:{key}"
+
+
+def optional_client_key(principal: Principal, sent: str | None) -> str | None:
+    """:func:`client_key` if the client sent a key, else None."""
+    if not (sent or "").strip():
+        return None
+    return client_key(principal, sent)
 
 
 def idempotency_key(request: Request[Principal, str, State]) -> str:
@@ -92,3 +110,11 @@ def optional_idempotency_key(request: Request[Principal, str, State]) -> str | N
     if not request.headers.get(IDEMPOTENCY_HEADER, "").strip():
         return None
     return idempotency_key(request)
+
+
+DEPENDENCIES = {
+    "engine": Provide(provide_engine, sync_to_thread=False),
+    "tx": Provide(provide_transactions, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}
