@@ -164,7 +164,8 @@ class TooManyInvalidCodes(RewardsError):
             f"paused for {retry_after} seconds. Check the codes being typed, then try again.",
             retry_after=retry_after,
         )
-        self.retry_after = retry_after
+        # The answer states the pause in its body too, for scanners that hide headers.
+        self.figures["retry_after"] = retry_after
         self.until = until
 
 
