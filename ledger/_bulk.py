@@ -109,9 +109,9 @@ async def load_unchained_entries(
     """Append ``entries`` entries, each moving 1 point from ``source`` to ``target``, in the
     caller's transaction, without computing the hash chain (see the module's docstring).
 
-    Entry ``n`` gets the idempotency key ``key_prefix`` + its id. Call it once per chunk, in
-    a transaction each, to keep transactions small: the sequences and running balances carry
-    on from whatever the accounts hold. Refuses (nothing written) a non-negative source short
+    Each entry's idempotency key is ``key_prefix`` followed by its id. Call it once per chunk,
+    in a transaction each, to keep transactions small: the sequences and running balances
+    carry on from whatever the accounts hold. Refuses (nothing written) a non-negative source short
     of ``entries`` points, a balance past the largest allowed, and malformed arguments.
     """
     if isinstance(entries, bool) or not isinstance(entries, int) or entries < 1:
