@@ -11,6 +11,7 @@ Every function takes an open connection: the caller's use case owns the transact
 """
 
 from ledger._accounts import find_account, get_balance, get_balances, open_account
+from ledger._bulk import load_unchained_entries, open_accounts
 from ledger._holds import expire_holds, get_hold, place_hold, release_hold, settle_hold
 from ledger._posting import CORRECTION_KIND, REVERSAL_KIND, load_entry, post_entry, reverse_entry
 from ledger._statements import (
@@ -64,7 +65,9 @@ __all__ = [
     "get_balances",
     "get_hold",
     "load_entry",
+    "load_unchained_entries",
     "open_account",
+    "open_accounts",
     "place_hold",
     "post_entry",
     "release_hold",
