@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
-from ledger._posting import check_text, earned_delta, lock_accounts, takes_back_earnings
+from ledger._entry_checks import check_text
+from ledger._posting import earned_delta, lock_accounts, takes_back_earnings
 from ledger._tables import GENESIS_HASH, HASH_LENGTH, KEY_LENGTH, account, entry
 from ledger._types import MAX_POINTS, AccountId
 from ledger.errors import IdempotencyRace, InsufficientPoints, InvalidEntry

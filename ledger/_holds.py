@@ -18,15 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
-from ledger._posting import (
-    as_replayed,
-    check_key,
-    check_text,
-    load_entry,
-    lock_accounts,
-    request_digest,
-    write_entry,
-)
+from ledger._entry_checks import check_key, check_text, request_digest
+from ledger._posting import as_replayed, load_entry, lock_accounts, write_entry
 from ledger._tables import account, entry, hold
 from ledger._types import MAX_POINTS, AccountId, Entry, EntryId, Hold, HoldId, HoldStatus, Leg
 from ledger.errors import (

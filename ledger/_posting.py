@@ -17,13 +17,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
 from ledger import _chain
-from ledger._tables import KEY_LENGTH, account, entry, posting
+from ledger._entry_checks import check_key, check_legs, check_text, entry_request_digest
+from ledger._rows import write_rows
+from ledger._tables import account, entry, posting
 from ledger._types import MAX_POINTS, AccountId, Entry, EntryId, Leg, Posting
 from ledger.errors import (
     AccountNotFound,
@@ -40,7 +42,6 @@ REVERSAL_KIND = "reversal"
 # An entry of this kind takes back points credited in error by part of an earlier entry (one
 # line of a scoring sheet, say). Like a reversal, it takes those points off lifetime earned.
 CORRECTION_KIND = "correction"
-MEMO_LENGTH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,8 @@ async def post_entry(
     :class:`IdempotencyConflict`."""
     check_key(idempotency_key)
     check_text(kind=kind, memo=memo, actor=actor)
-    checked = _check_legs(legs)
-    request = _request_digest("post", kind, memo, effective_date, None, checked)
+    checked = check_legs(legs)
+    request = entry_request_digest("post", kind, memo, effective_date, None, checked)
     # The key is looked up once, after the accounts are locked (in write_entry): by then any
     # earlier request with this key has committed, so a replay is found, never judged again.
     return await write_entry(
@@ -102,7 +103,7 @@ async def reverse_entry(
     below zero is refused with the shortfall."""
     check_key(idempotency_key)
     check_text(kind=REVERSAL_KIND, memo=memo, actor=actor)
-    request = _request_digest("reverse", REVERSAL_KIND, memo, effective_date, entry_id, [])
+    request = entry_request_digest("reverse", REVERSAL_KIND, memo, effective_date, entry_id, [])
     # Reversals of one entry queue on its row, so a second one sees the first and is refused
     # as already reversed rather than for the balance the first has already moved.
     await conn.execute(select(entry.c.id).where(entry.c.id == entry_id).with_for_update())
@@ -232,7 +233,7 @@ async def write_entry(
         "entry_hash": content_hash,
     }
     try:
-        entry_id, moved = await _write_rows(conn, head, posting_rows, account_rows)
+        entry_id, moved = await write_rows(conn, head, posting_rows, account_rows)
     except IntegrityError as error:
         name = constraint_name(error, metadata)
         if name == "uq_ledger_entry_idempotency_key":
@@ -260,78 +261,6 @@ async def write_entry(
         idempotency_key=idempotency_key,
         postings=tuple(postings),
     )
-
-
-# PostgreSQL writes an entry, its postings and its accounts' new balances in one statement of
-# fixed text: arrays carry the rows, so it is compiled and prepared once whatever the entry's
-# size, and it costs one round trip. The UPDATE's guard (posting count read under the lock)
-# shows in the count of accounts it moved. If the idempotency key is taken, nothing is written
-# and the entry id comes back NULL.
-_PG_WRITE_ENTRY = text(
-    """WITH new_entry AS (
-           INSERT INTO ledger_entry (kind, memo, actor, created_at, effective_date,
-               reverses_entry_id, idempotency_key, request_digest, posting_count, entry_hash)
-           VALUES (:kind, :memo, :actor, :created_at, :effective_date, :reverses_entry_id,
-               :idempotency_key, :request_digest, :posting_count, :entry_hash)
-           ON CONFLICT (idempotency_key) DO NOTHING
-           RETURNING id
-       ), new_postings AS (
-           INSERT INTO ledger_posting
-               (entry_id, account_id, amount, balance_after, account_seq, chain_hash)
-           SELECT new_entry.id, p.* FROM new_entry, unnest(
-               CAST(:p_account_id AS BIGINT[]), CAST(:p_amount AS BIGINT[]),
-               CAST(:p_balance_after AS BIGINT[]), CAST(:p_account_seq AS BIGINT[]),
-               CAST(:p_chain_hash AS VARCHAR[])) AS p
-       ), moved AS (
-           UPDATE ledger_account AS a
-           SET posted = c.posted, held = c.held, lifetime_earned = c.lifetime_earned,
-               posting_count = c.posting_count, head_hash = c.head_hash
-           FROM new_entry, unnest(
-               CAST(:a_b_id AS BIGINT[]), CAST(:a_b_seq AS BIGINT[]),
-               CAST(:a_posted AS BIGINT[]), CAST(:a_held AS BIGINT[]),
-               CAST(:a_lifetime_earned AS BIGINT[]), CAST(:a_posting_count AS BIGINT[]),
-               CAST(:a_head_hash AS VARCHAR[]))
-               AS c (b_id, b_seq, posted, held, lifetime_earned, posting_count, head_hash)
-           WHERE a.id = c.b_id AND a.posting_count = c.b_seq
-           RETURNING a.id
-       )
-       SELECT (SELECT id FROM new_entry), (SELECT count(*) FROM moved)"""
-)
-
-
-def _columns(prefix: str, rows: list[dict[str, object]]) -> dict[str, list[object]]:
-    return {prefix + name: [row[name] for row in rows] for name in rows[0]}
-
-
-async def _write_rows(
-    conn: AsyncConnection,
-    head: dict[str, object],
-    posting_rows: list[dict[str, object]],
-    account_rows: list[dict[str, object]],
-) -> tuple[int | None, int]:
-    """Insert the entry and its postings and write the accounts' new balances; returns the
-    entry's id (None if its key was taken meanwhile) and how many accounts were written."""
-    if conn.dialect.name == "postgresql":
-        params = {**head, **_columns("p_", posting_rows), **_columns("a_", account_rows)}
-        entry_id, moved = (await conn.execute(_PG_WRITE_ENTRY, params)).one()
-        return (None if entry_id is None else int(entry_id)), int(moved)
-    # SQLite: in-process statements, each as cheap as a function call.
-    entry_id = await conn.scalar(entry.insert().values(**head).returning(entry.c.id))
-    assert entry_id is not None
-    await conn.execute(posting.insert(), [{**row, "entry_id": entry_id} for row in posting_rows])
-    result = await conn.execute(
-        update(account)
-        .where(account.c.id == bindparam("b_id"), account.c.posting_count == bindparam("b_seq"))
-        .values(
-            posted=bindparam("posted"),
-            held=bindparam("held"),
-            lifetime_earned=bindparam("lifetime_earned"),
-            posting_count=bindparam("posting_count"),
-            head_hash=bindparam("head_hash"),
-        ),
-        account_rows,
-    )
-    return int(entry_id), result.rowcount
 
 
 def takes_back_earnings(kind: str, reverses: int | None) -> bool:
@@ -409,64 +338,3 @@ async def load_entry(conn: AsyncConnection, entry_id: EntryId) -> Entry:
         idempotency_key=head.idempotency_key,
         postings=tuple(Posting(AccountId(p[0]), p[1], p[2], p[3]) for p in lines),
     )
-
-
-def request_digest(*parts: object) -> str:
-    return _chain.digest([str(p) if isinstance(p, date) else p for p in parts])
-
-
-def _request_digest(
-    op: str,
-    kind: str,
-    memo: str,
-    effective_date: date | None,
-    reverses: int | None,
-    legs: Sequence[Leg],
-) -> str:
-    return request_digest(
-        op,
-        kind,
-        memo,
-        effective_date,
-        reverses,
-        sorted((leg.account_id, leg.amount) for leg in legs),
-    )
-
-
-def check_key(key: str) -> None:
-    if not key or not key.strip() or len(key) > KEY_LENGTH:
-        raise InvalidEntry(
-            f"An idempotency key of 1 to {KEY_LENGTH} characters is required for every write "
-            "that moves points; send a fresh random key (a UUID) with each new request."
-        )
-
-
-def check_text(*, kind: str, memo: str, actor: str) -> None:
-    if not kind or len(kind) > 40:
-        raise InvalidEntry("An entry needs a kind of 1 to 40 characters.")
-    if not actor or len(actor) > 128:
-        raise InvalidEntry("An entry needs the actor who made it (1 to 128 characters).")
-    if len(memo) > MEMO_LENGTH:
-        raise InvalidEntry(f"The memo is {len(memo)} characters; at most {MEMO_LENGTH} fit.")
-
-
-def _check_legs(legs: Sequence[Leg]) -> list[Leg]:
-    if len(legs) < 2:
-        raise InvalidEntry("An entry needs at least two postings: points come from somewhere.")
-    seen: set[int] = set()
-    for leg in legs:
-        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
-            raise InvalidEntry(f"Points are whole numbers; got {leg.amount!r}.")
-        if leg.amount == 0:
-            raise InvalidEntry(f"The posting to account {leg.account_id} is zero points.")
-        if abs(leg.amount) > MAX_POINTS:
-            raise InvalidEntry(f"{leg.amount} points is more than any entry may move.")
-        if leg.account_id in seen:
-            raise InvalidEntry(
-                f"Account {leg.account_id} appears twice in one entry; combine its postings."
-            )
-        seen.add(leg.account_id)
-    total = sum(leg.amount for leg in legs)
-    if total != 0:
-        raise InvalidEntry(f"The postings sum to {total}, not 0; an entry must balance.")
-    return list(legs)
