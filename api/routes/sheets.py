@@ -32,9 +32,7 @@ from council import services
 
 GridQuery = Annotated[str | None, QueryParameter(max_length=40)]
 LinePath = Annotated[int, PathParameter(ge=1, le=council.MAX_LINES)]
-StatusQuery = Annotated[
-    str | None, QueryParameter(pattern=r"^(draft|submitted|approved|rejected)$")
-]
+StatusQuery = Annotated[str | None, QueryParameter(pattern=f"^({'|'.join(council.SheetStatus)})$")]
 
 
 class SheetController(Controller):
