@@ -2,15 +2,14 @@
 
 For a grid office that keeps its scoring sheets in a spreadsheet: draft a sheet from a CSV
 file of lines, approve it as a second council member, and print the grid reports. The
-command line acts with database access, so it names the council member who acts; the books
-record ``cli:<member code>``.
+command line acts with database access, so it names the council member who acts and runs the
+same use cases as the API (:mod:`council.services`) as that member; the books record
+``cli:<member code>``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -22,43 +21,65 @@ import click
 import community
 import council
 import db
+import export
+from access import Principal, Role
 from cli.options import database_option, settings_for
-from ledger.errors import LedgerError
+from council import services
 
 T = TypeVar("T")
 LINE_COLUMNS = ("passbook", "units")
 
 
-def _run(database_url: str | None, use_case: Callable[[db.Connection], Awaitable[T]]) -> T:
-    """Run one use case in one transaction, turning domain errors into a clear exit 1."""
+def _run(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
+    """Run ``work`` on the database, turning domain errors into a clear exit 1."""
 
     async def run() -> T:
         engine = db.create_engine(settings_for(database_url).database_url)
         try:
-            return await db.run_in_transaction(engine, use_case)
+            return await work(db.Transactions(engine))
         finally:
             await engine.dispose()
 
     try:
         return asyncio.run(run())
-    except (council.ScoringError, community.RegistryError, LedgerError) as error:
+    except db.DomainError as error:
         message = str(error)
-        problems = getattr(error, "figures", {}).get("problems", [])
+        problems = error.figures.get("problems", [])
         for problem in problems:
             message += f"\n  line {problem['line']} ({problem['passbook']}): {problem['problem']}"
         raise click.ClickException(message) from error
 
 
-async def _member_id(conn: db.Connection, code: str) -> int:
+async def member_principal(conn: db.Connection, code: str) -> Principal:
+    """The council member ``code`` as the one who acts (the books record ``cli:<code>``)."""
     member = await community.find_council_member(conn, code)
     if member is None or not member.active:
         raise council.NotYourGrid(f"No serving council member with code {code!r}.")
-    return member.id
+    return Principal(
+        token_id=0,
+        role=Role.COUNCIL,
+        scope=member.grid_path,
+        label=code,
+        member_id=member.id,
+        recorded_as=f"cli:{code}",
+    )
+
+
+async def reader_principal(conn: db.Connection, scope: str | None) -> Principal:
+    """A reader of the org unit ``scope`` (every unit when None): the command line reads the
+    whole database."""
+    path = ""  # every unit
+    if scope is not None:
+        unit = await community.find_org_unit(conn, scope)
+        if unit is None:
+            raise community.OrgUnitNotFound(f"No org unit with code {scope!r}.")
+        path = unit.path
+    return Principal(token_id=0, role=Role.AUDITOR, scope=path, label="cli", recorded_as="cli")
 
 
 def read_lines(text: str) -> list[council.LineIn]:
     """Sheet lines from CSV text with a header row: passbook, units and optionally note."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    reader = export.read_csv(text)
     missing = [c for c in LINE_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise click.ClickException(
@@ -118,25 +139,22 @@ def draft(
     lines = read_lines(lines_csv.read_text(encoding="utf-8"))
     max_age = settings_for(database_url).sheet_max_age_days
 
-    async def use_case(conn: db.Connection) -> council.Sheet:
-        member_id = await _member_id(conn, member)
-        made = await council.draft_sheet(
-            conn,
-            member_id=member_id,
-            rule_code=rule,
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(
+            services.draft_sheet,
+            principal,
+            rule=rule,
             activity_date=activity_date.date(),
             place=place,
             note=note,
             lines=lines,
             community_wide=community_wide,
-            actor=f"cli:{member}",
+            submit=submit,
             max_age_days=max_age,
         )
-        if submit:
-            made = await council.submit_sheet(conn, sheet_id=made.id, member_id=member_id)
-        return made
 
-    _show(_run(database_url, use_case))
+    _show(_run(database_url, work))
 
 
 @sheet.command("approve")
@@ -146,15 +164,11 @@ def draft(
 def approve(database_url: str | None, member: str, sheet_id: int) -> None:
     """Approve a colleague's submitted sheet: its points post to the passbooks."""
 
-    async def use_case(conn: db.Connection) -> council.Sheet:
-        return await council.approve_sheet(
-            conn,
-            sheet_id=sheet_id,
-            member_id=await _member_id(conn, member),
-            actor=f"cli:{member}",
-        )
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(services.approve_sheet, principal, sheet_id=sheet_id)
 
-    _show(_run(database_url, use_case))
+    _show(_run(database_url, work))
 
 
 @click.group()
@@ -173,26 +187,18 @@ def issuance(
 ) -> None:
     """Points issued per grid and month."""
 
-    async def use_case(conn: db.Connection) -> list[council.IssuanceRow]:
-        path = ""  # every unit
-        if scope is not None:
-            unit = await community.find_org_unit(conn, scope)
-            if unit is None:
-                raise community.OrgUnitNotFound(f"No org unit with code {scope!r}.")
-            path = unit.path
-        return await council.issuance_report(conn, scope=path, since=since, until=until)
+    async def work(tx: db.Transactions) -> council.IssuanceReport:
+        principal = await tx.read(reader_principal, scope)
+        return await tx.read(services.issuance_report, principal, since=since, until=until)
 
-    rows = _run(database_url, use_case)
+    rows = _run(database_url, work).rows
     header = ["grid", "grid name", "month", "sheets", "scored", "bonuses", "taken back", "net"]
     values = [
         [r.grid_code, r.grid_name, r.month, r.sheets, r.scored, r.bonuses, r.taken_back, r.net]
         for r in rows
     ]
     if as_csv:
-        sys.stdout.write("\ufeff")
-        writer = csv.writer(sys.stdout, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(values)
+        sys.stdout.write(export.csv_text(header, values))
         return
     for row in values:
         click.echo("  ".join(str(v) for v in row))

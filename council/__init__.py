@@ -2,17 +2,21 @@
 points into passbooks once a second council member approves them, and the grid reports.
 
 Uses the ledger and the registry through their public APIs; knows nothing of HTTP. Every
-function takes an open connection: the caller's use case owns the transaction.
+function takes an open connection: the caller's use case owns the transaction. The use cases
+themselves (who may do what, then the work) are in :mod:`council.services`, which this module
+does not import.
 """
 
 from council._budgets import (
     Budget,
     issued_in_month,
     list_budgets,
-    month_of,
     parse_month,
     set_budget,
 )
+from council._corrections import correct_line, reverse_sheet
+from council._decisions import approve_sheet, reject_sheet, submit_sheet
+from council._drafting import draft_sheet
 from council._incentives import (
     Incentive,
     add_incentive,
@@ -22,7 +26,9 @@ from council._incentives import (
 )
 from council._reports import (
     CirculationRow,
+    IssuanceReport,
     IssuanceRow,
+    Leaderboard,
     LeaderboardRow,
     circulation,
     issuance_report,
@@ -36,7 +42,7 @@ from council._rules import (
     rule_in_force,
     rule_versions,
 )
-from council._sheets import (
+from council._sheet import (
     INCENTIVE_KIND,
     MAX_LINES,
     SCORING_KIND,
@@ -44,15 +50,11 @@ from council._sheets import (
     Sheet,
     SheetLine,
     SheetSummary,
-    approve_sheet,
-    correct_line,
-    draft_sheet,
     get_sheet,
     list_sheets,
-    reject_sheet,
-    reverse_sheet,
-    submit_sheet,
+    sheet_notes,
 )
+from council._status import LIVE_STATES, SheetStatus
 from council.errors import (
     BudgetExceeded,
     CorrectionRefused,
@@ -68,9 +70,11 @@ from council.errors import (
     SheetNotFound,
     SheetStateConflict,
 )
+from scheme_time import month_of
 
 __all__ = [
     "INCENTIVE_KIND",
+    "LIVE_STATES",
     "MAX_LINES",
     "SCORING_KIND",
     "Budget",
@@ -84,7 +88,9 @@ __all__ = [
     "IncentiveNotFound",
     "InvalidRule",
     "InvalidSheet",
+    "IssuanceReport",
     "IssuanceRow",
+    "Leaderboard",
     "LeaderboardRow",
     "LineIn",
     "NotYourGrid",
@@ -95,6 +101,7 @@ __all__ = [
     "SheetLine",
     "SheetNotFound",
     "SheetStateConflict",
+    "SheetStatus",
     "SheetSummary",
     "add_incentive",
     "add_rule",
@@ -120,5 +127,6 @@ __all__ = [
     "rule_versions",
     "set_budget",
     "set_incentive_active",
+    "sheet_notes",
     "submit_sheet",
 ]

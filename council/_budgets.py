@@ -7,7 +7,6 @@ the cap. The check runs with the budget row locked, so two approvals cannot both
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -15,10 +14,12 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
+import scheme_time
+from council._status import SheetStatus
 from council._tables import grid_budget, incentive_award, scoring_sheet, sheet_line
 from council.errors import BudgetExceeded, InvalidRule
+from scheme_time import month_of
 
-_MONTH = re.compile(r"^(2\d{3})-(0[1-9]|1[0-2])$")
 MAX_BUDGET = 10_000_000
 
 
@@ -34,18 +35,12 @@ class Budget:
         return self.cap_points - self.issued_points
 
 
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def parse_month(text: str) -> tuple[date, date]:
     """The first day of month ``YYYY-MM`` and the first day of the next."""
-    match = _MONTH.match(text)
-    if match is None:
+    if not scheme_time.is_month(text):
         raise InvalidRule(f"Month {text!r} must be written YYYY-MM (2000-2999), e.g. 2026-11.")
-    year, month = int(match[1]), int(match[2])
-    start = date(year, month, 1)
-    return start, date(year + month // 12, month % 12 + 1, 1)
+    start = scheme_time.first_day(text)
+    return start, date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
 async def issued_in_month(conn: AsyncConnection, grid_id: int, month: str) -> int:
@@ -53,7 +48,7 @@ async def issued_in_month(conn: AsyncConnection, grid_id: int, month: str) -> in
     start, end = parse_month(month)
     in_month = and_(
         scoring_sheet.c.grid_id == grid_id,
-        scoring_sheet.c.status == "approved",
+        scoring_sheet.c.status == SheetStatus.APPROVED,
         scoring_sheet.c.reversal_entry_id.is_(None),
         scoring_sheet.c.activity_date >= start,
         scoring_sheet.c.activity_date < end,

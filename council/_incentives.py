@@ -22,6 +22,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
+from council._status import SheetStatus
 from council._tables import (
     INCENTIVE_KINDS,
     incentive,
@@ -223,7 +224,7 @@ async def _served_weeks(
             and_(
                 sheet_line.c.volunteer_id.in_(volunteer_ids),
                 sheet_line.c.correction_entry_id.is_(None),
-                scoring_sheet.c.status == "approved",
+                scoring_sheet.c.status == SheetStatus.APPROVED,
                 scoring_sheet.c.reversal_entry_id.is_(None),
                 scoring_sheet.c.activity_date >= monday - timedelta(weeks=weeks - 1),
                 scoring_sheet.c.activity_date < monday + timedelta(weeks=1),

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 import ledger
-from council._budgets import month_of, parse_month
+from council._budgets import parse_month
+from council._status import SheetStatus
 from council._tables import incentive_award, scoring_sheet, sheet_line
+from scheme_time import month_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +37,37 @@ class IssuanceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuanceReport:
+    """The issuance of the grids under ``scope``, per grid and month from ``since`` to
+    ``until``."""
+
+    since: str
+    until: str
+    scope: str
+    rows: list[IssuanceRow]
+
+    @property
+    def total_net(self) -> int:
+        return sum(row.net for row in self.rows)
+
+
+@dataclass(frozen=True, slots=True)
 class LeaderboardRow:
     rank: int
     passbook: str
     holder: str
     grid_code: str
     points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    """Who earned the most under ``scope`` from ``since`` to ``until``, best first."""
+
+    scope: str
+    since: str
+    until: str
+    rows: list[LeaderboardRow]
 
 
 def _in_scope(scope: str) -> ColumnElement[bool]:
@@ -64,7 +91,7 @@ async def issuance_report(
     start, end = month_range(since, until)
     s, o = scoring_sheet, community.org_unit
     approved = and_(
-        s.c.status == "approved",
+        s.c.status == SheetStatus.APPROVED,
         s.c.activity_date >= start,
         s.c.activity_date < end,
         _in_scope(scope),
@@ -128,7 +155,7 @@ async def leaderboard(
     start, end = month_range(since, until)
     s, o, v = scoring_sheet, community.org_unit, community.volunteer
     live = and_(
-        s.c.status == "approved",
+        s.c.status == SheetStatus.APPROVED,
         s.c.reversal_entry_id.is_(None),
         s.c.activity_date >= start,
         s.c.activity_date < end,

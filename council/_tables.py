@@ -35,15 +35,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.schema import Table
 
+from council._status import SheetStatus
 from db import Base, Id, UtcDateTime
 
-SHEET_STATES = ("draft", "submitted", "approved", "rejected")
+SHEET_STATES = tuple(SheetStatus)
 UNITS = ("hour", "visit", "time")
 INCENTIVE_KINDS = ("milestone", "streak")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class SavingsRuleRow(Base):
@@ -123,10 +124,13 @@ class ScoringSheetRow(Base):
     __tablename__ = "scoring_sheet"
     __table_args__ = (
         CheckConstraint(_one_of("status", SHEET_STATES), name="status_known"),
-        CheckConstraint("(status = 'approved') = (entry_id IS NOT NULL)", name="approved_posts"),
+        CheckConstraint(
+            f"(status = '{SheetStatus.APPROVED}') = (entry_id IS NOT NULL)", name="approved_posts"
+        ),
         CheckConstraint("approver_id IS NULL OR approver_id <> author_id", name="four_eyes"),
         CheckConstraint(
-            "(status = 'rejected') = (reject_reason IS NOT NULL)", name="rejection_has_reason"
+            f"(status = '{SheetStatus.REJECTED}') = (reject_reason IS NOT NULL)",
+            name="rejection_has_reason",
         ),
         UniqueConstraint("entry_id"),
         UniqueConstraint("reversal_entry_id"),

@@ -19,12 +19,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 import council
-from council._tables import scoring_sheet
 
 STREET = "yanshan"
 ACTOR = "demo-loader"
@@ -310,9 +308,7 @@ async def _register(conn: AsyncConnection) -> dict[str, int]:
 
 
 async def _loaded_keys(conn: AsyncConnection) -> set[str]:
-    notes = await conn.scalars(
-        select(scoring_sheet.c.note).where(scoring_sheet.c.note.contains("demo:"))
-    )
+    notes = await council.sheet_notes(conn, containing="demo:")
     return {match.group(0) for note in notes if (match := _KEY.search(note))}
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.routes import ballots, books, council, registry, rewards
+from api.routes import ballots, books, council, council_reports, registry, rewards, sheets
 from api.routes._common import DEPENDENCIES
 
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
     *council.ROUTES,
+    *sheets.ROUTES,
+    *council_reports.ROUTES,
     *rewards.ROUTES,
     *ballots.ROUTES,
 ]
