@@ -183,3 +183,67 @@ async def grid_administered_by(
         raise community.OrgUnitNotFound(f"No grid with code {code!r}.")
     require_admin_over(principal, unit.path, f"Grid {code!r}")
     return unit
+
+
+# --- The registry's rules: who sees a volunteer, who administers one or a council member ----
+
+
+def require_sees_volunteers(principal: Principal) -> None:
+    """Volunteers' registrations are seen by admins, council members and volunteers only."""
+    if principal.role not in (Role.ADMIN, Role.COUNCIL, Role.VOLUNTEER):
+        raise Forbidden(f"A {principal.role} token cannot see volunteers' registrations.")
+
+
+async def volunteer_seen_by(
+    conn: AsyncConnection, principal: Principal, number: str
+) -> community.Volunteer:
+    """The volunteer, if ``principal`` may see them at all: themself, the council of their
+    grid, or an admin above it. A volunteer asking for someone else is refused before the
+    number is even looked up, so tokens cannot probe which numbers exist."""
+    require_sees_volunteers(principal)
+    if principal.role is Role.VOLUNTEER and principal.scope != number:
+        raise Forbidden("A volunteer can see only their own registration.")
+    found = await community.get_volunteer(conn, number)
+    if principal.role in (Role.ADMIN, Role.COUNCIL) and community.within(
+        found.grid_path, principal.scope
+    ):
+        return found
+    if principal.role is Role.VOLUNTEER:
+        return found
+    raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=f"Passbook {number}"))
+
+
+async def volunteer_administered_by(
+    conn: AsyncConnection, principal: Principal, number: str
+) -> community.Volunteer:
+    """The volunteer, locked for the change to come, if ``principal`` is an admin above their
+    grid."""
+    found = await community.get_volunteer(conn, number, for_update=True)
+    require_admin_over(principal, found.grid_path, f"Passbook {number}")
+    return found
+
+
+async def council_member_administered_by(
+    conn: AsyncConnection, principal: Principal, code: str
+) -> community.CouncilMember:
+    """The council member ``code``, if ``principal`` is an admin above their grid."""
+    member = await community.find_council_member(conn, code)
+    if member is None:
+        raise community.CouncilMemberNotFound(f"No council member with code {code!r}.")
+    require_admin_over(principal, member.grid_path, f"Council member {code!r}")
+    return member
+
+
+async def org_unit_listed_for(
+    conn: AsyncConnection, principal: Principal, code: str | None
+) -> tuple[str, str]:
+    """The (code, path) of the org unit whose people ``principal`` lists: their own unit when
+    ``code`` is None, else one inside it."""
+    if code is None:
+        return principal.scope.rsplit("/", 1)[-1], principal.scope
+    found = await community.find_org_unit(conn, code)
+    if found is None:
+        raise community.OrgUnitNotFound(f"No org unit with code {code!r}.")
+    if not community.within(found.path, principal.scope):
+        raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=f"Org unit {code!r}"))
+    return found.code, found.path

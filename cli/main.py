@@ -95,25 +95,23 @@ def token_create(
     database_url: str | None, role: str, scope: str, label: str, days: int | None
 ) -> None:
     """Make a token. It is printed once and stored only as a hash."""
-    from access import CredentialError, Role, create_token
+    from access import CredentialError, Role
+    from community import services
 
     settings = settings_for(database_url)
 
     async def run() -> str:
         engine = db.create_engine(settings.database_url)
         try:
-
-            async def use_case(conn: db.Connection) -> str:
-                raw, _ = await create_token(
-                    conn,
-                    role=Role(role),
-                    scope=scope,
-                    label=label,
-                    valid_for=timedelta(days=days) if days else None,
-                )
-                return raw
-
-            return await db.run_in_transaction(engine, use_case)
+            issued = await db.Transactions(engine).write(
+                services.issue_token,
+                services.OPERATOR,
+                role=Role(role),
+                scope=scope,
+                label=label,
+                valid_for=timedelta(days=days) if days else None,
+            )
+            return issued.token
         finally:
             await engine.dispose()
 
@@ -130,10 +128,11 @@ def verify(database_url: str | None) -> None:
     settings = settings_for(database_url)
 
     async def run() -> ledger.VerifyReport:
+        from community import services
+
         engine = db.create_engine(settings.database_url)
         try:
-            async with db.read_transaction(engine) as conn:
-                return await ledger.verify_books(conn)
+            return await db.Transactions(engine).read(services.verify_books, services.OPERATOR)
         finally:
             await engine.dispose()
 

@@ -1,58 +1,31 @@
 """The org registry (street > community > grid), volunteers with their passbooks, council
 members, and volunteer sign-in by PIN.
 
-Uses the ledger through its public API only; knows nothing of HTTP. Its errors are the
-registry's branch of the one error tree (:class:`db.DomainError`): a ``category`` the API maps
-to a status, a stable ``code`` and optional ``figures``::
+Uses the ledger through its public API only; knows nothing of HTTP and nothing of who is
+asking: the use cases that check a caller's rule (they take an :class:`access.Principal`)
+live in :mod:`community.services`, which this package does not import (``access`` builds on
+this package, and ``community.services`` on ``access``). Its errors are the registry's branch
+of the one error tree, drawn in :mod:`community.errors`.
 
-    RegistryError                       invalid
-    ├── OrgUnitNotFound                 not_found
-    ├── PassbookNotFound                not_found
-    ├── CouncilMemberNotFound           not_found
-    ├── InvalidPerson                   invalid   (a name, phone or passbook number)
-    │   ├── VolunteerMoveRefused        invalid   (to the same grid, or to a non-grid)
-    │   ├── InvalidPin                  invalid   (not 4-6 digits)
-    │   └── WeakPin                     invalid   (same digits, straight runs, repeats)
-    ├── RegistrationConflict            conflict  (the number or code says something else)
-    ├── CouncilMemberSteppedDown        conflict
-    ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
-    ├── SignInThrottled                 throttled (retry_after)
-    ├── SignInLocked                    locked    (retry_after, figures: locked_until)
-    └── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
-
-    CouncilMemberCodeRace (db.Retryable) two adds of one code at once; the runner retries
+Modules, one job each: ``_cleaning`` (codes, names, phones, numbers), ``_org_units`` (the
+tree), ``_passbooks`` (numbers and accounts), ``_registration`` (registering volunteers),
+``_volunteers`` (volunteers as people: details, status, moves), ``_council_members``,
+``_signin`` (the PIN policy) and ``_tables``.
 """
 
-from community._registry import (
-    ISSUANCE_KIND,
-    PASSBOOK_KIND,
+from community._cleaning import clean_name, clean_passbook_number, clean_phone, is_code, mask_phone
+from community._council_members import (
     CouncilMember,
-    CouncilMemberNotFound,
-    CouncilMemberSteppedDown,
-    InvalidPerson,
-    OrgUnit,
-    OrgUnitNotFound,
-    Passbook,
-    PassbookNotFound,
-    RegistrationConflict,
-    RegistryError,
     add_council_member,
-    add_org_unit,
     appoint_council_member,
-    clean_phone,
-    enrol_volunteer,
     find_council_member,
-    find_org_unit,
-    find_passbook,
     get_council_member,
-    is_code,
     list_council_members,
-    mask_phone,
-    org_paths_of_accounts,
-    register_volunteer,
     step_down_council_member,
-    within,
 )
+from community._org_units import ISSUANCE_KIND, OrgUnit, add_org_unit, find_org_unit, within
+from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook, org_paths_of_accounts
+from community._registration import enrol_volunteer, register_volunteer
 from community._signin import (
     LOCK_AFTER_FAILURES,
     LOCK_DURATION,
@@ -61,13 +34,7 @@ from community._signin import (
     SIGN_IN_VALID_FOR,
     THROTTLE_AFTER_FAILURES,
     THROTTLE_FIRST_WAIT,
-    InvalidPin,
     SignInCheck,
-    SignInFailed,
-    SignInLocked,
-    SignInThrottled,
-    VolunteerMovedAway,
-    WeakPin,
     check_pin,
     check_pin_rules,
     set_pin,
@@ -75,13 +42,13 @@ from community._signin import (
 )
 from community._tables import council_member, org_unit, volunteer, volunteer_move
 from community._volunteers import (
+    KEEP,
     MAX_LIST,
-    STATUSES,
-    Status,
+    Keep,
     Volunteer,
     VolunteerMove,
-    VolunteerMoveRefused,
     VolunteerPage,
+    VolunteerStatus,
     find_volunteer,
     get_volunteer,
     list_volunteers,
@@ -91,9 +58,27 @@ from community._volunteers import (
     update_volunteer,
     volunteer_moves,
 )
+from community.errors import (
+    CouncilMemberCodeRace,
+    CouncilMemberNotFound,
+    CouncilMemberSteppedDown,
+    InvalidPerson,
+    InvalidPin,
+    OrgUnitNotFound,
+    PassbookNotFound,
+    RegistrationConflict,
+    RegistryError,
+    SignInFailed,
+    SignInLocked,
+    SignInThrottled,
+    VolunteerMovedAway,
+    VolunteerMoveRefused,
+    WeakPin,
+)
 
 __all__ = [
     "ISSUANCE_KIND",
+    "KEEP",
     "LOCK_AFTER_FAILURES",
     "LOCK_DURATION",
     "MAX_LIST",
@@ -101,14 +86,15 @@ __all__ = [
     "PIN_MAX_DIGITS",
     "PIN_MIN_DIGITS",
     "SIGN_IN_VALID_FOR",
-    "STATUSES",
     "THROTTLE_AFTER_FAILURES",
     "THROTTLE_FIRST_WAIT",
     "CouncilMember",
+    "CouncilMemberCodeRace",
     "CouncilMemberNotFound",
     "CouncilMemberSteppedDown",
     "InvalidPerson",
     "InvalidPin",
+    "Keep",
     "OrgUnit",
     "OrgUnitNotFound",
     "Passbook",
@@ -119,18 +105,20 @@ __all__ = [
     "SignInFailed",
     "SignInLocked",
     "SignInThrottled",
-    "Status",
     "Volunteer",
     "VolunteerMove",
     "VolunteerMoveRefused",
     "VolunteerMovedAway",
     "VolunteerPage",
+    "VolunteerStatus",
     "WeakPin",
     "add_council_member",
     "add_org_unit",
     "appoint_council_member",
     "check_pin",
     "check_pin_rules",
+    "clean_name",
+    "clean_passbook_number",
     "clean_phone",
     "council_member",
     "enrol_volunteer",

@@ -32,10 +32,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from community._registry import InvalidPerson, RegistryError
 from community._tables import volunteer
-from community._volunteers import Volunteer, get_volunteer
-from db import Category
+from community._volunteers import Volunteer, VolunteerStatus, get_volunteer
+from community.errors import (
+    InvalidPerson,
+    InvalidPin,
+    RegistryError,
+    SignInFailed,
+    SignInLocked,
+    SignInThrottled,
+    VolunteerMovedAway,
+    WeakPin,
+)
 from scheme_time import SCHEME_TZ
 
 # --- The PIN policy -------------------------------------------------------------------------
@@ -67,37 +75,6 @@ _STORED = re.compile(
 )
 _PIN = re.compile(rf"[0-9]{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}")
 _NUMBER = re.compile(r"[A-Z0-9-]{3,32}")
-
-
-class InvalidPin(InvalidPerson):
-    code = "invalid_pin"
-
-
-class WeakPin(InvalidPerson):
-    code = "weak_pin"
-
-
-class SignInFailed(RegistryError):
-    """The number or the PIN is wrong (or no PIN is set); which one is not told."""
-
-    code = "sign_in_failed"
-    category = Category.UNAUTHENTICATED
-    title = "Sign-in failed"
-
-
-class SignInThrottled(RegistryError):
-    code = "sign_in_throttled"
-    category = Category.THROTTLED
-
-
-class SignInLocked(RegistryError):
-    code = "sign_in_locked"
-    category = Category.LOCKED
-
-
-class VolunteerMovedAway(RegistryError):
-    code = "volunteer_moved_away"
-    category = Category.FORBIDDEN
 
 
 def check_pin_rules(pin: str) -> None:
@@ -279,7 +256,7 @@ async def check_pin(
             .values(pin_failures=0, pin_last_failure_at=None, pin_locked_until=None)
         )
     found = await get_volunteer(conn, number)
-    if found.status != "active":
+    if found.status is not VolunteerStatus.ACTIVE:
         return SignInCheck(
             None,
             VolunteerMovedAway(
@@ -288,3 +265,21 @@ async def check_pin(
             ),
         )
     return SignInCheck(found, None)
+
+
+__all__ = [
+    "LOCK_AFTER_FAILURES",
+    "LOCK_DURATION",
+    "PIN_MAX_DIGITS",
+    "PIN_MIN_DIGITS",
+    "SIGN_IN_VALID_FOR",
+    "THROTTLE_AFTER_FAILURES",
+    "THROTTLE_FIRST_WAIT",
+    "SignInCheck",
+    "check_pin",
+    "check_pin_rules",
+    "hash_pin",
+    "pin_matches",
+    "set_pin",
+    "wait_after",
+]

@@ -9,29 +9,44 @@ community or street. Changes to one volunteer are serialised by locking their ro
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import db
 import ledger
-from community._registry import (
+from community._cleaning import clean_name, clean_phone
+from community._org_units import OrgUnit, find_org_unit, under
+from community._tables import org_unit, volunteer, volunteer_move
+from community.errors import (
     InvalidPerson,
-    OrgUnit,
     OrgUnitNotFound,
     PassbookNotFound,
-    _under,
-    clean_name,
-    clean_phone,
-    find_org_unit,
+    VolunteerMoveRefused,
 )
-from community._tables import org_unit, volunteer, volunteer_move
 
-Status = Literal["active", "moved_away"]
-STATUSES: tuple[Status, ...] = ("active", "moved_away")
 MAX_LIST = 200
+
+
+class VolunteerStatus(enum.StrEnum):
+    """Whether a volunteer lives in the scheme: only an active one signs in and acts."""
+
+    ACTIVE = "active"
+    MOVED_AWAY = "moved_away"
+
+
+class Keep(enum.Enum):
+    """The type of :data:`KEEP`."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+"""Leave this detail as it is (where None would mean: remove it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +60,7 @@ class Volunteer:
     grid_name: str
     grid_path: str
     phone: str | None
-    status: Status
+    status: VolunteerStatus
     leaderboard_opt_out: bool
     registered_at: datetime
     account_id: ledger.AccountId
@@ -71,10 +86,6 @@ class VolunteerPage:
     next_after: str | None
 
 
-class VolunteerMoveRefused(InvalidPerson):
-    code = "move_refused"
-
-
 def _query() -> Select[Any]:
     return select(
         volunteer.c.id,
@@ -94,8 +105,16 @@ def _query() -> Select[Any]:
     ).join(org_unit, org_unit.c.id == volunteer.c.grid_id)
 
 
+def _status(status: VolunteerStatus | str) -> VolunteerStatus:
+    try:
+        return VolunteerStatus(status)
+    except ValueError:
+        raise InvalidPerson(f"Unknown status {status!r}: use 'active' or 'moved_away'.") from None
+
+
 def _volunteer(row: Row[Any]) -> Volunteer:
     values = list(row)
+    values[7] = VolunteerStatus(values[7])
     values[10] = ledger.AccountId(values[10])
     values[11] = bool(values[11])
     return Volunteer(*values)
@@ -124,15 +143,15 @@ async def list_volunteers(
     conn: AsyncConnection,
     *,
     under_path: str,
-    status: Status | None = None,
+    status: VolunteerStatus | str | None = None,
     after: str | None = None,
     limit: int = 50,
 ) -> VolunteerPage:
     """The volunteers of every grid under the org unit at ``under_path``, by passbook number,
     ``limit`` at a time after the number ``after``."""
-    where = [_under(under_path)]
+    where = [under(under_path)]
     if status is not None:
-        where.append(volunteer.c.status == status)
+        where.append(volunteer.c.status == _status(status).value)
     total = await conn.scalar(
         select(func.count())
         .select_from(volunteer.join(org_unit, org_unit.c.id == volunteer.c.grid_id))
@@ -141,13 +160,13 @@ async def list_volunteers(
     query = _query().where(*where)
     if after is not None:
         query = query.where(volunteer.c.passbook_number > after)
-    rows = (await conn.execute(query.order_by(volunteer.c.passbook_number).limit(limit + 1))).all()
+    # One row more than the page tells whether another page follows (db.fetch_size); the
+    # cursor is a passbook number, not an int, so db.page_of does not fit.
+    query = query.order_by(volunteer.c.passbook_number).limit(db.fetch_size(limit))
+    rows = (await conn.execute(query)).all()
     page = [_volunteer(row) for row in rows[:limit]]
     more = len(rows) > limit
     return VolunteerPage(page, int(total or 0), page[-1].passbook_number if more else None)
-
-
-_UNSET: Any = object()
 
 
 async def update_volunteer(
@@ -155,7 +174,7 @@ async def update_volunteer(
     number: str,
     *,
     name: str | None = None,
-    phone: str | None = _UNSET,
+    phone: str | Keep | None = KEEP,
     leaderboard_opt_out: bool | None = None,
 ) -> Volunteer:
     """Change a volunteer's name, phone (None removes it) or leaderboard choice; what is not
@@ -164,7 +183,7 @@ async def update_volunteer(
     values: dict[str, Any] = {}
     if name is not None:
         values["name"] = clean_name(name)
-    if phone is not _UNSET:
+    if phone is not KEEP:
         values["phone"] = clean_phone(phone)
     if leaderboard_opt_out is not None:
         values["leaderboard_opt_out"] = leaderboard_opt_out
@@ -175,14 +194,18 @@ async def update_volunteer(
     return await get_volunteer(conn, number)
 
 
-async def set_volunteer_status(conn: AsyncConnection, number: str, status: Status) -> Volunteer:
+async def set_volunteer_status(
+    conn: AsyncConnection, number: str, status: VolunteerStatus | str
+) -> Volunteer:
     """Mark a volunteer active or moved away. A moved-away volunteer cannot sign in and their
     volunteer tokens stop working; the passbook and its history stay."""
-    if status not in STATUSES:
-        raise InvalidPerson(f"Unknown status {status!r}: use 'active' or 'moved_away'.")
+    try:
+        status = VolunteerStatus(status)
+    except ValueError:
+        raise InvalidPerson(f"Unknown status {status!r}: use 'active' or 'moved_away'.") from None
     await get_volunteer(conn, number, for_update=True)
     await conn.execute(
-        update(volunteer).where(volunteer.c.passbook_number == number).values(status=status)
+        update(volunteer).where(volunteer.c.passbook_number == number).values(status=status.value)
     )
     return await get_volunteer(conn, number)
 
@@ -260,3 +283,22 @@ async def volunteer_moves(conn: AsyncConnection, number: str) -> list[VolunteerM
         .order_by(volunteer_move.c.id)
     )
     return [VolunteerMove(*row) for row in rows]
+
+
+__all__ = [
+    "KEEP",
+    "MAX_LIST",
+    "Keep",
+    "Volunteer",
+    "VolunteerMove",
+    "VolunteerPage",
+    "VolunteerStatus",
+    "find_volunteer",
+    "get_volunteer",
+    "list_volunteers",
+    "move_volunteer",
+    "set_volunteer_status",
+    "target_grid",
+    "update_volunteer",
+    "volunteer_moves",
+]

@@ -1,24 +1,30 @@
-"""Service health, passbook balances and statements, journal entries and whole-book reports."""
+"""Service health, passbook balances and statements, journal entries and whole-book reports.
+
+Who may read or reverse what is checked by the use cases (:mod:`community.services`); the
+guards here only refuse a wrong role before any work.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-import community
 import db
 import ledger
-from access import Principal, Role, can_see_accounts, may_read_passbook
+from access import Principal, Role
 from api import schemas
 from api.auth import roles, whole_books
-from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, idempotency_key
+from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, client_key
+from community import services
+
+
+async def _database_answers(conn: AsyncConnection) -> None:
+    await conn.execute(text("SELECT 1"))
 
 
 @get(
@@ -28,35 +34,14 @@ from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, idempo
     tags=["service"],
     summary="Is the service up?",
 )
-async def health(engine: NamedDependency[AsyncEngine]) -> schemas.Health:
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(passbook_write=False)
-        await conn.execute(text("SELECT 1"))
-        await conn.rollback()
+async def health(tx: NamedDependency[db.Transactions]) -> schemas.Health:
+    await tx.single_read(_database_answers)
     return schemas.Health(status="ok", database="ok")
 
 
 @get("/api/me", tags=["service"], summary="Who this token speaks for")
-async def me(request: Request[Principal, str, State]) -> schemas.Me:
-    principal = request.user
+async def me(principal: NamedDependency[Principal]) -> schemas.Me:
     return schemas.Me(role=principal.role, scope=principal.scope, label=principal.label)
-
-
-async def _readable_passbook(
-    conn: AsyncConnection, principal: Principal, number: str
-) -> community.Passbook:
-    if principal.role is Role.VOLUNTEER and principal.scope != number:
-        raise PermissionDeniedException("A volunteer can read only their own passbook.")
-    passbook = await community.find_passbook(conn, number)
-    if passbook is None:
-        raise community.PassbookNotFound(
-            f"No passbook numbered {number!r}. Check the number on the cover."
-        )
-    if not may_read_passbook(principal, passbook):
-        raise PermissionDeniedException(
-            f"Passbook {number} belongs to grid {passbook.grid_name}, outside this token's scope."
-        )
-    return passbook
 
 
 class PassbookController(Controller):
@@ -67,12 +52,11 @@ class PassbookController(Controller):
     async def balance(
         self,
         number: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.PassbookBalance:
-        async with db.read_transaction(engine) as conn:
-            passbook = await _readable_passbook(conn, request.user, number)
-            balance = await ledger.get_balance(conn, passbook.account_id)
+        found = await tx.read(services.passbook_balance, principal, number=number)
+        passbook, balance = found.passbook, found.balance
         return schemas.PassbookBalance(
             number=passbook.number,
             holder=passbook.holder_name,
@@ -88,8 +72,8 @@ class PassbookController(Controller):
     async def statement(
         self,
         number: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
         limit: int = Parameter(default=20, ge=1, le=ledger.MAX_PAGE),
         before: int | None = Parameter(
             default=None, ge=1, le=MAX_ID, description="line number cursor"
@@ -98,13 +82,15 @@ class PassbookController(Controller):
             default=None, ge=0, le=MAX_ID, description="line number cursor"
         ),
     ) -> schemas.Statement:
-        if before is not None and after is not None:
-            raise ValidationException("Give at most one of 'before' and 'after'.")
-        async with db.read_transaction(engine) as conn:
-            passbook = await _readable_passbook(conn, request.user, number)
-            page = await ledger.statement(
-                conn, passbook.account_id, limit=limit, before=before, after=after
-            )
+        found = await tx.read(
+            services.passbook_statement,
+            principal,
+            number=number,
+            limit=limit,
+            before=before,
+            after=after,
+        )
+        passbook, page = found.passbook, found.page
         return schemas.Statement(
             number=passbook.number,
             holder=passbook.holder_name,
@@ -127,17 +113,8 @@ class PassbookController(Controller):
         )
 
 
-async def _entry_out(
-    conn: AsyncConnection, principal: Principal, entry: ledger.Entry
-) -> schemas.EntryOut:
-    ids = [p.account_id for p in entry.postings]
-    visible = await can_see_accounts(conn, principal, ids)
-    if not any(visible.values()):
-        raise PermissionDeniedException(
-            f"Entry {entry.id} touches no account in this token's scope."
-        )
-    kinds = {a: b.kind for a, b in (await ledger.get_balances(conn, ids)).items()}
-    shown = [p for p in entry.postings if visible[p.account_id]]
+def _entry_out(shown: services.ShownEntry) -> schemas.EntryOut:
+    entry = shown.entry
     return schemas.EntryOut(
         id=entry.id,
         kind=entry.kind,
@@ -148,14 +125,14 @@ async def _entry_out(
         reverses_entry_id=entry.reverses_entry_id,
         postings=[
             schemas.PostingOut(
-                account_id=p.account_id,
-                account_kind=kinds[p.account_id],
-                points=p.amount,
-                balance_after=p.balance_after,
+                account_id=p.posting.account_id,
+                account_kind=p.account_kind,
+                points=p.posting.amount,
+                balance_after=p.posting.balance_after,
             )
-            for p in shown
+            for p in shown.postings
         ],
-        hidden_postings=len(entry.postings) - len(shown),
+        hidden_postings=shown.hidden_postings,
         replayed=entry.replayed,
     )
 
@@ -168,12 +145,10 @@ class EntryController(Controller):
     async def read(
         self,
         entry_id: EntryIdPath,
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.EntryOut:
-        async with db.read_transaction(engine) as conn:
-            entry = await ledger.load_entry(conn, ledger.EntryId(entry_id))
-            return await _entry_out(conn, request.user, entry)
+        return _entry_out(await tx.read(services.read_entry, principal, entry_id=entry_id))
 
     @post(
         "/{entry_id:int}/reversal",
@@ -185,33 +160,19 @@ class EntryController(Controller):
         self,
         entry_id: EntryIdPath,
         data: JSONBody[schemas.ReversalIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
         idempotency_header: IdempotencyKeyHeader = None,
     ) -> schemas.EntryOut:
-        principal = request.user
-        key = idempotency_key(request)
-
-        async def use_case(conn: AsyncConnection) -> schemas.EntryOut:
-            original = await ledger.load_entry(conn, ledger.EntryId(entry_id))
-            visible = await can_see_accounts(
-                conn, principal, [p.account_id for p in original.postings]
-            )
-            if not all(visible.values()):
-                raise PermissionDeniedException(
-                    f"Entry {entry_id} touches accounts outside this token's scope; an admin "
-                    "of a unit above them all must reverse it."
-                )
-            reversal = await ledger.reverse_entry(
-                conn,
-                entry_id=ledger.EntryId(entry_id),
-                idempotency_key=key,
-                actor=principal.actor,
-                memo=data.reason,
-            )
-            return await _entry_out(conn, principal, reversal)
-
-        return await db.run_in_transaction(engine, use_case)
+        key = client_key(principal, idempotency_header)
+        reversal = await tx.write(
+            services.reverse_entry,
+            principal,
+            entry_id=entry_id,
+            reason=data.reason,
+            idempotency_key=key,
+        )
+        return _entry_out(reversal)
 
 
 class BooksController(Controller):
@@ -220,9 +181,10 @@ class BooksController(Controller):
     guards = [roles(Role.ADMIN, Role.AUDITOR), whole_books]
 
     @get("/trial-balance", summary="Totals by account kind; balanced books sum to zero")
-    async def trial_balance(self, engine: NamedDependency[AsyncEngine]) -> schemas.TrialBalance:
-        async with db.read_transaction(engine) as conn:
-            tb = await ledger.trial_balance(conn)
+    async def trial_balance(
+        self, principal: NamedDependency[Principal], tx: NamedDependency[db.Transactions]
+    ) -> schemas.TrialBalance:
+        tb = await tx.read(services.trial_balance, principal)
         return schemas.TrialBalance(
             rows=[
                 schemas.TrialBalanceRow(
@@ -236,10 +198,10 @@ class BooksController(Controller):
         )
 
     @get("/verify", summary="Recompute the books and the hash chain")
-    async def verify(self, engine: NamedDependency[AsyncEngine]) -> schemas.VerifyReport:
-        async with db.read_transaction(engine) as conn:
-            report = await ledger.verify_books(conn)
-        return verify_report(report)
+    async def verify(
+        self, principal: NamedDependency[Principal], tx: NamedDependency[db.Transactions]
+    ) -> schemas.VerifyReport:
+        return verify_report(await tx.read(services.verify_books, principal))
 
 
 def verify_report(report: ledger.VerifyReport) -> schemas.VerifyReport:

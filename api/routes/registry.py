@@ -1,44 +1,35 @@
 """Volunteers, council members and volunteer sign-in.
 
-Who may do what: an admin acts only under their org unit (a grid's admin is its grid worker,
-a community's its staff); a council member may read and list the volunteers and council of
-their own grid, with phones masked; a volunteer may read themself and change their own phone
-and leaderboard choice. Signing in needs no token: it is how a volunteer gets one.
+Who may do what is checked by the use cases (:mod:`community.services`); the guards here only
+refuse a wrong role before any work. An admin acts only under their org unit (a grid's admin
+is its grid worker, a community's its staff); a council member may read and list the
+volunteers and council of their own grid, with phones masked; a volunteer may read themself
+and change their own phone and leaderboard choice. Signing in needs no token: it is how a
+volunteer gets one.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch, post, put
-from litestar.datastructures import State
+from litestar import Controller, Response, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import community
 import db
-from access import (
-    SIGNED_IN,
-    Principal,
-    Role,
-    admin_over,
-    create_token,
-    may_act_for,
-    revoke_sign_ins,
-)
+from access import Principal, Role, admin_over
 from api.auth import roles
 from api.problems import problem_response
 from api.schemas import GridRef
 from api.schemas import registry as schemas
+from community import services
 
 UnitQuery = Annotated[
     str | None,
     QueryParameter(max_length=40, description="org unit code; the token's own unit by default"),
 ]
-_OUTSIDE = "{what} is outside this token's scope: an admin acts only under their own org unit."
 
 
 def _grid(code: str, name: str) -> GridRef:
@@ -89,58 +80,6 @@ def _member_out(principal: Principal, m: community.CouncilMember) -> schemas.Cou
     )
 
 
-async def _visible_volunteer(
-    conn: AsyncConnection, principal: Principal, number: str, *, for_update: bool = False
-) -> community.Volunteer:
-    """The volunteer, if ``principal`` may see them at all: themself, the council of their
-    grid, or an admin above it. A volunteer asking for someone else is refused before the
-    number is even looked up, so tokens cannot probe which numbers exist."""
-    if principal.role is Role.VOLUNTEER and principal.scope != number:
-        raise PermissionDeniedException("A volunteer can see only their own registration.")
-    found = await community.get_volunteer(conn, number, for_update=for_update)
-    if principal.role in (Role.ADMIN, Role.COUNCIL) and community.within(
-        found.grid_path, principal.scope
-    ):
-        return found
-    if principal.role is Role.VOLUNTEER:
-        return found
-    raise PermissionDeniedException(_OUTSIDE.format(what=f"Passbook {number}"))
-
-
-async def _administered_volunteer(
-    conn: AsyncConnection, principal: Principal, number: str
-) -> community.Volunteer:
-    """The volunteer, locked, if ``principal`` is an admin above their grid."""
-    found = await community.get_volunteer(conn, number, for_update=True)
-    if not admin_over(principal, found.grid_path):
-        raise PermissionDeniedException(_OUTSIDE.format(what=f"Passbook {number}"))
-    return found
-
-
-async def _listed_unit(
-    conn: AsyncConnection, principal: Principal, unit: str | None
-) -> tuple[str, str]:
-    """The (code, path) of the org unit to list: the token's own unit by default, else one
-    inside it."""
-    if unit is None:
-        return principal.scope.rsplit("/", 1)[-1], principal.scope
-    found = await community.find_org_unit(conn, unit)
-    if found is None:
-        raise community.OrgUnitNotFound(f"No org unit with code {unit!r}.")
-    if not community.within(found.path, principal.scope):
-        raise PermissionDeniedException(_OUTSIDE.format(what=f"Org unit {unit!r}"))
-    return found.code, found.path
-
-
-async def _admin_grid(conn: AsyncConnection, principal: Principal, code: str) -> community.OrgUnit:
-    unit = await community.find_org_unit(conn, code)
-    if unit is None:
-        raise community.OrgUnitNotFound(f"No grid with code {code!r}.")
-    if not admin_over(principal, unit.path):
-        raise PermissionDeniedException(_OUTSIDE.format(what=f"Grid {code!r}"))
-    return unit
-
-
 class VolunteerController(Controller):
     path = "/api/volunteers"
     tags = ["volunteers"]
@@ -156,25 +95,22 @@ class VolunteerController(Controller):
     async def register(
         self,
         data: JSONBody[schemas.VolunteerIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> Response[schemas.VolunteerOut]:
-        principal = request.user
-
-        async def use_case(conn: AsyncConnection) -> tuple[bool, community.Volunteer]:
-            grid = await _admin_grid(conn, principal, data.grid)
-            passbook, created = await community.enrol_volunteer(
-                conn,
-                passbook_number=data.passbook_number,
-                name=data.name,
-                grid_code=grid.code,
-                phone=data.phone,
-                leaderboard_opt_out=data.leaderboard_opt_out,
-            )
-            return created, await community.get_volunteer(conn, passbook.number)
-
-        created, volunteer = await db.run_in_transaction(engine, use_case)
-        return Response(_volunteer_out(principal, volunteer), status_code=201 if created else 200)
+        registered = await tx.write(
+            services.register_volunteer,
+            principal,
+            passbook_number=data.passbook_number,
+            name=data.name,
+            grid=data.grid,
+            phone=data.phone,
+            leaderboard_opt_out=data.leaderboard_opt_out,
+        )
+        return Response(
+            _volunteer_out(principal, registered.volunteer),
+            status_code=201 if registered.created else 200,
+        )
 
     @get(
         "/",
@@ -183,8 +119,8 @@ class VolunteerController(Controller):
     )
     async def list_volunteers(
         self,
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
         unit: UnitQuery = None,
         status: FromQuery[schemas.StatusName | None] = None,
         after: Annotated[
@@ -193,30 +129,30 @@ class VolunteerController(Controller):
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=community.MAX_LIST)] = 50,
     ) -> schemas.VolunteerList:
-        principal = request.user
-        async with db.read_transaction(engine) as conn:
-            code, path = await _listed_unit(conn, principal, unit)
-            page = await community.list_volunteers(
-                conn, under_path=path, status=status, after=after, limit=limit
-            )
+        listing = await tx.read(
+            services.list_volunteers,
+            principal,
+            unit=unit,
+            status=status,
+            after=after,
+            limit=limit,
+        )
         return schemas.VolunteerList(
-            unit=code,
-            volunteers=[_volunteer_out(principal, v) for v in page.volunteers],
-            total=page.total,
-            next_after=page.next_after,
+            unit=listing.unit,
+            volunteers=[_volunteer_out(principal, v) for v in listing.page.volunteers],
+            total=listing.page.total,
+            next_after=listing.page.next_after,
         )
 
     @get("/{number:str}", summary="One volunteer's registration")
     async def read(
         self,
         number: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.VolunteerOut:
-        guard_org_or_volunteer(request.user)
-        async with db.read_transaction(engine) as conn:
-            found = await _visible_volunteer(conn, request.user, number)
-        return _volunteer_out(request.user, found)
+        found = await tx.read(services.see_volunteer, principal, number=number)
+        return _volunteer_out(principal, found)
 
     @patch(
         "/{number:str}",
@@ -228,35 +164,18 @@ class VolunteerController(Controller):
         self,
         number: FromPath[str],
         data: JSONBody[schemas.VolunteerChange],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.VolunteerOut:
-        principal = request.user
-        fields = data.model_fields_set
-
-        async def use_case(conn: AsyncConnection) -> community.Volunteer:
-            passbook = await community.find_passbook(conn, number)
-            if passbook is None or not may_act_for(principal, passbook):
-                if principal.role is Role.VOLUNTEER or passbook is not None:
-                    raise PermissionDeniedException(
-                        "Only the volunteer themself or an admin above their grid may change "
-                        "their details."
-                    )
-                raise community.PassbookNotFound(f"No passbook numbered {number!r}.")
-            if "name" in fields and principal.role is not Role.ADMIN:
-                raise PermissionDeniedException(
-                    "A name is changed by the grid worker, who checks it; ask them."
-                )
-            changes: dict[str, Any] = {}
-            if "name" in fields:
-                changes["name"] = data.name
-            if "phone" in fields:
-                changes["phone"] = data.phone
-            if "leaderboard_opt_out" in fields:
-                changes["leaderboard_opt_out"] = data.leaderboard_opt_out
-            return await community.update_volunteer(conn, number, **changes)
-
-        updated = await db.run_in_transaction(engine, use_case)
+        sent = data.model_fields_set
+        updated = await tx.write(
+            services.change_volunteer,
+            principal,
+            number=number,
+            name=data.name if "name" in sent else None,
+            phone=data.phone if "phone" in sent else community.KEEP,
+            leaderboard_opt_out=data.leaderboard_opt_out if "leaderboard_opt_out" in sent else None,
+        )
         return _volunteer_out(principal, updated)
 
     @put(
@@ -270,16 +189,13 @@ class VolunteerController(Controller):
         self,
         number: FromPath[str],
         data: JSONBody[schemas.StatusIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.VolunteerOut:
-        principal = request.user
-
-        async def use_case(conn: AsyncConnection) -> community.Volunteer:
-            await _administered_volunteer(conn, principal, number)
-            return await community.set_volunteer_status(conn, number, data.status)
-
-        return _volunteer_out(principal, await db.run_in_transaction(engine, use_case))
+        marked = await tx.write(
+            services.set_volunteer_status, principal, number=number, status=data.status
+        )
+        return _volunteer_out(principal, marked)
 
     @post(
         "/{number:str}/move",
@@ -291,42 +207,27 @@ class VolunteerController(Controller):
         self,
         number: FromPath[str],
         data: JSONBody[schemas.MoveIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.MovedOut:
-        principal = request.user
-
-        async def use_case(
-            conn: AsyncConnection,
-        ) -> tuple[community.Volunteer, community.VolunteerMove]:
-            await _administered_volunteer(conn, principal, number)
-            grid = await community.target_grid(conn, data.to_grid)
-            if not admin_over(principal, grid.path):
-                raise PermissionDeniedException(
-                    f"Grid {grid.code!r} is outside this token's scope: moving a volunteer "
-                    "needs an admin over both the old and the new grid (their community's "
-                    "staff, or the street's)."
-                )
-            return await community.move_volunteer(
-                conn, number, to_grid_code=grid.code, actor=principal.actor
-            )
-
-        moved, record = await db.run_in_transaction(engine, use_case)
-        return schemas.MovedOut(volunteer=_volunteer_out(principal, moved), move=_move_out(record))
+        moved = await tx.write(
+            services.move_volunteer, principal, number=number, to_grid=data.to_grid
+        )
+        return schemas.MovedOut(
+            volunteer=_volunteer_out(principal, moved.volunteer), move=_move_out(moved.move)
+        )
 
     @get("/{number:str}/moves", summary="A volunteer's moves between grids, oldest first")
     async def moves(
         self,
         number: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.MoveList:
-        guard_org_or_volunteer(request.user)
-        async with db.read_transaction(engine) as conn:
-            found = await _visible_volunteer(conn, request.user, number)
-            moves = await community.volunteer_moves(conn, found.passbook_number)
+        history = await tx.read(services.volunteer_moves, principal, number=number)
         return schemas.MoveList(
-            passbook_number=found.passbook_number, moves=[_move_out(m) for m in moves]
+            passbook_number=history.volunteer.passbook_number,
+            moves=[_move_out(m) for m in history.moves],
         )
 
     @put(
@@ -341,26 +242,11 @@ class VolunteerController(Controller):
         self,
         number: FromPath[str],
         data: JSONBody[schemas.PinIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.VolunteerOut:
-        principal = request.user
-        community.check_pin_rules(data.pin)  # before any lock is taken
-
-        async def use_case(conn: AsyncConnection) -> community.Volunteer:
-            await _administered_volunteer(conn, principal, number)
-            changed = await community.set_pin(conn, number, data.pin)
-            await revoke_sign_ins(conn, changed.passbook_number, datetime.now(UTC))
-            return changed
-
-        return _volunteer_out(principal, await db.run_in_transaction(engine, use_case))
-
-
-def guard_org_or_volunteer(principal: Principal) -> None:
-    if principal.role not in (Role.ADMIN, Role.COUNCIL, Role.VOLUNTEER):
-        raise PermissionDeniedException(
-            f"A {principal.role} token cannot see volunteers' registrations."
-        )
+        changed = await tx.write(services.set_pin, principal, number=number, pin=data.pin)
+        return _volunteer_out(principal, changed)
 
 
 @post(
@@ -384,37 +270,17 @@ def guard_org_or_volunteer(principal: Principal) -> None:
     },
 )
 async def sign_in(
-    data: JSONBody[schemas.SignInIn], engine: NamedDependency[AsyncEngine]
+    data: JSONBody[schemas.SignInIn], tx: NamedDependency[db.Transactions]
 ) -> schemas.SignInOut:
-    now = datetime.now(UTC)
-
-    async def use_case(conn: AsyncConnection) -> tuple[community.SignInCheck, str | None]:
-        check = await community.check_pin(
-            conn, passbook_number=data.passbook_number, pin=data.pin, now=now
-        )
-        if check.volunteer is None:
-            return check, None  # commit the recorded failure, then refuse
-        raw, _ = await create_token(
-            conn,
-            role=Role.VOLUNTEER,
-            scope=check.volunteer.passbook_number,
-            label=f"{check.volunteer.name}{SIGNED_IN}",
-            valid_for=community.SIGN_IN_VALID_FOR,
-            now=now,
-        )
-        return check, raw
-
-    check, raw = await db.run_in_transaction(engine, use_case)
-    if check.refusal is not None:
-        raise check.refusal
-    assert check.volunteer is not None
-    assert raw is not None
+    # A refused attempt commits the wrong PIN it counted; only then is the refusal raised.
+    attempt = await tx.write(services.sign_in, passbook_number=data.passbook_number, pin=data.pin)
+    signed_in = attempt.accepted()
     return schemas.SignInOut(
-        token=raw,
-        expires_at=now + community.SIGN_IN_VALID_FOR,
-        expires_in=int(community.SIGN_IN_VALID_FOR / timedelta(seconds=1)),
-        passbook_number=check.volunteer.passbook_number,
-        holder=check.volunteer.name,
+        token=signed_in.token,
+        expires_at=signed_in.expires_at,
+        expires_in=int(signed_in.valid_for / timedelta(seconds=1)),
+        passbook_number=signed_in.passbook_number,
+        holder=signed_in.holder,
     )
 
 
@@ -433,30 +299,21 @@ class CouncilMemberController(Controller):
     async def add(
         self,
         data: JSONBody[schemas.CouncilMemberIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> Response[schemas.CouncilMemberOut]:
-        principal = request.user
-
-        async def use_case(conn: AsyncConnection) -> tuple[community.CouncilMember, bool]:
-            grid = await _admin_grid(conn, principal, data.grid)
-            if data.passbook_number is not None:
-                passbook = await community.find_passbook(conn, data.passbook_number.strip().upper())
-                if passbook is not None and not admin_over(principal, passbook.grid_path):
-                    raise PermissionDeniedException(
-                        _OUTSIDE.format(what=f"Passbook {passbook.number}")
-                    )
-            return await community.appoint_council_member(
-                conn,
-                code=data.code,
-                name=data.name,
-                grid_code=grid.code,
-                phone=data.phone,
-                passbook_number=data.passbook_number,
-            )
-
-        member, created = await db.run_in_transaction(engine, use_case)
-        return Response(_member_out(principal, member), status_code=201 if created else 200)
+        added = await tx.write(
+            services.add_council_member,
+            principal,
+            code=data.code,
+            name=data.name,
+            grid=data.grid,
+            phone=data.phone,
+            passbook_number=data.passbook_number,
+        )
+        return Response(
+            _member_out(principal, added.member), status_code=201 if added.created else 200
+        )
 
     @get(
         "/",
@@ -465,19 +322,19 @@ class CouncilMemberController(Controller):
     )
     async def list_members(
         self,
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
         unit: UnitQuery = None,
         include_stepped_down: FromQuery[bool] = False,
     ) -> schemas.CouncilMemberList:
-        principal = request.user
-        async with db.read_transaction(engine) as conn:
-            code, path = await _listed_unit(conn, principal, unit)
-            members = await community.list_council_members(
-                conn, under_path=path, include_stepped_down=include_stepped_down
-            )
+        listing = await tx.read(
+            services.list_council_members,
+            principal,
+            unit=unit,
+            include_stepped_down=include_stepped_down,
+        )
         return schemas.CouncilMemberList(
-            unit=code, members=[_member_out(principal, m) for m in members]
+            unit=listing.unit, members=[_member_out(principal, m) for m in listing.members]
         )
 
     @post(
@@ -489,16 +346,11 @@ class CouncilMemberController(Controller):
     async def step_down(
         self,
         code: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.CouncilMemberOut:
-        principal = request.user
-
-        async def use_case(conn: AsyncConnection) -> community.CouncilMember:
-            await _administered_member(conn, principal, code)
-            return await community.step_down_council_member(conn, code)
-
-        return _member_out(principal, await db.run_in_transaction(engine, use_case))
+        member = await tx.write(services.step_down_council_member, principal, code=code)
+        return _member_out(principal, member)
 
     @post(
         "/{code:str}/tokens",
@@ -510,45 +362,24 @@ class CouncilMemberController(Controller):
         self,
         code: FromPath[str],
         data: JSONBody[schemas.CouncilTokenIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.CouncilTokenOut:
-        principal = request.user
-        now = datetime.now(UTC)
-        valid_for = timedelta(days=data.valid_days)
-
-        async def use_case(conn: AsyncConnection) -> tuple[str, community.CouncilMember]:
-            member = await _administered_member(conn, principal, code)
-            if not member.active:
-                raise community.CouncilMemberSteppedDown(
-                    f"Council member {code!r} stepped down and can no longer act; add the "
-                    "person again under a new code if they return to the council."
-                )
-            raw, _ = await create_token(
-                conn,
-                role=Role.COUNCIL,
-                scope=member.code,
-                label=data.label or f"{member.name} ({member.code})",
-                valid_for=valid_for,
-                now=now,
-            )
-            return raw, member
-
-        raw, member = await db.run_in_transaction(engine, use_case)
-        return schemas.CouncilTokenOut(
-            token=raw, expires_at=now + valid_for, member=_member_out(principal, member)
+        issued = await tx.write(
+            services.issue_token,
+            principal,
+            role=Role.COUNCIL,
+            scope=code,
+            label=data.label,
+            valid_for=timedelta(days=data.valid_days),
         )
-
-
-async def _administered_member(
-    conn: AsyncConnection, principal: Principal, code: str
-) -> community.CouncilMember:
-    member = await community.find_council_member(conn, code)
-    if member is None:
-        raise community.CouncilMemberNotFound(f"No council member with code {code!r}.")
-    if not admin_over(principal, member.grid_path):
-        raise PermissionDeniedException(_OUTSIDE.format(what=f"Council member {code!r}"))
-    return member
+        assert issued.expires_at is not None
+        assert issued.member is not None
+        return schemas.CouncilTokenOut(
+            token=issued.token,
+            expires_at=issued.expires_at,
+            member=_member_out(principal, issued.member),
+        )
 
 
 ROUTES: list[Any] = [VolunteerController, CouncilMemberController, sign_in]

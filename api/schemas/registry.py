@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.schemas import GridRef, Strict, WholeNumber
 
 StatusName = Literal["active", "moved_away"]
+"""The values of :class:`community.VolunteerStatus`, written out so the OpenAPI document shows
+them inline as it always has (an enum class would become a schema component of its own)."""
 
 
 class VolunteerIn(Strict):

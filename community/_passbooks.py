@@ -1,0 +1,78 @@
+"""Passbooks: the printed number, whose it is, in which grid, and its ledger account; and
+whose a ledger account is.
+
+Invariant: a volunteer holds exactly one passbook account for life (the database ties each
+volunteer to one account, and each account to at most one volunteer), so a passbook number
+and an account name the same book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import ledger
+from community._tables import org_unit, volunteer
+
+PASSBOOK_KIND = "passbook"
+
+
+@dataclass(frozen=True, slots=True)
+class Passbook:
+    """A volunteer's passbook: the printed number, whose it is, where, and its account."""
+
+    volunteer_id: int
+    number: str
+    holder_name: str
+    grid_code: str
+    grid_name: str
+    grid_path: str
+    account_id: ledger.AccountId
+
+
+def _passbook_query() -> Select[Any]:
+    return select(
+        volunteer.c.id,
+        volunteer.c.passbook_number,
+        volunteer.c.name,
+        org_unit.c.code,
+        org_unit.c.name.label("grid_name"),
+        org_unit.c.path,
+        volunteer.c.account_id,
+    ).join(org_unit, org_unit.c.id == volunteer.c.grid_id)
+
+
+async def find_passbook(conn: AsyncConnection, number: str) -> Passbook | None:
+    row = (
+        await conn.execute(_passbook_query().where(volunteer.c.passbook_number == number))
+    ).first()
+    if row is None:
+        return None
+    return Passbook(row[0], row[1], row[2], row[3], row[4], row[5], ledger.AccountId(row[6]))
+
+
+async def org_paths_of_accounts(
+    conn: AsyncConnection, account_ids: list[ledger.AccountId]
+) -> dict[ledger.AccountId, str]:
+    """The org path each account belongs to: a passbook's grid, an issuance account's unit.
+    Accounts that belong to no org unit (a merchant's) are left out."""
+    paths: dict[ledger.AccountId, str] = {}
+    rows = await conn.execute(
+        select(volunteer.c.account_id, org_unit.c.path)
+        .join(org_unit, org_unit.c.id == volunteer.c.grid_id)
+        .where(volunteer.c.account_id.in_(account_ids))
+    )
+    paths.update({ledger.AccountId(a): p for a, p in rows})
+    rows = await conn.execute(
+        select(org_unit.c.issuance_account_id, org_unit.c.path).where(
+            org_unit.c.issuance_account_id.in_(account_ids)
+        )
+    )
+    paths.update({ledger.AccountId(a): p for a, p in rows})
+    return paths
+
+
+__all__ = ["PASSBOOK_KIND", "Passbook", "find_passbook", "org_paths_of_accounts"]

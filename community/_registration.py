@@ -1,0 +1,139 @@
+"""Registering a volunteer: a person in one grid, with a passbook and its ledger account.
+
+Invariants: registering opens the passbook's account, which never goes negative; it is
+idempotent on the passbook number: the same data again returns what is there, different data
+is a :class:`RegistrationConflict`, never a silent overwrite (a volunteer is changed by the
+update and move use cases). Two registrations of one number at once end as one volunteer: the
+loser's transaction is run again and finds the winner's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import db
+import ledger
+from community._cleaning import clean_name, clean_passbook_number, clean_phone
+from community._org_units import find_org_unit
+from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook
+from community._tables import volunteer
+from community.errors import InvalidPerson, OrgUnitNotFound, RegistrationConflict
+from db import metadata
+from ledger.errors import IdempotencyRace
+
+_RACED = {"uq_volunteer_passbook_number", "uq_volunteer_account_id"}
+
+
+async def register_volunteer(
+    conn: AsyncConnection,
+    *,
+    passbook_number: str,
+    name: str,
+    grid_code: str,
+    phone: str | None = None,
+    leaderboard_opt_out: bool = False,
+    now: datetime | None = None,
+) -> Passbook:
+    """Register a volunteer in a grid and open their passbook.
+
+    Idempotent on the number: registering it again with the same name, grid, phone and
+    leaderboard choice returns the passbook; with anything different it is a
+    :class:`RegistrationConflict` (change a volunteer with the update and move use cases)."""
+    passbook, _created = await enrol_volunteer(
+        conn,
+        passbook_number=passbook_number,
+        name=name,
+        grid_code=grid_code,
+        phone=phone,
+        leaderboard_opt_out=leaderboard_opt_out,
+        now=now,
+    )
+    return passbook
+
+
+async def enrol_volunteer(
+    conn: AsyncConnection,
+    *,
+    passbook_number: str,
+    name: str,
+    grid_code: str,
+    phone: str | None = None,
+    leaderboard_opt_out: bool = False,
+    now: datetime | None = None,
+) -> tuple[Passbook, bool]:
+    """:func:`register_volunteer`, also telling whether this call registered them (False:
+    they already were, with the same data)."""
+    passbook_number = clean_passbook_number(passbook_number)
+    name = clean_name(name)
+    phone = clean_phone(phone)
+    grid = await find_org_unit(conn, grid_code)
+    if grid is None:
+        raise OrgUnitNotFound(f"No grid with code {grid_code!r}.")
+    if grid.kind != "grid":
+        raise InvalidPerson(
+            f"{grid_code!r} is a {grid.kind}, not a grid: a volunteer belongs to one grid."
+        )
+    existing = (
+        await conn.execute(
+            select(
+                volunteer.c.name,
+                volunteer.c.grid_id,
+                volunteer.c.phone,
+                volunteer.c.leaderboard_opt_out,
+            ).where(volunteer.c.passbook_number == passbook_number)
+        )
+    ).first()
+    if existing is not None:
+        differences = [
+            what
+            for what, stored, asked in [
+                ("name", existing.name, name),
+                ("grid", existing.grid_id, grid.id),
+                ("phone", existing.phone, phone),
+                ("leaderboard choice", existing.leaderboard_opt_out, leaderboard_opt_out),
+            ]
+            if stored != asked
+        ]
+        if differences:
+            raise RegistrationConflict(
+                f"Passbook {passbook_number} is already registered with a different "
+                f"{', '.join(differences)}. If this is the same person, change them with the "
+                "update or move requests; if it is someone else, check the number on the cover.",
+                passbook_number=passbook_number,
+                differs=differences,
+            )
+        found = await find_passbook(conn, passbook_number)
+        assert found is not None
+        return found, False
+    account_id = await ledger.open_account(
+        conn, kind=PASSBOOK_KIND, owner_ref=f"volunteer:{passbook_number}", now=now
+    )
+    try:
+        await conn.execute(
+            volunteer.insert().values(
+                passbook_number=passbook_number,
+                name=name,
+                grid_id=grid.id,
+                account_id=account_id,
+                registered_at=now or datetime.now(UTC),
+                phone=phone,
+                leaderboard_opt_out=leaderboard_opt_out,
+            )
+        )
+    except IntegrityError as error:
+        # A concurrent registration of this number committed between our look-up and our
+        # insert (on PostgreSQL the account it opened is then found, and shared): run the
+        # whole use case again, and it finds the volunteer.
+        if db.constraint_name(error, metadata) in _RACED:
+            raise IdempotencyRace(f"volunteer:{passbook_number}") from error
+        raise
+    found = await find_passbook(conn, passbook_number)
+    assert found is not None
+    return found, True
+
+
+__all__ = ["enrol_volunteer", "register_volunteer"]

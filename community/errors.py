@@ -1,0 +1,125 @@
+"""The registry's errors, its branch of the one error tree (:class:`db.DomainError`).
+
+Each has a ``category`` the API maps to a status, a stable ``code`` and optional ``figures``::
+
+    RegistryError                       invalid
+    ├── OrgUnitNotFound                 not_found
+    ├── PassbookNotFound                not_found
+    ├── CouncilMemberNotFound           not_found
+    ├── InvalidPerson                   invalid   (a name, phone or passbook number)
+    │   ├── VolunteerMoveRefused        invalid   (to the same grid, or to a non-grid)
+    │   ├── InvalidPin                  invalid   (not 4-6 digits)
+    │   └── WeakPin                     invalid   (same digits, straight runs, repeats)
+    ├── RegistrationConflict            conflict  (the number or code says something else)
+    ├── CouncilMemberSteppedDown        conflict
+    ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
+    ├── SignInThrottled                 throttled (retry_after)
+    ├── SignInLocked                    locked    (retry_after, figures: locked_until)
+    └── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
+
+    CouncilMemberCodeRace (db.Retryable) two adds of one code at once; the runner retries
+
+Invariant: a code names one kind of refusal and never changes; the message is for people.
+"""
+
+from __future__ import annotations
+
+from db import Category, DomainError, Retryable
+
+
+class RegistryError(DomainError):
+    """Base of the registry's errors."""
+
+    code = "registry_error"
+
+
+class CouncilMemberCodeRace(Retryable):
+    """A concurrent request added a council member with the same code first; the transaction
+    runner runs the use case again, which then finds that member."""
+
+
+class OrgUnitNotFound(RegistryError):
+    code = "org_unit_not_found"
+    category = Category.NOT_FOUND
+
+
+class PassbookNotFound(RegistryError):
+    code = "passbook_not_found"
+    category = Category.NOT_FOUND
+
+
+class CouncilMemberNotFound(RegistryError):
+    code = "council_member_not_found"
+    category = Category.NOT_FOUND
+
+
+class InvalidPerson(RegistryError):
+    """A name, phone or PIN that cannot be accepted as given."""
+
+    code = "invalid_person_data"
+
+
+class VolunteerMoveRefused(InvalidPerson):
+    code = "move_refused"
+
+
+class InvalidPin(InvalidPerson):
+    code = "invalid_pin"
+
+
+class WeakPin(InvalidPerson):
+    code = "weak_pin"
+
+
+class RegistrationConflict(RegistryError):
+    """The number or code is taken by a record that says something else."""
+
+    code = "registration_conflict"
+    category = Category.CONFLICT
+
+
+class CouncilMemberSteppedDown(RegistryError):
+    code = "council_member_stepped_down"
+    category = Category.CONFLICT
+
+
+class SignInFailed(RegistryError):
+    """The number or the PIN is wrong (or no PIN is set); which one is not told."""
+
+    code = "sign_in_failed"
+    category = Category.UNAUTHENTICATED
+    title = "Sign-in failed"
+
+
+class SignInThrottled(RegistryError):
+    code = "sign_in_throttled"
+    category = Category.THROTTLED
+
+
+class SignInLocked(RegistryError):
+    code = "sign_in_locked"
+    category = Category.LOCKED
+
+
+class VolunteerMovedAway(RegistryError):
+    code = "volunteer_moved_away"
+    category = Category.FORBIDDEN
+
+
+__all__ = [
+    "CouncilMemberCodeRace",
+    "CouncilMemberNotFound",
+    "CouncilMemberSteppedDown",
+    "InvalidPerson",
+    "InvalidPin",
+    "OrgUnitNotFound",
+    "PassbookNotFound",
+    "RegistrationConflict",
+    "RegistryError",
+    "SignInFailed",
+    "SignInLocked",
+    "SignInThrottled",
+    "VolunteerMoveRefused",
+    "VolunteerMovedAway",
+    "WeakPin",
+]

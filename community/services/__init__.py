@@ -1,0 +1,84 @@
+"""The registry's use cases and the books as its people see them, each one named, typed async
+function ``(conn, principal, *, inputs) -> a domain value`` that checks who may do it with
+the :mod:`access` checks and refuses with a :class:`db.DomainError`.
+
+An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
+``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
+``volunteers``, ``council_members``, ``tokens``, ``sign_in`` and ``books``.
+
+Invariant of the layering: :mod:`community` itself never imports this package, and
+:mod:`access` (which builds on :mod:`community`) never does either; this package builds on
+both.
+"""
+
+from community.services.books import (
+    PassbookBalance,
+    PassbookStatement,
+    ShownEntry,
+    ShownPosting,
+    passbook_balance,
+    passbook_statement,
+    read_entry,
+    reverse_entry,
+    trial_balance,
+    verify_books,
+)
+from community.services.council_members import (
+    Appointment,
+    CouncilListing,
+    add_council_member,
+    list_council_members,
+    step_down_council_member,
+)
+from community.services.sign_in import SignedIn, SignInAttempt, sign_in
+from community.services.tokens import OPERATOR, IssuedToken, issue_token
+from community.services.volunteers import (
+    Moved,
+    MoveHistory,
+    Registration,
+    VolunteerListing,
+    change_volunteer,
+    list_volunteers,
+    move_volunteer,
+    register_volunteer,
+    see_volunteer,
+    set_pin,
+    set_volunteer_status,
+    volunteer_moves,
+)
+
+__all__ = [
+    "OPERATOR",
+    "Appointment",
+    "CouncilListing",
+    "IssuedToken",
+    "MoveHistory",
+    "Moved",
+    "PassbookBalance",
+    "PassbookStatement",
+    "Registration",
+    "ShownEntry",
+    "ShownPosting",
+    "SignInAttempt",
+    "SignedIn",
+    "VolunteerListing",
+    "add_council_member",
+    "change_volunteer",
+    "issue_token",
+    "list_council_members",
+    "list_volunteers",
+    "move_volunteer",
+    "passbook_balance",
+    "passbook_statement",
+    "read_entry",
+    "register_volunteer",
+    "reverse_entry",
+    "see_volunteer",
+    "set_pin",
+    "set_volunteer_status",
+    "sign_in",
+    "step_down_council_member",
+    "trial_balance",
+    "verify_books",
+    "volunteer_moves",
+]

@@ -1,0 +1,170 @@
+"""Use cases on the books as people in the registry see them: a passbook's balance and
+statement, a journal entry with the postings the caller may see, reversing an entry, and the
+whole-book trial balance and verification.
+
+Who may do what: a passbook is read by its holder, the council of its grid and admins and
+auditors above it; an entry is shown with only the postings on accounts the caller may see
+(and refused if that is none); an entry is reversed by an admin who may see every account it
+touches; the whole book is reported to admins and auditors scoped to the street.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import access
+import community
+import db
+import ledger
+from access import Forbidden, Principal, Role
+
+
+@dataclass(frozen=True, slots=True)
+class PassbookBalance:
+    passbook: community.Passbook
+    balance: ledger.Balance
+
+
+@dataclass(frozen=True, slots=True)
+class PassbookStatement:
+    passbook: community.Passbook
+    page: ledger.StatementPage
+
+
+@dataclass(frozen=True, slots=True)
+class ShownPosting:
+    """A posting the caller may see, with the kind of account it is on."""
+
+    posting: ledger.Posting
+    account_kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShownEntry:
+    """A journal entry as the caller may see it: the postings in their scope, and how many
+    others it has."""
+
+    entry: ledger.Entry
+    postings: list[ShownPosting]
+    hidden_postings: int
+
+
+async def passbook_balance(
+    conn: AsyncConnection, principal: Principal, *, number: str
+) -> PassbookBalance:
+    """A passbook's balances (posted, held, available, earned).
+
+    Who: the holder, the council of its grid, admins and auditors above it. A volunteer
+    asking for another number is refused before it is looked up."""
+    passbook = await access.passbook_read_by(conn, principal, number)
+    return PassbookBalance(passbook, await ledger.get_balance(conn, passbook.account_id))
+
+
+async def passbook_statement(
+    conn: AsyncConnection,
+    principal: Principal,
+    *,
+    number: str,
+    limit: int = 20,
+    before: int | None = None,
+    after: int | None = None,
+) -> PassbookStatement:
+    """A page of a passbook's statement: the latest lines, or those before or after a line.
+
+    Who: as for :func:`passbook_balance`. Refuses both cursors at once
+    (:class:`db.InvalidRequest`)."""
+    if before is not None and after is not None:
+        raise db.InvalidRequest("Give at most one of 'before' and 'after'.")
+    passbook = await access.passbook_read_by(conn, principal, number)
+    page = await ledger.statement(
+        conn, passbook.account_id, limit=limit, before=before, after=after
+    )
+    return PassbookStatement(passbook, page)
+
+
+async def _shown(conn: AsyncConnection, principal: Principal, entry: ledger.Entry) -> ShownEntry:
+    ids = [p.account_id for p in entry.postings]
+    visible = await access.can_see_accounts(conn, principal, ids)
+    if not any(visible.values()):
+        raise Forbidden(f"Entry {entry.id} touches no account in this token's scope.")
+    kinds = {a: b.kind for a, b in (await ledger.get_balances(conn, ids)).items()}
+    shown = [ShownPosting(p, kinds[p.account_id]) for p in entry.postings if visible[p.account_id]]
+    return ShownEntry(entry, shown, len(entry.postings) - len(shown))
+
+
+async def read_entry(conn: AsyncConnection, principal: Principal, *, entry_id: int) -> ShownEntry:
+    """A journal entry, with the postings the caller may see.
+
+    Who: anyone who may see at least one account it touches; refused otherwise."""
+    entry = await ledger.load_entry(conn, ledger.EntryId(entry_id))
+    return await _shown(conn, principal, entry)
+
+
+async def reverse_entry(
+    conn: AsyncConnection,
+    principal: Principal,
+    *,
+    entry_id: int,
+    reason: str,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> ShownEntry:
+    """Correct a mistaken entry by posting its reversal, recorded with who did it and why.
+    Sent again with the same key, it returns the reversal already posted.
+
+    Who: an admin who may see every account the entry touches (one of a unit above them
+    all). The ledger refuses a second reversal and one that would overdraw a passbook."""
+    access.require_role(principal, Role.ADMIN)
+    original = await ledger.load_entry(conn, ledger.EntryId(entry_id))
+    visible = await access.can_see_accounts(
+        conn, principal, [p.account_id for p in original.postings]
+    )
+    if not all(visible.values()):
+        raise Forbidden(
+            f"Entry {entry_id} touches accounts outside this token's scope; an admin of a unit "
+            "above them all must reverse it."
+        )
+    reversal = await ledger.reverse_entry(
+        conn,
+        entry_id=ledger.EntryId(entry_id),
+        idempotency_key=idempotency_key,
+        actor=principal.actor,
+        memo=reason,
+        now=now,
+    )
+    return await _shown(conn, principal, reversal)
+
+
+async def trial_balance(conn: AsyncConnection, principal: Principal) -> ledger.TrialBalance:
+    """Totals by account kind; balanced books sum to zero.
+
+    Who: admins and auditors scoped to the street (the whole book)."""
+    access.require_role(principal, Role.ADMIN, Role.AUDITOR)
+    access.require_whole_books(principal)
+    return await ledger.trial_balance(conn)
+
+
+async def verify_books(conn: AsyncConnection, principal: Principal) -> ledger.VerifyReport:
+    """Recompute the books and every hash chain, naming the first broken entry.
+
+    Who: admins and auditors scoped to the street, and the command line's operator."""
+    access.require_role(principal, Role.ADMIN, Role.AUDITOR)
+    access.require_whole_books(principal)
+    return await ledger.verify_books(conn)
+
+
+__all__ = [
+    "PassbookBalance",
+    "PassbookStatement",
+    "ShownEntry",
+    "ShownPosting",
+    "passbook_balance",
+    "passbook_statement",
+    "read_entry",
+    "reverse_entry",
+    "trial_balance",
+    "verify_books",
+]
