@@ -164,7 +164,8 @@ class TooManyInvalidCodes(RewardsError):
             f"paused for {retry_after} seconds. Check the codes being typed, then try again.",
             retry_after=retry_after,
         )
-        self.retry_after = retry_after
+        # The scanner reads the wait from the problem's body as well as from Retry-After.
+        self.figures["retry_after"] = retry_after
         self.until = until
 
 

@@ -31,6 +31,7 @@ from api.routes._common import (
     optional_idempotency_key,
 )
 from api.schemas import rewards as schemas
+from scheme_time import SCHEME_TZ
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -40,7 +41,7 @@ MAX_VOUCHER_PAGE = 200
 
 
 def _now() -> datetime:
-    return datetime.now(rewards.CHINA)
+    return datetime.now(SCHEME_TZ)
 
 
 def mask_name(name: str) -> str:
@@ -771,7 +772,7 @@ async def _guarded(request: Request[Principal, str, State], scan: Any) -> Any:
     """Run a scan unless this credential is paused; count an invalid or unknown code."""
     throttle = _throttle(request)
     key = f"token:{request.user.token_id}"
-    now = datetime.now(rewards.CHINA)
+    now = datetime.now(SCHEME_TZ)
     throttle.check(key, now)
     try:
         return await scan(now)
