@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.routes import ballots, books, council, registry, rewards
+from api.routes import ballots, books, council, merchants, registry, rewards, vouchers
 from api.routes._common import DEPENDENCIES
 
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
     *council.ROUTES,
+    *merchants.ROUTES,
     *rewards.ROUTES,
+    *vouchers.ROUTES,
     *ballots.ROUTES,
 ]
 
