@@ -11,6 +11,9 @@ Scarce rewards (allocation 'ballot') are allocated by ballots: :func:`open_ballo
 to a secret seed, :func:`apply_to_ballot` holds the cost, :func:`draw_ballot` reveals the seed
 and offers the places in the order :func:`draw_order` computes from public data,
 :func:`decline_place` and the expiry sweep pass a place on to the next applicant.
+
+The use cases, each checking who may do it, are in :mod:`rewards.services` (not imported
+here: callers write ``from rewards import services``); the functions here trust their caller.
 """
 
 from rewards import errors
