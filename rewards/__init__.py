@@ -11,9 +11,14 @@ Scarce rewards (allocation 'ballot') are allocated by ballots: :func:`open_ballo
 to a secret seed, :func:`apply_to_ballot` holds the cost, :func:`draw_ballot` reveals the seed
 and offers the places in the order :func:`draw_order` computes from public data,
 :func:`decline_place` and the expiry sweep pass a place on to the next applicant.
+
+The use cases, each checking who may do it, are in :mod:`rewards.services` (not imported
+here: callers write ``from rewards import services``); the functions here trust their caller.
 """
 
 from rewards import errors
+from rewards._ballot_applying import apply_to_ballot, withdraw_application
+from rewards._ballot_declining import ballot_offer_of, decline_place
 from rewards._ballot_draw import (
     Drawn,
     commitment_of,
@@ -22,6 +27,7 @@ from rewards._ballot_draw import (
     pseudonym_of,
     weighted_score,
 )
+from rewards._ballot_drawing import draw_ballot
 from rewards._ballot_errors import (
     AlreadyApplied,
     AnotherBallotOpen,
@@ -33,6 +39,15 @@ from rewards._ballot_errors import (
     InvalidBallot,
     NoPlaceOffered,
 )
+from rewards._ballot_opening import DRAW_WITHIN, open_ballot
+from rewards._ballot_reading import (
+    applications_of,
+    find_application,
+    find_ballot,
+    get_ballot,
+    list_ballots,
+)
+from rewards._ballot_sweeping import cancel_ballot, process_ballot, process_ballots
 from rewards._ballot_types import (
     Application,
     ApplicationStatus,
@@ -41,23 +56,6 @@ from rewards._ballot_types import (
     BallotSpec,
     BallotStatus,
     BallotSweep,
-)
-from rewards._ballots import (
-    DRAW_WITHIN,
-    applications_of,
-    apply_to_ballot,
-    ballot_offer_of,
-    cancel_ballot,
-    decline_place,
-    draw_ballot,
-    find_application,
-    find_ballot,
-    get_ballot,
-    list_ballots,
-    open_ballot,
-    process_ballot,
-    process_ballots,
-    withdraw_application,
 )
 from rewards._catalog import (
     MERCHANT_KIND,
@@ -94,7 +92,7 @@ from rewards._scanning import REPLAY_WINDOW, consume_voucher, verify_voucher
 from rewards._settlement import MAX_PERIOD_DAYS, settlement, settlement_csv
 from rewards._stock import give_back, take_stock
 from rewards._throttle import ScanThrottle
-from rewards._time import CHINA, local_date, voucher_expiry
+from rewards._time import local_date, voucher_expiry
 from rewards._types import (
     Allocation,
     Consumption,
@@ -121,7 +119,6 @@ from rewards.errors import RewardsError
 
 __all__ = [
     "ALPHABET",
-    "CHINA",
     "CODE_LENGTH",
     "DRAW_WITHIN",
     "MAX_PERIOD_DAYS",

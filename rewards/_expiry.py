@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import db
-from rewards._ballots import process_ballots
+from rewards._ballot_sweeping import process_ballots
 from rewards._redemption import close_unused
 from rewards._tables import voucher
 from rewards._time import utcnow

@@ -27,7 +27,7 @@ from db import constraint_name, metadata
 from rewards._catalog import get_merchant
 from rewards._codes import grouped, parse_code
 from rewards._tables import voucher
-from rewards._time import CHINA, utcnow
+from rewards._time import local_minute, utcnow
 from rewards._types import Consumption, Scan, Verdict, Voucher, VoucherStatus
 from rewards._vouchers import find_voucher_by_code, get_voucher, lock_voucher
 from rewards.errors import (
@@ -48,7 +48,7 @@ CONSUME_KIND = "voucher"
 
 
 def _at(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else "?"
+    return local_minute(moment) if moment else "?"
 
 
 def _verdict(found: Voucher, merchant_code: str, now: datetime) -> tuple[Verdict, str]:

@@ -7,8 +7,6 @@ points, so it can be checked against the books line by line.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -16,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
+from export import csv_bytes
 from rewards._catalog import get_merchant
 from rewards._codes import grouped
 from rewards._tables import reward, voucher
-from rewards._time import CHINA, start_of
+from rewards._time import start_of
 from rewards._types import RewardTotal, Settlement, SettlementLine, VoucherStatus
 from rewards.errors import InvalidRedemption
+from scheme_time import SCHEME_TZ
 
 MAX_PERIOD_DAYS = 366
 
@@ -78,34 +78,30 @@ async def settlement(
 
 
 def settlement_csv(statement: Settlement) -> bytes:
-    """The statement as CSV in UTF-8 with a byte-order mark, so that Excel shows the Chinese
-    names correctly; one line per voucher and a total line."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
+    """The statement as CSV for Excel (:mod:`export`: UTF-8 with a byte-order mark, so the
+    Chinese names show correctly); one line per voucher and a total line."""
+    header = [
+        "使用时间 used at",
+        "券号 voucher",
+        "奖品代码 reward code",
+        "奖品 reward",
+        "积分 points",
+        "扫码 scanned by",
+        "记账分录 entry",
+    ]
+    rows: list[list[object]] = [
         [
-            "使用时间 used at",
-            "券号 voucher",
-            "奖品代码 reward code",
-            "奖品 reward",
-            "积分 points",
-            "扫码 scanned by",
-            "记账分录 entry",
+            line.used_at.astimezone(SCHEME_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            grouped(line.voucher_code),
+            line.reward_code,
+            line.reward_name,
+            line.points,
+            line.scanned_by,
+            line.entry_id,
         ]
-    )
-    for line in statement.lines:
-        writer.writerow(
-            [
-                line.used_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
-                grouped(line.voucher_code),
-                line.reward_code,
-                line.reward_name,
-                line.points,
-                line.scanned_by,
-                line.entry_id,
-            ]
-        )
-    writer.writerow(
+        for line in statement.lines
+    ]
+    rows.append(
         [
             f"合计 total {statement.first_day}..{statement.last_day}",
             statement.vouchers,
@@ -116,4 +112,4 @@ def settlement_csv(statement: Settlement) -> bytes:
             "",
         ]
     )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(header, rows)

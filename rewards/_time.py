@@ -10,12 +10,15 @@ from datetime import datetime, timedelta
 
 from scheme_time import SCHEME_TZ, add_months, local_date, month_key, start_of, utcnow
 
-CHINA = SCHEME_TZ
-
 
 def voucher_expiry(issued_at: datetime, valid_days: int) -> datetime:
     """The end of the ``valid_days``-th local day, counting the day of issue as the first."""
     return start_of(local_date(issued_at) + timedelta(days=valid_days))
+
+
+def local_minute(moment: datetime) -> str:
+    """``moment`` as the scheme's clock on the wall shows it, to the minute: 2026-11-10 18:00."""
+    return moment.astimezone(SCHEME_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def period_key(period: str, moment: datetime) -> str:
@@ -29,9 +32,9 @@ def period_key(period: str, moment: datetime) -> str:
 
 
 __all__ = [
-    "CHINA",
     "add_months",
     "local_date",
+    "local_minute",
     "month_key",
     "period_key",
     "start_of",

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.routes import ballots, books, council, council_reports, registry, rewards, sheets
+from api.routes import (
+    ballots,
+    books,
+    council,
+    council_reports,
+    merchants,
+    registry,
+    rewards,
+    sheets,
+    vouchers,
+)
 from api.routes._common import DEPENDENCIES
 
 ROUTES: list[Any] = [
@@ -14,7 +24,9 @@ ROUTES: list[Any] = [
     *council.ROUTES,
     *sheets.ROUTES,
     *council_reports.ROUTES,
+    *merchants.ROUTES,
     *rewards.ROUTES,
+    *vouchers.ROUTES,
     *ballots.ROUTES,
 ]
 

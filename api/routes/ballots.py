@@ -6,22 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, JSONBody, Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-import community
 import db
 import rewards
-from access import Principal, Role, may_act_for
+from access import Principal, Role
 from api.auth import roles
-from api.routes._common import IdempotencyKeyHeader, idempotency_key
-from api.routes.rewards import _acting_for, _now, voucher_out
+from api.routes._common import IdempotencyKeyHeader, client_key
+from api.routes.rewards import voucher_out
 from api.schemas import ballots as schemas
 from api.schemas.rewards import RewardRef
+from rewards import services
+from scheme_time import utcnow
+
+__all__ = ["ALGORITHM", "PUBLIC_PATH", "ROUTES", "BallotController", "public_ballot"]
 
 PUBLIC_PATH = "/api/public/ballots"
 
@@ -60,9 +60,8 @@ def ballot_out(found: rewards.Ballot, now: datetime) -> schemas.BallotOut:
     )
 
 
-def application_out(
-    found: rewards.Application, voucher: rewards.Voucher | None, now: datetime
-) -> schemas.ApplicationOut:
+def application_out(view: services.ApplicationView) -> schemas.ApplicationOut:
+    found, voucher = view.application, view.voucher
     return schemas.ApplicationOut(
         ballot=found.ballot_code,
         passbook=found.passbook_number,
@@ -74,7 +73,7 @@ def application_out(
         draw_rank=found.draw_rank,
         lottery_key=found.lottery_key,
         score=found.score,
-        voucher=voucher_out(voucher, now) if voucher is not None else None,
+        voucher=voucher_out(voucher, view.as_of) if voucher is not None else None,
         applied_at=found.applied_at,
         recorded_by=found.actor,
         offered_at=found.offered_at,
@@ -83,52 +82,9 @@ def application_out(
     )
 
 
-async def _application_view(
-    conn: AsyncConnection, found: rewards.Application, now: datetime
-) -> schemas.ApplicationOut:
-    voucher = (
-        await rewards.get_voucher(conn, found.voucher_id) if found.voucher_id is not None else None
-    )
-    return application_out(found, voucher, now)
-
-
-_PASSES = {
-    rewards.ApplicationStatus.DECLINED: "declined",
-    rewards.ApplicationStatus.LAPSED: "lapsed",
-    rewards.ApplicationStatus.SKIPPED: "skipped",
-}
-_WINNERS = (rewards.ApplicationStatus.OFFERED, rewards.ApplicationStatus.CLAIMED)
-
-
-async def public_view(conn: AsyncConnection, code: str) -> schemas.PublicBallot:
-    found = await rewards.get_ballot(conn, code)
-    listed = [
-        a
-        for a in await rewards.applications_of(conn, found.id)
-        if a.status is not rewards.ApplicationStatus.WITHDRAWN
-    ]
-    drawn = found.status is rewards.BallotStatus.DRAWN
-    if not drawn:
-        listed.sort(key=lambda a: a.pseudonym)
-    result = None
-    if drawn:
-        passes = sorted(
-            (a for a in listed if a.status in _PASSES),
-            key=lambda a: (a.closed_at or found.created_at, a.draw_rank or 0),
-        )
-        result = schemas.BallotResult(
-            winners=[a.pseudonym for a in listed if a.status in _WINNERS],
-            waiting=[a.pseudonym for a in listed if a.status is rewards.ApplicationStatus.WAITING],
-            passes=[
-                schemas.Pass(
-                    pseudonym=a.pseudonym,
-                    outcome=_PASSES[a.status],
-                    reason=a.reason,
-                    at=a.closed_at,
-                )
-                for a in passes
-            ],
-        )
+def record_out(record: services.BallotRecord) -> schemas.PublicBallot:
+    """The public page: pseudonyms only, and everything needed to recompute the draw."""
+    found, result = record.ballot, record.result
     return schemas.PublicBallot(
         code=found.code,
         reward=RewardRef(code=found.reward_code, name=found.reward_name),
@@ -145,31 +101,26 @@ async def public_view(conn: AsyncConnection, code: str) -> schemas.PublicBallot:
             schemas.PublicApplicant(
                 pseudonym=a.pseudonym,
                 points=a.points,
-                rank=a.draw_rank,
+                rank=a.rank,
                 lottery_key=a.lottery_key,
                 score=a.score,
                 status=a.status.value,
             )
-            for a in listed
+            for a in record.applicants
         ],
-        result=result,
+        result=None
+        if result is None
+        else schemas.BallotResult(
+            winners=result.winners,
+            waiting=result.waiting,
+            passes=[
+                schemas.Pass(
+                    pseudonym=p.pseudonym, outcome=p.outcome.value, reason=p.reason, at=p.at
+                )
+                for p in result.passes
+            ],
+        ),
     )
-
-
-def _admin_over(principal: Principal, found: rewards.Ballot) -> None:
-    if not community.within(found.org_unit_path, principal.scope):
-        raise PermissionDeniedException(
-            f"Ballot {found.code} is for {found.org_unit_path}, outside this admin token's "
-            f"scope ({principal.scope})."
-        )
-
-
-async def _own_application(
-    conn: AsyncConnection, principal: Principal, code: str, number: str
-) -> rewards.Application:
-    await rewards.get_ballot(conn, code)
-    passbook = await _acting_for(conn, principal, number)
-    return await rewards.find_application(conn, code, passbook.number)
 
 
 class BallotController(Controller):
@@ -179,12 +130,12 @@ class BallotController(Controller):
     @get("/", summary="Ballots, newest first (all public facts; never a seed before its draw)")
     async def list_all(
         self,
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
         reward: str | None = Parameter(default=None, max_length=40),
     ) -> list[schemas.BallotOut]:
-        async with db.read_transaction(engine) as conn:
-            found = await rewards.list_ballots(conn, reward_code=reward)
-        now = _now()
+        found = await tx.read(services.list_ballots, principal, reward_code=reward)
+        now = utcnow()
         return [ballot_out(b, now) for b in found]
 
     @post(
@@ -199,11 +150,12 @@ class BallotController(Controller):
     async def open(
         self,
         data: JSONBody[schemas.BallotIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> Response[schemas.BallotOut]:
-        principal = request.user
-        spec = rewards.BallotSpec(
+        found, created = await tx.write(
+            services.open_ballot,
+            principal,
             code=data.code,
             reward_code=data.reward,
             rule=rewards.BallotRule(data.rule),
@@ -212,26 +164,16 @@ class BallotController(Controller):
             closes_at=data.closes_at,
             claim_days=data.claim_days,
         )
-
-        async def use_case(conn: AsyncConnection) -> tuple[rewards.Ballot, bool]:
-            reward = await rewards.get_reward(conn, data.reward)
-            if not community.within(reward.org_unit_path, principal.scope):
-                raise PermissionDeniedException(
-                    f"Reward {reward.code} is for {reward.org_unit_path}, outside this admin "
-                    f"token's scope ({principal.scope})."
-                )
-            return await rewards.open_ballot(conn, spec, actor=principal.actor)
-
-        found, created = await db.run_in_transaction(engine, use_case)
-        return Response(ballot_out(found, _now()), status_code=201 if created else 200)
+        return Response(ballot_out(found, utcnow()), status_code=201 if created else 200)
 
     @get("/{code:str}", summary="One ballot")
     async def read(
-        self, code: FromPath[str], engine: NamedDependency[AsyncEngine]
+        self,
+        code: FromPath[str],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.BallotOut:
-        async with db.read_transaction(engine) as conn:
-            found = await rewards.get_ballot(conn, code)
-        return ballot_out(found, _now())
+        return ballot_out(await tx.read(services.see_ballot, principal, code=code), utcnow())
 
     @post(
         "/{code:str}/applications",
@@ -243,28 +185,20 @@ class BallotController(Controller):
         self,
         code: FromPath[str],
         data: JSONBody[schemas.ApplyIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
         idempotency_header: IdempotencyKeyHeader = None,
     ) -> schemas.ApplicationOut:
-        principal = request.user
-        key = idempotency_key(request)
-        now = _now()
-
-        async def use_case(conn: AsyncConnection) -> schemas.ApplicationOut:
-            await rewards.get_ballot(conn, code)
-            passbook = await _acting_for(conn, principal, data.passbook)
-            found = await rewards.apply_to_ballot(
-                conn,
-                ballot_code=code,
-                passbook_number=passbook.number,
-                idempotency_key=key,
-                actor=principal.actor,
-                now=now,
-            )
-            return await _application_view(conn, found, now)
-
-        return await db.run_in_transaction(engine, use_case)
+        key = client_key(principal, idempotency_header)
+        view = await tx.write(
+            services.apply_to_ballot,
+            principal,
+            code=code,
+            passbook=data.passbook,
+            idempotency_key=key,
+            now=utcnow(),
+        )
+        return application_out(view)
 
     @get(
         "/{code:str}/applications",
@@ -274,20 +208,13 @@ class BallotController(Controller):
     async def applications(
         self,
         code: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.ApplicationList:
-        now = _now()
-        async with db.read_transaction(engine) as conn:
-            found = await rewards.get_ballot(conn, code)
-            _admin_over(request.user, found)
-            listed = await rewards.applications_of(conn, found.id)
-            shown = [
-                await _application_view(conn, a, now)
-                for a in listed
-                if may_act_for(request.user, await _passbook_of(conn, a))
-            ]
-        return schemas.ApplicationList(ballot=code, applications=shown)
+        shown = await tx.read(services.list_applications, principal, code=code)
+        return schemas.ApplicationList(
+            ballot=code, applications=[application_out(v) for v in shown]
+        )
 
     @get(
         "/{code:str}/applications/{number:str}",
@@ -297,13 +224,11 @@ class BallotController(Controller):
         self,
         code: FromPath[str],
         number: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.ApplicationOut:
-        now = _now()
-        async with db.read_transaction(engine) as conn:
-            found = await _own_application(conn, request.user, code, number)
-            return await _application_view(conn, found, now)
+        view = await tx.read(services.see_application, principal, code=code, passbook=number)
+        return application_out(view)
 
     @post(
         "/{code:str}/applications/{number:str}/withdraw",
@@ -314,24 +239,13 @@ class BallotController(Controller):
         self,
         code: FromPath[str],
         number: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.ApplicationOut:
-        principal = request.user
-        now = _now()
-
-        async def use_case(conn: AsyncConnection) -> schemas.ApplicationOut:
-            found = await _own_application(conn, principal, code, number)
-            done = await rewards.withdraw_application(
-                conn,
-                ballot_code=code,
-                passbook_number=found.passbook_number,
-                actor=principal.actor,
-                now=now,
-            )
-            return await _application_view(conn, done, now)
-
-        return await db.run_in_transaction(engine, use_case)
+        view = await tx.write(
+            services.withdraw_application, principal, code=code, passbook=number, now=utcnow()
+        )
+        return application_out(view)
 
     @post(
         "/{code:str}/applications/{number:str}/decline",
@@ -342,24 +256,13 @@ class BallotController(Controller):
         self,
         code: FromPath[str],
         number: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.ApplicationOut:
-        principal = request.user
-        now = _now()
-
-        async def use_case(conn: AsyncConnection) -> schemas.ApplicationOut:
-            found = await _own_application(conn, principal, code, number)
-            done = await rewards.decline_place(
-                conn,
-                ballot_code=code,
-                passbook_number=found.passbook_number,
-                actor=principal.actor,
-                now=now,
-            )
-            return await _application_view(conn, done, now)
-
-        return await db.run_in_transaction(engine, use_case)
+        view = await tx.write(
+            services.decline_place, principal, code=code, passbook=number, now=utcnow()
+        )
+        return application_out(view)
 
     @post(
         "/{code:str}/draw",
@@ -370,17 +273,10 @@ class BallotController(Controller):
     async def draw(
         self,
         code: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.PublicBallot:
-        principal = request.user
-
-        async def use_case(conn: AsyncConnection) -> schemas.PublicBallot:
-            _admin_over(principal, await rewards.get_ballot(conn, code))
-            await rewards.draw_ballot(conn, ballot_code=code, actor=principal.actor, now=_now())
-            return await public_view(conn, code)
-
-        return await db.run_in_transaction(engine, use_case)
+        return record_out(await tx.write(services.draw_ballot, principal, code=code))
 
     @post(
         "/{code:str}/process",
@@ -391,17 +287,10 @@ class BallotController(Controller):
     async def process(
         self,
         code: FromPath[str],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.PublicBallot:
-        principal = request.user
-
-        async def use_case(conn: AsyncConnection) -> schemas.PublicBallot:
-            _admin_over(principal, await rewards.get_ballot(conn, code))
-            await rewards.process_ballot(conn, code, now=_now(), actor=principal.actor)
-            return await public_view(conn, code)
-
-        return await db.run_in_transaction(engine, use_case)
+        return record_out(await tx.write(services.process_ballot, principal, code=code))
 
     @post(
         "/{code:str}/cancel",
@@ -413,25 +302,11 @@ class BallotController(Controller):
         self,
         code: FromPath[str],
         data: JSONBody[schemas.CancelIn],
-        request: Request[Principal, str, State],
-        engine: NamedDependency[AsyncEngine],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.BallotOut:
-        principal = request.user
-
-        async def use_case(conn: AsyncConnection) -> rewards.Ballot:
-            _admin_over(principal, await rewards.get_ballot(conn, code))
-            return await rewards.cancel_ballot(
-                conn, ballot_code=code, actor=principal.actor, reason=data.reason, now=_now()
-            )
-
-        found = await db.run_in_transaction(engine, use_case)
-        return ballot_out(found, _now())
-
-
-async def _passbook_of(conn: AsyncConnection, found: rewards.Application) -> community.Passbook:
-    passbook = await community.find_passbook(conn, found.passbook_number)
-    assert passbook is not None
-    return passbook
+        found = await tx.write(services.cancel_ballot, principal, code=code, reason=data.reason)
+        return ballot_out(found, utcnow())
 
 
 @get(
@@ -445,10 +320,9 @@ async def _passbook_of(conn: AsyncConnection, found: rewards.Application) -> com
     "'algorithm' and the README.",
 )
 async def public_ballot(
-    code: FromPath[str], engine: NamedDependency[AsyncEngine]
+    code: FromPath[str], tx: NamedDependency[db.Transactions]
 ) -> schemas.PublicBallot:
-    async with db.read_transaction(engine) as conn:
-        return await public_view(conn, code)
+    return record_out(await tx.read(services.public_ballot, code=code))
 
 
 ROUTES: list[Any] = [BallotController, public_ballot]

@@ -45,7 +45,7 @@ from tests.api.helpers import (
     statement_lines,
     writing,
 )
-from tests.rewards.api_helpers import MARKET, add_reward, mistype, redeemed, scan
+from tests.api.rewards_helpers import MARKET, add_reward, mistype, redeemed, scan
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 

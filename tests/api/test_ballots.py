@@ -31,7 +31,7 @@ from tests.api.helpers import (
     verify,
     writing,
 )
-from tests.rewards.api_helpers import add_reward, scan, stock_used
+from tests.api.rewards_helpers import add_reward, scan, stock_used
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 KINDERGARTEN = bearer("pb_demo_merchant_kindergarten")

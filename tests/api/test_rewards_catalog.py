@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from access import Role
 from tests.api.conftest import ADMIN, COUNCIL_G1, VOLUNTEER
 from tests.api.helpers import assert_problem, bearer, execute, make_token
-from tests.rewards.api_helpers import MARKET, add_reward, redeem, redeemed
+from tests.api.rewards_helpers import MARKET, add_reward, redeem, redeemed
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 

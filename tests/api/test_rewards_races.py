@@ -16,7 +16,7 @@ import db
 from cli import main
 from tests.api.conftest import ADMIN, VOLUNTEER, concurrent_client
 from tests.api.helpers import balance, execute, scalar, verify
-from tests.rewards.api_helpers import (
+from tests.api.rewards_helpers import (
     MARKET,
     add_reward,
     open_holds,

@@ -16,7 +16,7 @@ from tests.api.helpers import (
     statement_lines,
     verify,
 )
-from tests.rewards.api_helpers import (
+from tests.api.rewards_helpers import (
     MARKET,
     add_reward,
     open_holds,

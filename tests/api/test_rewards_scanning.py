@@ -16,7 +16,7 @@ import rewards
 from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER, concurrent_client
 from tests.api.helpers import assert_problem, balance, bearer, execute, make_token, verify
-from tests.rewards.api_helpers import (
+from tests.api.rewards_helpers import (
     CARWASH,
     MARKET,
     add_reward,

@@ -1,0 +1,54 @@
+"""The use case of a merchant's settlement: the vouchers it consumed in a period, and their
+points, checkable against the books line by line.
+
+Who may do what: a merchant sees its own settlement only; admins and auditors see any
+merchant's. The period is this month so far unless asked: a month (``YYYY-MM``), or a first
+and a last local day (both included), never both.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import access
+import db
+import rewards
+import scheme_time
+from access import Principal, Role
+
+__all__ = ["merchant_settlement"]
+
+
+async def merchant_settlement(
+    conn: AsyncConnection,
+    principal: Principal,
+    *,
+    merchant_code: str,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    month: str | None = None,
+    now: datetime | None = None,
+) -> rewards.Settlement:
+    """The settlement of ``merchant_code`` for ``month``, or from ``first_day`` to
+    ``last_day`` (default: the first of this month to today). The merchant itself, admins and
+    auditors; refuses a month given with days, or a month not written YYYY-MM."""
+    if principal.role is Role.MERCHANT and principal.scope != merchant_code:
+        raise access.Forbidden("A merchant sees only its own settlement.")
+    if principal.role not in (Role.MERCHANT, Role.ADMIN, Role.AUDITOR):
+        raise access.Forbidden("Settlements are for the merchant, admins and auditors.")
+    if month is not None:
+        if first_day is not None or last_day is not None:
+            raise db.InvalidRequest("Give either 'month' or 'from' and 'to', not both.")
+        if not scheme_time.is_month(month):
+            raise db.InvalidRequest("'month' is YYYY-MM, e.g. 2026-11.")
+        first_day = scheme_time.first_day(month)
+        last_day = (first_day + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    today = scheme_time.scheme_today(now)
+    return await rewards.settlement(
+        conn,
+        merchant_code=merchant_code,
+        first_day=first_day or today.replace(day=1),
+        last_day=last_day or today,
+    )
