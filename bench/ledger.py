@@ -46,10 +46,6 @@ from bench._scratch import checkpoint, scratch_database, server_version
 
 __all__ = ["main", "run_ledger_bench"]
 
-# bench/sheets.py and bench/rewards.py import the scratch database under its old name from
-# here; they may import bench._scratch.scratch_database instead, and then this can go.
-_scratch_database = scratch_database
-
 
 async def run_ledger_bench(
     database_url: str,

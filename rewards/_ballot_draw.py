@@ -1,5 +1,5 @@
 """The draw of a ballot as a pure function of public data: the revealed seed, the applicants'
-pseudonyms and frozen points, and the rule. Anyone can recompute it (the README shows how).
+pseudonyms and frozen points, and the rule. Anyone can recompute it (docs/ballots.md shows how).
 
 Invariants protected here: the drawn order depends on nothing else (no clock, no database
 order, no floating point), so the same inputs give the same order on every platform; the seed
@@ -7,7 +7,7 @@ cannot be chosen after the fact, because its SHA-256 (the commitment) was publis
 ballot opened; and no applicant can be favoured by the choice of pseudonyms, which are fixed
 by the ballot code and passbook number before the seed is revealed.
 
-The algorithm (the README repeats it):
+The algorithm (docs/ballots.md repeats it):
 
 * ``commitment = sha256(seed).hexdigest()`` over the seed's 32 bytes; the seed is published as
   64 lower-case hex digits;

@@ -1,9 +1,10 @@
 """What every route module shares: the injected principal and transactions, id bounds and
 idempotency keys.
 
-A handler declares ``principal: Principal`` (who calls, from the bearer token) and
-``tx: db.Transactions`` (runs one use case in one transaction); both are provided once, here,
-for the whole app."""
+A handler declares ``principal: NamedDependency[Principal]`` (who calls, from the bearer
+token), ``tx: NamedDependency[db.Transactions]`` (runs one use case in one transaction) and,
+where it needs them, ``settings: NamedDependency[Settings]``; all are provided once, here, for
+the whole app (:data:`DEPENDENCIES`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.params import HeaderParameter, PathParameter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
 from access import Principal
@@ -33,7 +33,7 @@ EntryIdPath = Annotated[
 ]
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, schema_extra=EXACT_MAX_ID)]
 # The Idempotency-Key header as the OpenAPI document shows it. The handler reads it with
-# idempotency_key() below, whose refusal says what to send; schema_extra only documents the
+# client_key() below, whose refusal says what to send; schema_extra only documents the
 # bounds, so the framework's generic message never replaces that one.
 _KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_CLIENT_KEY, "oneOf": None}
 IdempotencyKeyHeader = Annotated[
@@ -54,11 +54,6 @@ OptionalIdempotencyKeyHeader = Annotated[
         schema_extra=_KEY_SCHEMA,
     ),
 ]
-
-
-def provide_engine(state: State) -> AsyncEngine:
-    engine: AsyncEngine = state.engine
-    return engine
 
 
 def provide_transactions(state: State) -> db.Transactions:
@@ -94,26 +89,7 @@ def optional_client_key(principal: Principal, sent: str | None) -> str | None:
     return client_key(principal, sent)
 
 
-def idempotency_key(request: Request[Principal, str, State]) -> str:
-    """The client's key, namespaced by who sent it so two callers' keys never collide."""
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key or len(key) > MAX_CLIENT_KEY:
-        raise ValidationException(
-            f"Send an {IDEMPOTENCY_HEADER} header (1 to {MAX_CLIENT_KEY} characters, a fresh "
-            "UUID per new request; repeat it only to retry the same request)."
-        )
-    return f"api:{request.user.key_namespace()}:{key}"
-
-
-def optional_idempotency_key(request: Request[Principal, str, State]) -> str | None:
-    """The client's key if it sent one (namespaced like :func:`idempotency_key`), else None."""
-    if not request.headers.get(IDEMPOTENCY_HEADER, "").strip():
-        return None
-    return idempotency_key(request)
-
-
 DEPENDENCIES = {
-    "engine": Provide(provide_engine, sync_to_thread=False),
     "tx": Provide(provide_transactions, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),

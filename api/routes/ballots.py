@@ -317,7 +317,7 @@ class BallotController(Controller):
     summary="Check a ballot (no token): commitment, seed after the draw, the ordered list, "
     "the result",
     description="Pseudonyms only. Anyone can recompute the draw from this page: see "
-    "'algorithm' and the README.",
+    "'algorithm' and docs/ballots.md.",
 )
 async def public_ballot(
     code: FromPath[str], tx: NamedDependency[db.Transactions]

@@ -1,6 +1,6 @@
 """Ballots through the API: opening with a published commitment, applying (eligibility, holds,
 one application per volunteer), the draw (once, reproduced here from the published seed by an
-independent function written from the README), declines and lapses passing places on."""
+independent function written from docs/ballots.md), declines and lapses passing places on."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ APPLICANTS = ["YZS1-0001", "YZS2-0001", "YZS4-0001", "YZS6-0001"]
 
 
 def recompute(seed: str, rule: str, applicants: list[tuple[str, int]]) -> list[dict[str, Any]]:
-    """The README's algorithm, written out again: the drawn order of ``(pseudonym, points)``
+    """The algorithm of docs/ballots.md, written out again: the drawn order of ``(pseudonym, points)``
     with each one's key and (weighted lottery) score."""
     rows = []
     ctx = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN)
