@@ -54,7 +54,6 @@ import scheme_time
 from access import Role
 from api.app import create_app
 from config import Settings
-from council._tables import scoring_sheet
 from seeds.rewards import merchant_token
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER
 from tests.api.helpers import PROBLEM_JSON, bearer, entry_count, execute, make_token, writing
@@ -375,7 +374,7 @@ MATRIX: dict[tuple[str, str], Row] = {
 
 # Leaks found and not yet fixed, by (method, path template, caller): the shown text each must
 # still show, so that its fix removes it here. Empty: the one found (a sheet draft naming the
-# holder of a passbook outside the author's grid) is fixed in council/_sheets.py.
+# holder of a passbook outside the author's grid) is fixed in council/_drafting.py.
 KNOWN_LEAKS: dict[tuple[str, str, str], str] = {}
 
 
@@ -545,7 +544,7 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
     )  # fmt: skip
     # Two approved sheets of her grid alone (a community-wide sheet of the grid also names the
     # volunteers of other grids it scored, which its council sees by design).
-    sheet, unit = scoring_sheet, community.org_unit
+    sheet, unit = db.metadata.tables["scoring_sheet"], community.org_unit
     async with db.read_transaction(engine) as conn:
         approved = list(
             await conn.scalars(
