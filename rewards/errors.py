@@ -25,7 +25,8 @@ The tree::
     │   ├── VoucherAlreadyUsed
     │   ├── VoucherExpired
     │   └── VoucherCancelled
-    └── TooManyInvalidCodes        a burst of invalid codes from one credential  (throttled)
+    ├── TooManyInvalidCodes        a burst of invalid codes from one credential  (throttled)
+    └── (ballots: BallotNotFound, BallotNotOpen, ... drawn in :mod:`rewards._ballot_errors`)
 
     RedemptionRace, ConsumeRace (db.Retryable): a concurrent request with the same key
     committed first; the transaction runner retries
