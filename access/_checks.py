@@ -163,12 +163,10 @@ async def require_acts_for_number(
 
 
 async def org_unit_in_scope(
-    conn: AsyncConnection, principal: Principal, code: str, *, what: str = "Org unit"
+    conn: AsyncConnection, principal: Principal, code: str
 ) -> community.OrgUnit:
     """The org unit ``code``, if it lies in ``principal``'s own unit."""
-    unit = await community.find_org_unit(conn, code)
-    if unit is None:
-        raise community.OrgUnitNotFound(f"No org unit with code {code!r}.")
+    unit = await community.get_org_unit(conn, code)
     if not community.within(unit.path, principal.scope):
         raise Forbidden(f"{unit.name} ({code}) is outside this token's scope ({principal.scope}).")
     return unit
@@ -241,9 +239,7 @@ async def org_unit_listed_for(
     ``code`` is None, else one inside it."""
     if code is None:
         return principal.scope.rsplit("/", 1)[-1], principal.scope
-    found = await community.find_org_unit(conn, code)
-    if found is None:
-        raise community.OrgUnitNotFound(f"No org unit with code {code!r}.")
+    found = await community.get_org_unit(conn, code)
     if not community.within(found.path, principal.scope):
         raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=f"Org unit {code!r}"))
     return found.code, found.path

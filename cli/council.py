@@ -70,10 +70,7 @@ async def reader_principal(conn: db.Connection, scope: str | None) -> Principal:
     whole database."""
     path = ""  # every unit
     if scope is not None:
-        unit = await community.find_org_unit(conn, scope)
-        if unit is None:
-            raise community.OrgUnitNotFound(f"No org unit with code {scope!r}.")
-        path = unit.path
+        path = (await community.get_org_unit(conn, scope)).path
     return Principal(token_id=0, role=Role.AUDITOR, scope=path, label="cli", recorded_as="cli")
 
 

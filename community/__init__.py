@@ -23,7 +23,14 @@ from community._council_members import (
     list_council_members,
     step_down_council_member,
 )
-from community._org_units import ISSUANCE_KIND, OrgUnit, add_org_unit, find_org_unit, within
+from community._org_units import (
+    ISSUANCE_KIND,
+    OrgUnit,
+    add_org_unit,
+    find_org_unit,
+    get_org_unit,
+    within,
+)
 from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook, org_paths_of_accounts
 from community._registration import enrol_volunteer, register_volunteer
 from community._signin import (
@@ -127,6 +134,7 @@ __all__ = [
     "find_passbook",
     "find_volunteer",
     "get_council_member",
+    "get_org_unit",
     "get_volunteer",
     "is_code",
     "list_council_members",

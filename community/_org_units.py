@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import ledger
 from community._cleaning import is_code
 from community._tables import org_unit
-from community.errors import RegistryError
+from community.errors import OrgUnitNotFound, RegistryError
 
 ISSUANCE_KIND = "issuance"
 _PARENT_KIND = {"community": "street", "grid": "community"}
@@ -88,6 +88,14 @@ async def find_org_unit(conn: AsyncConnection, code: str) -> OrgUnit | None:
     return OrgUnit(row.id, row.code, row.name, row.kind, row.path, row.issuance_account_id)
 
 
+async def get_org_unit(conn: AsyncConnection, code: str) -> OrgUnit:
+    """The org unit ``code``, or :class:`community.OrgUnitNotFound`."""
+    found = await find_org_unit(conn, code)
+    if found is None:
+        raise OrgUnitNotFound(f"No org unit with code {code!r}.")
+    return found
+
+
 def within(path: str, scope: str) -> bool:
     """Whether org unit ``path`` lies in the subtree rooted at ``scope``."""
     return path == scope or path.startswith(scope + "/")
@@ -99,4 +107,12 @@ def under(path: str) -> Any:
     return (org_unit.c.path == path) | org_unit.c.path.startswith(path + "/", autoescape=True)
 
 
-__all__ = ["ISSUANCE_KIND", "OrgUnit", "add_org_unit", "find_org_unit", "under", "within"]
+__all__ = [
+    "ISSUANCE_KIND",
+    "OrgUnit",
+    "add_org_unit",
+    "find_org_unit",
+    "get_org_unit",
+    "under",
+    "within",
+]

@@ -99,9 +99,7 @@ async def add_incentive(
         raise InvalidRule(f"A milestone threshold is at least 1 point; got {threshold}.")
     if not 1 <= bonus_points <= MAX_BONUS:
         raise InvalidRule(f"A bonus is 1 to {MAX_BONUS} points; got {bonus_points}.")
-    unit = await community.find_org_unit(conn, org_code)
-    if unit is None:
-        raise community.OrgUnitNotFound(f"No org unit with code {org_code!r}.")
+    unit = await community.get_org_unit(conn, org_code)
     existing = await find_incentive(conn, code)
     if existing is not None:
         same = (existing.name, existing.kind, existing.threshold, existing.bonus_points) == (

@@ -107,9 +107,7 @@ async def add_rule(
     )
     if valid_to is not None and valid_to < valid_from:
         raise InvalidRule(f"The rule ends ({valid_to}) before it starts ({valid_from}).")
-    unit_row = await community.find_org_unit(conn, org_code)
-    if unit_row is None:
-        raise community.OrgUnitNotFound(f"No org unit with code {org_code!r}.")
+    unit_row = await community.get_org_unit(conn, org_code)
     if await conn.scalar(select(savings_rule.c.id).where(savings_rule.c.code == code)):
         raise InvalidRule(
             f"A savings rule with code {code!r} exists; publish a new version of it instead."

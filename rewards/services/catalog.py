@@ -175,9 +175,7 @@ async def add_reward(
         sale_starts_at=sale_starts_at,
         sale_ends_at=sale_ends_at,
     )
-    unit = await community.find_org_unit(conn, unit_code)
-    if unit is None:
-        raise community.OrgUnitNotFound(f"No org unit with code {unit_code!r}.")
+    unit = await community.get_org_unit(conn, unit_code)
     require_admin_of(
         principal, unit.path, outside_admin_scope(principal, f"Org unit {unit_code}", unit.path)
     )
