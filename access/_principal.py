@@ -40,6 +40,17 @@ class Principal:
             return self.recorded_as
         return f"{self.role}:{self.label}#{self.token_id}"
 
+    @property
+    def person(self) -> str:
+        """Who this caller is, for four eyes: the council member a council token speaks for,
+        the name the command line records, or else the credential itself (staff credentials
+        are personal: one per person, never shared)."""
+        if self.member_id is not None:
+            return f"member:{self.member_id}"
+        if self.recorded_as is not None:
+            return self.recorded_as
+        return f"token:{self.token_id}"
+
     def key_namespace(self) -> str:
         """Where this caller's idempotency keys live: two council members of one grid are two
         people, so their keys never collide."""

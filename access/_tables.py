@@ -30,6 +30,11 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+    # Who made it (the actor), and when it last let someone in (updated at most every few
+    # minutes, so reads do not write on every request).
+    created_by: Mapped[str | None] = mapped_column(String(128))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The council member a council token speaks for (four eyes compare people, not tokens).
     council_member_id: Mapped[int | None] = mapped_column(ForeignKey("council_member.id"))
 

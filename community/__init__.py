@@ -47,7 +47,14 @@ from community._signin import (
     set_pin,
     wait_after,
 )
-from community._tables import council_member, org_unit, volunteer, volunteer_move
+from community._tables import (
+    books,
+    council_member,
+    org_unit,
+    points_grant,
+    volunteer,
+    volunteer_move,
+)
 from community._volunteers import (
     KEEP,
     MAX_LIST,
@@ -122,6 +129,7 @@ __all__ = [
     "add_council_member",
     "add_org_unit",
     "appoint_council_member",
+    "books",
     "check_pin",
     "check_pin_rules",
     "clean_name",
@@ -143,6 +151,7 @@ __all__ = [
     "move_volunteer",
     "org_paths_of_accounts",
     "org_unit",
+    "points_grant",
     "register_volunteer",
     "set_pin",
     "set_volunteer_status",

@@ -9,7 +9,7 @@ loser's transaction is run again and finds the winner's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from community._tables import volunteer
 from community.errors import InvalidPerson, OrgUnitNotFound, RegistrationConflict
 from db import metadata
 from ledger.errors import IdempotencyRace
+from scheme_time import local_date
 
 _RACED = {"uq_volunteer_passbook_number", "uq_volunteer_account_id"}
 
@@ -63,10 +64,12 @@ async def enrol_volunteer(
     grid_code: str,
     phone: str | None = None,
     leaderboard_opt_out: bool = False,
+    joined_on: date | None = None,
     now: datetime | None = None,
 ) -> tuple[Passbook, bool]:
     """:func:`register_volunteer`, also telling whether this call registered them (False:
     they already were, with the same data)."""
+    now = now or datetime.now(UTC)
     passbook_number = clean_passbook_number(passbook_number)
     name = clean_name(name)
     phone = clean_phone(phone)
@@ -119,7 +122,8 @@ async def enrol_volunteer(
                 name=name,
                 grid_id=grid.id,
                 account_id=account_id,
-                registered_at=now or datetime.now(UTC),
+                registered_at=now,
+                joined_on=joined_on or local_date(now),
                 phone=phone,
                 leaderboard_opt_out=leaderboard_opt_out,
             )

@@ -135,6 +135,7 @@ class ScoringSheetRow(Base):
         UniqueConstraint("entry_id"),
         UniqueConstraint("reversal_entry_id"),
         UniqueConstraint("draft_key"),
+        UniqueConstraint("revises_sheet_id"),
         Index("ix_scoring_sheet_grid_date", "grid_id", "activity_date"),
     )
 
@@ -162,6 +163,9 @@ class ScoringSheetRow(Base):
     # draft answers the first sheet instead of making a second.
     draft_key: Mapped[str | None] = mapped_column(String(200))
     draft_digest: Mapped[str | None] = mapped_column(String(64))
+    # A rejected sheet is revised into a new draft that names it; the rejected one stays as
+    # history, and is revised at most once.
+    revises_sheet_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_sheet.id"))
 
 
 class SheetLineRow(Base):
@@ -186,6 +190,49 @@ class SheetLineRow(Base):
     note: Mapped[str] = mapped_column(String(200))
     correction_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
     correction_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class SheetTakebackRow(Base):
+    """Taking points back from an approved sheet, with four eyes: one council member (or
+    admin) proposes reversing the whole sheet (``line_id`` NULL) or correcting one line, with
+    a reason; another confirms, and only then do the points move. At most one open proposal
+    per line and one per whole sheet."""
+
+    __tablename__ = "sheet_takeback"
+    __table_args__ = (
+        CheckConstraint("status IN ('proposed', 'confirmed', 'declined')", name="status_known"),
+        CheckConstraint("(status = 'proposed') = (decided_at IS NULL)", name="decided_has_time"),
+        CheckConstraint("decider IS NULL OR decider <> proposer", name="four_eyes"),
+        Index(
+            "uq_sheet_takeback_open_sheet",
+            "sheet_id",
+            unique=True,
+            sqlite_where=text("status = 'proposed' AND line_id IS NULL"),
+            postgresql_where=text("status = 'proposed' AND line_id IS NULL"),
+        ),
+        Index(
+            "uq_sheet_takeback_open_line",
+            "line_id",
+            unique=True,
+            sqlite_where=text("status = 'proposed' AND line_id IS NOT NULL"),
+            postgresql_where=text("status = 'proposed' AND line_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("scoring_sheet.id"), index=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("sheet_line.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    # Four eyes compare people (:attr:`access.Principal.person`).
+    proposer: Mapped[str] = mapped_column(String(128))
+    proposed_actor: Mapped[str] = mapped_column(String(128))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decider: Mapped[str | None] = mapped_column(String(128))
+    decided_actor: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
 
 
 class IncentiveAwardRow(Base):
@@ -223,3 +270,4 @@ grid_budget = cast(Table, GridBudgetRow.__table__)
 scoring_sheet = cast(Table, ScoringSheetRow.__table__)
 sheet_line = cast(Table, SheetLineRow.__table__)
 incentive_award = cast(Table, IncentiveAwardRow.__table__)
+sheet_takeback = cast(Table, SheetTakebackRow.__table__)

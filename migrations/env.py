@@ -23,7 +23,22 @@ def _url() -> str:
     return str(url) if url else Settings().database_url
 
 
+def _driver_sql(connection: Connection, sql: str) -> list[tuple[object, ...]]:
+    """Run ``sql`` on the driver's connection itself, outside any transaction (SQLite ignores
+    ``PRAGMA foreign_keys`` inside one)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # A batch migration rebuilds a table; with foreign keys on, dropping the old copy of a
+        # table that others reference fails. They are checked again once it is done.
+        _driver_sql(connection, "PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -40,6 +55,11 @@ async def _run_async() -> None:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
             await connection.commit()
+            if connection.dialect.name == "sqlite":
+                broken = await connection.run_sync(_driver_sql, "PRAGMA foreign_key_check")
+                await connection.run_sync(_driver_sql, "PRAGMA foreign_keys=ON")
+                if broken:
+                    raise RuntimeError(f"The migration left broken foreign keys: {broken[:5]}")
     finally:
         await engine.dispose()
 

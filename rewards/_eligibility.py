@@ -9,7 +9,7 @@ someone else, or the clock).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import community
 import ledger
 from rewards._stock import limit_used, quota_used
-from rewards._time import add_months, local_date
+from rewards._time import local_date, months_after
 from rewards._types import Allocation, Offer, Reason, Reward
 from rewards.errors import AllocatedByBallot, CannotRedeem, NotEligible, NotOnSale
 
@@ -31,7 +31,7 @@ class Volunteer:
     name: str
     grid_path: str
     status: str
-    registered_at: datetime
+    joined_on: date
     account_id: ledger.AccountId
 
 
@@ -43,7 +43,7 @@ async def find_volunteer(conn: AsyncConnection, passbook_number: str) -> Volunte
         )
     row = (
         await conn.execute(
-            select(community.volunteer.c.status, community.volunteer.c.registered_at).where(
+            select(community.volunteer.c.status, community.volunteer.c.joined_on).where(
                 community.volunteer.c.id == passbook.volunteer_id
             )
         )
@@ -54,7 +54,7 @@ async def find_volunteer(conn: AsyncConnection, passbook_number: str) -> Volunte
         passbook.holder_name,
         passbook.grid_path,
         row.status,
-        row.registered_at,
+        row.joined_on,
         passbook.account_id,
     )
 
@@ -115,7 +115,7 @@ def refusals(
             )
         )
     if reward.min_months_registered:
-        eligible_from = add_months(volunteer.registered_at, reward.min_months_registered)
+        eligible_from = months_after(volunteer.joined_on, reward.min_months_registered)
         if now < eligible_from:
             found.append(
                 NotEligible(

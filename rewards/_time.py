@@ -6,7 +6,7 @@ the day of issue, and every period key (month, year) is the local one.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from scheme_time import SCHEME_TZ, add_months, local_date, month_key, start_of, utcnow
 
@@ -14,6 +14,12 @@ from scheme_time import SCHEME_TZ, add_months, local_date, month_key, start_of, 
 def voucher_expiry(issued_at: datetime, valid_days: int) -> datetime:
     """The end of the ``valid_days``-th local day, counting the day of issue as the first."""
     return start_of(local_date(issued_at) + timedelta(days=valid_days))
+
+
+def months_after(day: date, months: int) -> datetime:
+    """Local midnight starting the day ``months`` calendar months after ``day`` (clipped to
+    the month's end: 31 March and one month is 30 April)."""
+    return start_of(add_months(datetime.combine(day, time()), months).date())
 
 
 def local_minute(moment: datetime) -> str:
