@@ -9,11 +9,20 @@ of the one error tree, drawn in :mod:`community.errors`.
 
 Modules, one job each: ``_cleaning`` (codes, names, phones, numbers), ``_org_units`` (the
 tree), ``_passbooks`` (numbers and accounts), ``_registration`` (registering volunteers),
-``_volunteers`` (volunteers as people: details, status, moves), ``_council_members``,
+``_volunteers`` (volunteers as people: details, status, moves), ``_roster_rows`` and
+``_roster`` (a roster file checked row by row, and the roster listed), ``_council_members``,
 ``_signin`` (the PIN policy) and ``_tables``.
 """
 
-from community._cleaning import clean_name, clean_passbook_number, clean_phone, is_code, mask_phone
+from community._cleaning import (
+    clean_name,
+    clean_passbook_number,
+    clean_phone,
+    is_code,
+    lookalike_key,
+    mask_phone,
+    normalise_passbook_number,
+)
 from community._council_members import (
     CouncilMember,
     add_council_member,
@@ -31,8 +40,17 @@ from community._org_units import (
     get_org_unit,
     within,
 )
-from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook, org_paths_of_accounts
+from community._passbooks import (
+    PASSBOOK_KIND,
+    Passbook,
+    find_lookalike,
+    find_passbook,
+    org_paths_of_accounts,
+)
 from community._registration import enrol_volunteer, register_volunteer
+from community._roster import RosterLine, check_roster, roster_lines
+from community._roster_rows import HEADERS as ROSTER_HEADERS
+from community._roster_rows import RosterCheck, RosterEntry, RosterProblem, parse_joined_on
 from community._signin import (
     LOCK_AFTER_FAILURES,
     LOCK_DURATION,
@@ -76,12 +94,15 @@ from community.errors import (
     CouncilMemberCodeRace,
     CouncilMemberNotFound,
     CouncilMemberSteppedDown,
+    GridClosed,
     InvalidPerson,
     InvalidPin,
     OrgUnitNotFound,
     PassbookNotFound,
+    PassbookNumberLookalike,
     RegistrationConflict,
     RegistryError,
+    RosterRejected,
     SignInFailed,
     SignInLocked,
     SignInThrottled,
@@ -99,6 +120,7 @@ __all__ = [
     "PASSBOOK_KIND",
     "PIN_MAX_DIGITS",
     "PIN_MIN_DIGITS",
+    "ROSTER_HEADERS",
     "SIGN_IN_VALID_FOR",
     "THROTTLE_AFTER_FAILURES",
     "THROTTLE_FIRST_WAIT",
@@ -106,6 +128,7 @@ __all__ = [
     "CouncilMemberCodeRace",
     "CouncilMemberNotFound",
     "CouncilMemberSteppedDown",
+    "GridClosed",
     "InvalidPerson",
     "InvalidPin",
     "Keep",
@@ -113,8 +136,14 @@ __all__ = [
     "OrgUnitNotFound",
     "Passbook",
     "PassbookNotFound",
+    "PassbookNumberLookalike",
     "RegistrationConflict",
     "RegistryError",
+    "RosterCheck",
+    "RosterEntry",
+    "RosterLine",
+    "RosterProblem",
+    "RosterRejected",
     "SignInCheck",
     "SignInFailed",
     "SignInLocked",
@@ -132,12 +161,14 @@ __all__ = [
     "books",
     "check_pin",
     "check_pin_rules",
+    "check_roster",
     "clean_name",
     "clean_passbook_number",
     "clean_phone",
     "council_member",
     "enrol_volunteer",
     "find_council_member",
+    "find_lookalike",
     "find_org_unit",
     "find_passbook",
     "find_volunteer",
@@ -147,12 +178,16 @@ __all__ = [
     "is_code",
     "list_council_members",
     "list_volunteers",
+    "lookalike_key",
     "mask_phone",
     "move_volunteer",
+    "normalise_passbook_number",
     "org_paths_of_accounts",
     "org_unit",
+    "parse_joined_on",
     "points_grant",
     "register_volunteer",
+    "roster_lines",
     "set_pin",
     "set_volunteer_status",
     "step_down_council_member",

@@ -4,7 +4,9 @@ Invariants: registering opens the passbook's account, which never goes negative;
 idempotent on the passbook number: the same data again returns what is there, different data
 is a :class:`RegistrationConflict`, never a silent overwrite (a volunteer is changed by the
 update and move use cases). Two registrations of one number at once end as one volunteer: the
-loser's transaction is run again and finds the winner's.
+loser's transaction is run again and finds the winner's. A new number is refused if a closed
+grid is to hold it (:class:`GridClosed`) or if it differs from a registered number only by
+O/0, I/1 or L/1 (:class:`PassbookNumberLookalike`: most likely a typo of that number).
 """
 
 from __future__ import annotations
@@ -18,10 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import db
 import ledger
 from community._cleaning import clean_name, clean_passbook_number, clean_phone
-from community._org_units import find_org_unit
-from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook
-from community._tables import volunteer
-from community.errors import InvalidPerson, OrgUnitNotFound, RegistrationConflict
+from community._org_units import OrgUnit, find_org_unit
+from community._passbooks import PASSBOOK_KIND, Passbook, find_lookalike, find_passbook
+from community._tables import org_unit, volunteer
+from community.errors import (
+    GridClosed,
+    InvalidPerson,
+    OrgUnitNotFound,
+    PassbookNumberLookalike,
+    RegistrationConflict,
+)
 from db import metadata
 from ledger.errors import IdempotencyRace
 from scheme_time import local_date
@@ -112,6 +120,7 @@ async def enrol_volunteer(
         found = await find_passbook(conn, passbook_number)
         assert found is not None
         return found, False
+    await check_new_number(conn, passbook_number, grid)
     account_id = await ledger.open_account(
         conn, kind=PASSBOOK_KIND, owner_ref=f"volunteer:{passbook_number}", now=now
     )
@@ -140,4 +149,27 @@ async def enrol_volunteer(
     return found, True
 
 
-__all__ = ["enrol_volunteer", "register_volunteer"]
+async def check_new_number(conn: AsyncConnection, number: str, grid: OrgUnit) -> None:
+    """Refuse to register the new passbook ``number`` in ``grid`` if the grid is closed or
+    the number is a lookalike of a registered one."""
+    closed_at = await conn.scalar(select(org_unit.c.closed_at).where(org_unit.c.id == grid.id))
+    if closed_at is not None:
+        raise GridClosed(
+            f"Grid {grid.name} ({grid.code}) is closed and takes no new volunteers; register "
+            "them in the grid that now serves their home.",
+            grid=grid.code,
+        )
+    lookalike = await find_lookalike(conn, number)
+    if lookalike is not None:
+        existing, path = lookalike
+        raise PassbookNumberLookalike(
+            f"Passbook number {number} differs from the registered {existing} only by O/0, I/1 "
+            "or L/1 and is most likely a typo of it: check the number on the cover. If it is the "
+            f"same passbook, use {existing}.",
+            existing_grid_path=path,
+            passbook_number=number,
+            existing=existing,
+        )
+
+
+__all__ = ["check_new_number", "enrol_volunteer", "register_volunteer"]

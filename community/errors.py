@@ -11,6 +11,9 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     │   ├── InvalidPin                  invalid   (not 4-6 digits)
     │   └── WeakPin                     invalid   (same digits, straight runs, repeats)
     ├── RegistrationConflict            conflict  (the number or code says something else)
+    ├── PassbookNumberLookalike         conflict  (differs from a registered one by O/0, I/1)
+    ├── GridClosed                      conflict  (a closed grid takes no new volunteers)
+    ├── RosterRejected                  invalid   (figures: problems, by row and column)
     ├── CouncilMemberSteppedDown        conflict
     ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
     ├── SignInThrottled                 throttled (retry_after)
@@ -23,6 +26,8 @@ Invariant: a code names one kind of refusal and never changes; the message is fo
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from db import Category, DomainError, Retryable
 
@@ -78,6 +83,32 @@ class RegistrationConflict(RegistryError):
     category = Category.CONFLICT
 
 
+class PassbookNumberLookalike(RegistryError):
+    """A new passbook number differs from a registered one only by O/0, I/1 or L/1: most
+    likely a typo. ``figures`` name the registered number when the caller may see it."""
+
+    code = "passbook_number_lookalike"
+    category = Category.CONFLICT
+
+    def __init__(self, message: str, *, existing_grid_path: str = "", **figures: Any) -> None:
+        super().__init__(message, **figures)
+        self.existing_grid_path = existing_grid_path
+
+
+class GridClosed(RegistryError):
+    """The grid is closed: it takes no new volunteers (its history stays)."""
+
+    code = "grid_closed"
+    category = Category.CONFLICT
+
+
+class RosterRejected(RegistryError):
+    """A roster file with problems; ``figures['problems']`` lists every one, by row and
+    column, and nothing of the file was saved."""
+
+    code = "roster_rejected"
+
+
 class CouncilMemberSteppedDown(RegistryError):
     code = "council_member_stepped_down"
     category = Category.CONFLICT
@@ -110,12 +141,15 @@ __all__ = [
     "CouncilMemberCodeRace",
     "CouncilMemberNotFound",
     "CouncilMemberSteppedDown",
+    "GridClosed",
     "InvalidPerson",
     "InvalidPin",
     "OrgUnitNotFound",
     "PassbookNotFound",
+    "PassbookNumberLookalike",
     "RegistrationConflict",
     "RegistryError",
+    "RosterRejected",
     "SignInFailed",
     "SignInLocked",
     "SignInThrottled",

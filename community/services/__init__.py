@@ -4,7 +4,8 @@ the :mod:`access` checks and refuses with a :class:`db.DomainError`.
 
 An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
-``volunteers``, ``council_members``, ``tokens``, ``sign_in`` and ``books``.
+``volunteers``, ``roster`` (import and export), ``council_members``, ``tokens``,
+``sign_in`` and ``books``.
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -30,6 +31,16 @@ from community.services.council_members import (
     list_council_members,
     step_down_council_member,
 )
+from community.services.roster import (
+    MAX_ROSTER_ROWS,
+    ROSTER_COLUMNS,
+    Roster,
+    RosterImport,
+    RosterVolunteer,
+    export_roster,
+    import_roster,
+    roster_rows,
+)
 from community.services.sign_in import SignedIn, SignInAttempt, sign_in
 from community.services.tokens import OPERATOR, IssuedToken, issue_token
 from community.services.volunteers import (
@@ -48,7 +59,9 @@ from community.services.volunteers import (
 )
 
 __all__ = [
+    "MAX_ROSTER_ROWS",
     "OPERATOR",
+    "ROSTER_COLUMNS",
     "Appointment",
     "CouncilListing",
     "IssuedToken",
@@ -57,6 +70,9 @@ __all__ = [
     "PassbookBalance",
     "PassbookStatement",
     "Registration",
+    "Roster",
+    "RosterImport",
+    "RosterVolunteer",
     "ShownEntry",
     "ShownPosting",
     "SignInAttempt",
@@ -64,6 +80,8 @@ __all__ = [
     "VolunteerListing",
     "add_council_member",
     "change_volunteer",
+    "export_roster",
+    "import_roster",
     "issue_token",
     "list_council_members",
     "list_volunteers",
@@ -73,6 +91,7 @@ __all__ = [
     "read_entry",
     "register_volunteer",
     "reverse_entry",
+    "roster_rows",
     "see_volunteer",
     "set_pin",
     "set_volunteer_status",
