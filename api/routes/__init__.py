@@ -13,6 +13,7 @@ from api.routes import (
     merchants,
     registry,
     rewards,
+    roster,
     sheets,
     vouchers,
 )
@@ -21,6 +22,7 @@ from api.routes._common import DEPENDENCIES
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
+    *roster.ROUTES,
     *council.ROUTES,
     *sheets.ROUTES,
     *council_reports.ROUTES,
