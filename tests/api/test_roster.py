@@ -4,6 +4,7 @@ roster export as .csv and .xlsx with real dates and numbers; and the size limit.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import datetime
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import export
 from api.routes.roster import MAX_ROSTER_BYTES
-from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1
+from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, concurrent_client
 from tests.api.helpers import assert_problem, scalar
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -155,3 +156,25 @@ async def test_only_admins_import_and_unreadable_or_huge_files_are_refused(
     problem = assert_problem(too_big, 413, "body_too_large")
     assert problem["max_body_bytes"] == MAX_ROSTER_BYTES
     assert "roster" in problem["detail"]
+
+
+async def test_the_same_file_imported_twice_at_once_registers_each_volunteer_once(
+    database_url: str, demo_engine: AsyncEngine
+) -> None:
+    before = await volunteer_count(demo_engine)
+    rows = "".join(f"YZS3-{n:04d},并发{n},yzs-g3,,\r\n" for n in range(500, 520))
+    data = ("存折号,姓名,网格,电话,入册日期\r\n" + rows).encode("gbk")
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                concurrent.post("/api/volunteers/import", content=data, headers={**ADMIN, **CSV})
+                for _ in range(4)
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    bodies = [a.json() for a in answers]
+    # every row was registered by exactly one of the imports; the others found it unchanged
+    registered = [n for body in bodies for n in body["registered"]]
+    assert sorted(registered) == [f"YZS3-{n:04d}" for n in range(500, 520)]
+    assert all(body["new"] + body["unchanged"] == 20 for body in bodies)
+    assert await volunteer_count(demo_engine) == before + 20
