@@ -74,9 +74,12 @@ async def enrol_volunteer(
     leaderboard_opt_out: bool = False,
     joined_on: date | None = None,
     now: datetime | None = None,
+    lookalikes_checked: bool = False,
 ) -> tuple[Passbook, bool]:
     """:func:`register_volunteer`, also telling whether this call registered them (False:
-    they already were, with the same data)."""
+    they already were, with the same data). ``lookalikes_checked``: the caller has already
+    compared the new number with every registered one in this transaction (the roster import
+    does so for the whole file at once), so the comparison is not made again."""
     now = now or datetime.now(UTC)
     passbook_number = clean_passbook_number(passbook_number)
     name = clean_name(name)
@@ -120,7 +123,7 @@ async def enrol_volunteer(
         found = await find_passbook(conn, passbook_number)
         assert found is not None
         return found, False
-    await check_new_number(conn, passbook_number, grid)
+    await check_new_number(conn, passbook_number, grid, lookalikes=not lookalikes_checked)
     account_id = await ledger.open_account(
         conn, kind=PASSBOOK_KIND, owner_ref=f"volunteer:{passbook_number}", now=now
     )
@@ -149,9 +152,11 @@ async def enrol_volunteer(
     return found, True
 
 
-async def check_new_number(conn: AsyncConnection, number: str, grid: OrgUnit) -> None:
+async def check_new_number(
+    conn: AsyncConnection, number: str, grid: OrgUnit, *, lookalikes: bool = True
+) -> None:
     """Refuse to register the new passbook ``number`` in ``grid`` if the grid is closed or
-    the number is a lookalike of a registered one."""
+    (unless ``lookalikes`` is False) the number is a lookalike of a registered one."""
     closed_at = await conn.scalar(select(org_unit.c.closed_at).where(org_unit.c.id == grid.id))
     if closed_at is not None:
         raise GridClosed(
@@ -159,7 +164,7 @@ async def check_new_number(conn: AsyncConnection, number: str, grid: OrgUnit) ->
             "them in the grid that now serves their home.",
             grid=grid.code,
         )
-    lookalike = await find_lookalike(conn, number)
+    lookalike = await find_lookalike(conn, number) if lookalikes else None
     if lookalike is not None:
         existing, path = lookalike
         raise PassbookNumberLookalike(

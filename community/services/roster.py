@@ -122,6 +122,7 @@ async def import_roster(
                 phone=entry.phone,
                 joined_on=entry.joined_on,
                 now=now,
+                lookalikes_checked=True,  # check_roster compared them all, just now
             )
             registered.append(passbook.number)
     return RosterImport(
