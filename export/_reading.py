@@ -29,6 +29,7 @@ Cell = str | date | None
 
 MAX_ROWS = 20_000
 MAX_COLUMNS = 200
+BLANK_ROWS_FACTOR = 3  # rows read at most, blank ones included: max_rows times this
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old .xls (and .et) binary format
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -135,17 +136,29 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
-        # openpyxl reports a damaged or foreign zip file with any of these.
-        raise UnreadableTable(
-            f"The file cannot be opened as an .xlsx workbook ({type(error).__name__}); open it "
-            "in Excel, save it as .xlsx or as 'CSV UTF-8 (comma delimited)', and send it again."
-        ) from None
+    except _DAMAGED as error:
+        raise _unreadable_workbook(error) from None
     try:
         if book.worksheets:
-            yield from enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+            # A read-only sheet is parsed as it is read: damage may show only now.
+            rows = book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
+            yield from enumerate(rows, start=1)
+    except _DAMAGED as error:
+        raise _unreadable_workbook(error) from None
     finally:
         book.close()
+
+
+# What openpyxl raises for a damaged or foreign zip file, or a sheet's XML cut short
+# (ElementTree's ParseError is a SyntaxError).
+_DAMAGED = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError, EOFError)
+
+
+def _unreadable_workbook(error: Exception) -> UnreadableTable:
+    return UnreadableTable(
+        f"The file cannot be read as an .xlsx workbook ({type(error).__name__}); open it in "
+        "Excel, save it as .xlsx or as 'CSV UTF-8 (comma delimited)', and send it again."
+    )
 
 
 def _csv_rows(text: str) -> Iterable[tuple[int, Sequence[Any]]]:
@@ -186,6 +199,15 @@ def _table(raw: Iterable[tuple[int, Sequence[Any]]], read_as: str, max_rows: int
     header_number = 0
     rows: list[TableRow] = []
     for number, values in raw:
+        if number > max_rows * BLANK_ROWS_FACTOR + 1:
+            # Blank rows count here too: a sheet formatted down to row 1,048,576 is not read
+            # to its end.
+            raise TooManyRows(
+                f"The file has more than {max_rows * BLANK_ROWS_FACTOR} rows, blank ones "
+                f"included; at most {max_rows} rows are read. Delete the empty rows below the "
+                "table, or split it into several files.",
+                max_rows=max_rows,
+            )
         cells = [cell_value(v) for v in values[:MAX_COLUMNS]]
         if all(c is None for c in cells):
             continue

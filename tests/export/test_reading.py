@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -93,6 +94,24 @@ def test_what_cannot_be_read_is_refused_with_a_reason(
     assert str(refused.value)
 
 
+def test_a_workbook_damaged_inside_is_refused_not_crashed_on() -> None:
+    source = zipfile.ZipFile(io.BytesIO(_workbook(["a", "b"], [1, 2])))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]  # the sheet's XML cut short
+            target.writestr(item, data)
+    with pytest.raises(export.UnreadableTable):
+        read_table(damaged.getvalue(), "x.xlsx")
+    not_a_workbook = io.BytesIO()
+    with zipfile.ZipFile(not_a_workbook, "w") as target:
+        target.writestr("hello.txt", "hi")
+    with pytest.raises(export.UnreadableTable):
+        read_table(not_a_workbook.getvalue(), "x.xlsx")
+
+
 def test_a_header_row_holding_a_date_is_no_header_row() -> None:
     with pytest.raises(export.NoHeaderRow):
         read_table(_workbook(["YZS1-0001", datetime(2020, 1, 1)]), "x.xlsx")
@@ -103,6 +122,10 @@ def test_too_many_rows_are_refused() -> None:
     assert len(read_table(data, "x.csv", max_rows=6).rows) == 6
     with pytest.raises(export.TooManyRows):
         read_table(data, "x.csv", max_rows=5)
+    blanks = ("a\r\n" + "\r\n" * 30 + "1\r\n").encode()
+    with pytest.raises(export.TooManyRows):
+        read_table(blanks, "x.csv", max_rows=5)
+    assert len(read_table(blanks, "x.csv", max_rows=11).rows) == 1
 
 
 def test_column_letters() -> None:
