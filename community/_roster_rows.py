@@ -73,6 +73,8 @@ class RosterCheck:
 
 @dataclass(frozen=True, slots=True)
 class Unit:
+    """An org unit as a roster row may name it (by code, or a grid by name)."""
+
     id: int
     code: str
     name: str
@@ -95,13 +97,13 @@ def roster_columns(table: export.Table, check: RosterCheck) -> dict[str, str]:
         raise export.NoHeaderRow(
             "The first row must be the header row naming the columns 存折号, 姓名, 网格 and "
             "optionally 电话 and 入册日期 (or passbook_number, name, grid, phone, joined_on); "
-            f"found {', '.join(table.headers) or 'none'}."
+            f"found {_shown(table.headers)}."
         )
     for name in REQUIRED:
         if name not in columns:
             check.problems.append(
                 RosterProblem(
-                    1,
+                    table.header_row,
                     HEADERS[name][0],
                     "missing_column",
                     f"The file has no {HEADERS[name][0]} ({name}) column; add it to the header "
@@ -109,6 +111,12 @@ def roster_columns(table: export.Table, check: RosterCheck) -> dict[str, str]:
                 )
             )
     return columns
+
+
+def _shown(headers: list[str]) -> str:
+    """The first few headers, each cut short, as a message quotes them."""
+    shown = [h if len(h) <= 40 else h[:40] + "…" for h in headers[:10]]
+    return ", ".join(shown) + (", …" if len(headers) > 10 else "") if shown else "none"
 
 
 def parse_joined_on(value: export.Cell, today: date) -> date:

@@ -73,12 +73,14 @@ class TableRow:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A table as read: its header names in order, its non-blank rows, and how it was read
-    (``xlsx``, or the CSV's encoding: ``utf-8-sig``, ``utf-8`` or ``gb18030``)."""
+    """A table as read: its header names in order, its non-blank rows, how it was read
+    (``xlsx``, or the CSV's encoding: ``utf-8-sig``, ``utf-8`` or ``gb18030``) and the number
+    of its header row."""
 
     headers: list[str]
     rows: list[TableRow]
     read_as: str
+    header_row: int = 1
 
 
 def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS) -> Table:
@@ -227,7 +229,7 @@ def _table(raw: Iterable[tuple[int, Sequence[Any]]], read_as: str, max_rows: int
         raise EmptyTable(
             "The file is empty: it needs a header row (the column names) and a row per record."
         )
-    return Table([h for h in header if h], rows, read_as)
+    return Table([h for h in header if h], rows, read_as, header_number)
 
 
 def _header(number: int, cells: list[Cell]) -> list[str]:

@@ -156,3 +156,8 @@ def test_a_written_workbook_holds_real_dates_and_numbers() -> None:
     assert sheet.column_dimensions["A"].width >= len("YZS1-0001")
     # and it reads back through the reader as it was written
     assert read_table(data, "x.xlsx").rows[0].get("入册日期") == date(2019, 3, 1)
+
+
+def test_the_header_row_is_the_first_non_blank_row() -> None:
+    table = read_table(b"\r\n,\r\nname\r\nx\r\n", "x.csv")
+    assert (table.header_row, table.headers, table.rows[0].number) == (3, ["name"], 4)
