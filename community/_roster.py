@@ -91,7 +91,7 @@ async def check_roster(
     raw_numbers = [
         normalise_passbook_number(cell_text(r.get(number_header)) or "") for r in table.rows
     ]
-    registered = await _registered(conn, [e.passbook_number for e, _ in entries])
+    registered = await _registered(conn, sorted({n for n in raw_numbers if n}))
     lookalikes = await registered_lookalikes(conn, raw_numbers)
     first_row: dict[str, int] = {}
     first_key: dict[str, tuple[int, str]] = {}
