@@ -26,6 +26,13 @@ from office.errors import BooksNotEmpty, BooksOpenRace
 from scheme_time import utcnow
 
 FIRST_ADMIN_LABEL = "first admin (passbook init)"
+_SAID = {
+    "books": "books row (the books were opened already)",
+    "org_units": "org unit(s)",
+    "volunteers": "volunteer(s)",
+    "tokens": "token(s)",
+    "ledger_entries": "ledger entry(ies)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +80,7 @@ async def open_books(
     now = now or utcnow()
     held = {what: n for what, n in (await books_contents(conn)).items() if n}
     if held:
-        found = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in held.items())
+        found = ", ".join(f"{n} {_SAID[what]}" for what, n in held.items())
         raise BooksNotEmpty(
             f"These books already hold data ({found}); 'passbook init' opens empty books only "
             "and wrote nothing. Use a new database (another --database-url) for new books, "

@@ -11,6 +11,7 @@ from api.routes import (
     council,
     council_reports,
     merchants,
+    org_units,
     registry,
     rewards,
     sheets,
@@ -21,6 +22,7 @@ from api.routes._common import DEPENDENCIES
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
+    *org_units.ROUTES,
     *council.ROUTES,
     *sheets.ROUTES,
     *council_reports.ROUTES,

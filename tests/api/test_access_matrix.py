@@ -216,6 +216,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/council-members/{code:str}/step-down"): Row(
         lambda s: f"/api/council-members/{s.member}/step-down",
         "ok   403  403  403  403  403  403  403  403"),
+    # the org tree: staff list their own subtree; an admin adds and changes units under theirs
+    ("GET", "/api/org-units"): Row(lambda s: "/api/org-units",
+        "ok   ok   ok   ok   ok   403  403  403  403"),
+    ("POST", "/api/org-units"): Row(lambda s: "/api/org-units",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"code": "yzs-g8", "name": "燕子山第八网格", "kind": "grid",
+                   "parent": "yanzishan"}),
+    ("PATCH", "/api/org-units/{code:str}"): Row(lambda s: f"/api/org-units/{s.grid}",
+        "ok   403  403  403  403  403  403  403  403", lambda s: {"name": "燕子山第一网格"}),
     # savings rules, incentives, budgets (the rules and incentives are public to every token)
     ("GET", "/api/savings-rules"): Row(lambda s: "/api/savings-rules",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
