@@ -27,7 +27,6 @@ from scheme_time import utcnow
 
 FIRST_ADMIN_LABEL = "first admin (passbook init)"
 _SAID = {
-    "books": "books row (the books were opened already)",
     "org_units": "org unit(s)",
     "volunteers": "volunteer(s)",
     "tokens": "token(s)",
@@ -80,11 +79,12 @@ async def open_books(
     now = now or utcnow()
     held = {what: n for what, n in (await books_contents(conn)).items() if n}
     if held:
-        found = ", ".join(f"{n} {_SAID[what]}" for what, n in held.items())
+        found = ", ".join(f"{n} {_SAID[what]}" for what, n in held.items() if what != "books")
+        opened = "were opened already and hold" if "books" in held else "already hold"
         raise BooksNotEmpty(
-            f"These books already hold data ({found}); 'passbook init' opens empty books only "
-            "and wrote nothing. Use a new database (another --database-url) for new books, "
-            "or keep working with these.",
+            f"These books {opened} data ({found or 'nothing else'}); 'passbook init' opens "
+            "empty books only and wrote nothing. Use a new database (another --database-url) "
+            "for new books, or keep working with these.",
             **held,
         )
     name = clean_unit_name(street_name)

@@ -104,8 +104,8 @@ async def demo_refusal(conn: AsyncConnection) -> str | None:
     if kind == "real":
         return (
             "These are real books, opened with 'passbook init': the demo is never loaded into "
-            "them. Try the demo on its own database (passbook serve without --database-url, "
-            "or passbook demo --database-url sqlite+aiosqlite:///demo.db)."
+            "them. Try the demo on a database of its own, e.g. 'passbook demo --database-url "
+            "sqlite+aiosqlite:///demo.db'."
         )
     if kind == "demo":
         return None

@@ -116,7 +116,7 @@ async def _opened_books(conn: AsyncConnection) -> None:
         (_an_org_unit, "1 org unit(s)"),
         (_a_merchant_token, "1 token(s)"),
         (_a_ledger_entry, "1 ledger entry(ies)"),
-        (_opened_books, "1 books row"),
+        (_opened_books, "were opened already and hold data (1 org unit(s), 1 token(s))"),
     ],
     ids=["org unit", "token", "ledger entry", "books opened"],
 )
@@ -129,7 +129,7 @@ async def test_init_is_refused_on_books_that_hold_data_and_writes_nothing(
     result = await init(database_url)
 
     assert result.exit_code == 1, result.output
-    assert "already hold data" in result.output
+    assert "hold data" in result.output
     assert said in result.output
     assert "wrote nothing" in result.output
     assert await counts(engine) == before
@@ -210,7 +210,7 @@ async def test_the_demo_opens_demo_books_which_init_then_refuses(
         assert await community.books_kind(conn) == "demo"
     result = await init(database_url)
     assert result.exit_code == 1
-    assert "already hold data" in result.output
+    assert "were opened already" in result.output
     assert await counts(engine) == loaded
 
 
