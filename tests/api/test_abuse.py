@@ -71,6 +71,7 @@ _DEMO_CODES = {
     "/api/ballots/": BALLOT_CODE,
     "/api/council-members/": "yzs-g1-a",
     "/api/savings-rules/": "home-visit",
+    "/api/org-units/": "yzs-g1",
 }
 
 
