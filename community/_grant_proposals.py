@@ -151,7 +151,8 @@ async def propose_grant(
                 )
             return await get_grant(conn, earlier.id, replayed=True)
     if problems := check_terms(kind, points, as_of, reason, scheme_today(now)):
-        raise InvalidGrant("; ".join(problems).capitalize() + ". Nothing was saved.")
+        said = "; ".join(problems)
+        raise InvalidGrant(f"{said[0].upper()}{said[1:]}. Nothing was saved.")
     if volunteer.status is not VolunteerStatus.ACTIVE:
         raise GrantToMovedAway(
             f"Passbook {volunteer.passbook_number}'s holder has moved away; a moved-away "

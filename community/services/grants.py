@@ -73,9 +73,9 @@ async def propose_adjustment(
     batch: str | None = None,
     now: datetime | None = None,
 ) -> community.Grant:
-    """Propose an adjustment: ``points`` for service on ``as_of`` that no scoring sheet can
-    carry any more (older than the sheets' age limit), saying why (``reason``, 1 to 400
-    characters). It posts when another person confirms it.
+    """Propose an adjustment: ``points`` for service on ``as_of`` that no scoring sheet
+    carried (typically older than the sheets' age limit, which this does not check), saying
+    why (``reason``, 1 to 400 characters). It posts when another person confirms it.
 
     Who and what is refused: as for :func:`propose_opening`, but a passbook may have any
     number of adjustments."""

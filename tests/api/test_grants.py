@@ -223,5 +223,16 @@ async def test_two_people_at_the_command_line(
     )
     assert rejected.exit_code == 0, rejected.output
     assert "Rejected by cli:李" in rejected.output
+    for number in ("YZS1-0004", "YZS1-0005"):
+        made = await passbook(
+            "opening", "add", number, "--points", "30", "--date", "2025-05-31", "--batch", "纸本",
+            "--by", "张", *db_,
+        )  # fmt: skip
+        assert made.exit_code == 0, made.output
+    assert (await passbook("grants", "confirm", "--by", "李", *db_)).exit_code == 2
+    batch = await passbook("grants", "confirm", "--batch", "纸本", "--by", "李", *db_)
+    assert batch.exit_code == 0, batch.output
+    assert "2 grant(s) posted now, 60 points." in batch.output
     verified = await passbook("verify", *db_)
     assert verified.exit_code == 0, verified.output
+    assert "OK: the books balance" in verified.output

@@ -172,7 +172,12 @@ async def test_a_passbook_whose_ledger_holds_an_opening_entry_gets_no_second(
     await db.run_in_transaction(engine, post_directly)
     with pytest.raises(community.OpeningBalanceExists) as refused:
         await propose(tx, "TST-0002")
-    assert "entry_id" in refused.value.figures
+    entry_id = refused.value.figures["entry_id"]
+    await tx.write(
+        services.reverse_entry, ALICE, entry_id=entry_id, reason="wrong book", idempotency_key="r1"
+    )
+    made = await propose(tx, "TST-0002")  # a reversed opening entry no longer stands
+    assert made.status == "proposed"
 
 
 async def test_rejected_then_a_new_opening_is_allowed(tx: db.Transactions) -> None:
