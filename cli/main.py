@@ -12,6 +12,7 @@ import db
 import ledger
 import migrations
 from cli.council import report, sheet
+from cli.grants import COMMANDS as GRANT_COMMANDS
 from cli.options import database_option, settings_for
 
 
@@ -232,3 +233,5 @@ def bench_rewards(database_url: str | None, seconds: float) -> None:
 
 main.add_command(sheet)
 main.add_command(report)
+for command in GRANT_COMMANDS:
+    main.add_command(command)
