@@ -14,6 +14,7 @@ from api.routes import (
     registry,
     rewards,
     sheets,
+    tokens,
     vouchers,
 )
 from api.routes._common import DEPENDENCIES
@@ -21,6 +22,7 @@ from api.routes._common import DEPENDENCIES
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
+    *tokens.ROUTES,
     *council.ROUTES,
     *sheets.ROUTES,
     *council_reports.ROUTES,

@@ -4,7 +4,8 @@ the :mod:`access` checks and refuses with a :class:`db.DomainError`.
 
 An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
-``volunteers``, ``council_members``, ``tokens``, ``sign_in`` and ``books``.
+``volunteers``, ``council_members``, ``tokens`` (the command line's operator), ``sign_in``
+and ``books``.
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -31,7 +32,7 @@ from community.services.council_members import (
     step_down_council_member,
 )
 from community.services.sign_in import SignedIn, SignInAttempt, sign_in
-from community.services.tokens import OPERATOR, IssuedToken, issue_token
+from community.services.tokens import OPERATOR
 from community.services.volunteers import (
     Moved,
     MoveHistory,
@@ -51,7 +52,6 @@ __all__ = [
     "OPERATOR",
     "Appointment",
     "CouncilListing",
-    "IssuedToken",
     "MoveHistory",
     "Moved",
     "PassbookBalance",
@@ -64,7 +64,6 @@ __all__ = [
     "VolunteerListing",
     "add_council_member",
     "change_volunteer",
-    "issue_token",
     "list_council_members",
     "list_volunteers",
     "move_volunteer",
