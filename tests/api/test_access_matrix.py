@@ -122,6 +122,7 @@ class Subjects:
     ballot: str  # open for applications; the subject has applied
     ballot_reward: str
     today: str  # the scheme's day (Jinan), ISO
+    token_id: int  # an auditor credential of the subject's grid, to revoke
 
 
 Url = Callable[[Subjects], str]
@@ -215,6 +216,15 @@ MATRIX: dict[tuple[str, str], Row] = {
         "ok   403  403  403  403  403  403  403  403", _empty),
     ("POST", "/api/council-members/{code:str}/step-down"): Row(
         lambda s: f"/api/council-members/{s.member}/step-down",
+        "ok   403  403  403  403  403  403  403  403"),
+    # credentials: an admin lists, issues and revokes only within their unit
+    ("GET", "/api/tokens"): Row(lambda s: f"/api/tokens?scope={s.grid}&include_inactive=true",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/tokens"): Row(lambda s: "/api/tokens",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"role": "auditor", "scope": s.grid, "label": "access matrix auditor"}),
+    ("POST", "/api/tokens/{token_id:int}/revocation"): Row(
+        lambda s: f"/api/tokens/{s.token_id}/revocation",
         "ok   403  403  403  403  403  403  403  403"),
     # savings rules, incentives, budgets (the rules and incentives are public to every token)
     ("GET", "/api/savings-rules"): Row(lambda s: "/api/savings-rules",
@@ -575,6 +585,9 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
     statement = await _made(
         client, "GET", f"/api/passbooks/{number}/statement?after=0&limit=1", ADMIN
     )
+    credential = await _made(
+        client, "POST", "/api/tokens", ADMIN, role="auditor", scope=grid, label="grid auditor"
+    )
     return Subjects(
         number=number,
         grid=grid,
@@ -591,6 +604,7 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         ballot=ballot["code"],
         ballot_reward=place["code"],
         today=today,
+        token_id=credential["credential"]["id"],
     )
 
 
