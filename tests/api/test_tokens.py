@@ -4,6 +4,7 @@ every request; a volunteer moved away and made active again gets no old token ba
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -175,6 +176,16 @@ async def test_last_used_is_noted_on_use_but_not_rewritten_on_every_request(
     listed = (await listing(client, ADMIN, role="auditor")).json()["credentials"]
     shown = next(c for c in listed if c["id"] == token_id)
     assert shown["last_used_at"] is not None
+
+
+async def test_concurrent_first_uses_all_get_in_and_note_the_use(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    raw, token_id = await make_token(demo_engine, Role.AUDITOR, "yanshan", label="busy scanner")
+    answers = await asyncio.gather(*(client.get("/api/me", headers=bearer(raw)) for _ in range(12)))
+    assert [a.status_code for a in answers] == [200] * 12
+    query = "SELECT last_used_at FROM api_token WHERE id = :id"
+    assert await scalar(demo_engine, query, id=token_id) is not None
 
 
 async def test_a_volunteer_moved_away_and_back_gets_no_old_token_back(client: Client) -> None:
