@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 
 import click
 
@@ -14,6 +13,7 @@ import migrations
 from cli.council import report, sheet
 from cli.grants import COMMANDS as GRANT_COMMANDS
 from cli.options import database_option, settings_for
+from cli.tokens import token
 
 
 @click.group()
@@ -75,51 +75,6 @@ def demo(database_url: str | None) -> None:
     settings = settings_for(database_url)
     asyncio.run(_load_demo(settings.database_url))
     click.echo("Demo data loaded.")
-
-
-@main.group()
-def token() -> None:
-    """Bearer tokens."""
-
-
-@token.command("create")
-@database_option
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(["admin", "council", "volunteer", "merchant", "auditor"]),
-)
-@click.option("--scope", required=True, help="Org unit code, passbook number or merchant code.")
-@click.option("--label", required=True, help="Whose token this is, e.g. a name.")
-@click.option("--days", type=click.IntRange(min=1), default=None, help="Expire after N days.")
-def token_create(
-    database_url: str | None, role: str, scope: str, label: str, days: int | None
-) -> None:
-    """Make a token. It is printed once and stored only as a hash."""
-    from access import CredentialError, Role
-    from community import services
-
-    settings = settings_for(database_url)
-
-    async def run() -> str:
-        engine = db.create_engine(settings.database_url)
-        try:
-            issued = await db.Transactions(engine).write(
-                services.issue_token,
-                services.OPERATOR,
-                role=Role(role),
-                scope=scope,
-                label=label,
-                valid_for=timedelta(days=days) if days else None,
-            )
-            return issued.token
-        finally:
-            await engine.dispose()
-
-    try:
-        click.echo(asyncio.run(run()))
-    except CredentialError as error:
-        raise click.ClickException(error.message) from error
 
 
 @main.command()
@@ -231,6 +186,7 @@ def bench_rewards(database_url: str | None, seconds: float) -> None:
     asyncio.run(run_rewards_bench(settings.database_url, seconds=seconds))
 
 
+main.add_command(token)
 main.add_command(sheet)
 main.add_command(report)
 for command in GRANT_COMMANDS:

@@ -7,3 +7,23 @@ rather than in any one of them. Every function takes ``(conn, principal, *, inpu
 its own access rule and runs inside the caller's one transaction, like the services of
 ``community``, ``council`` and ``rewards``. Nothing in the domain packages imports this one.
 """
+
+from office._credentials import (
+    CredentialList,
+    IssuedCredential,
+    Revocation,
+    issue_credential,
+    list_credentials,
+    manages,
+    revoke_credential,
+)
+
+__all__ = [
+    "CredentialList",
+    "IssuedCredential",
+    "Revocation",
+    "issue_credential",
+    "list_credentials",
+    "manages",
+    "revoke_credential",
+]

@@ -15,6 +15,7 @@ from api.routes import (
     registry,
     rewards,
     sheets,
+    tokens,
     vouchers,
 )
 from api.routes._common import DEPENDENCIES
@@ -22,6 +23,7 @@ from api.routes._common import DEPENDENCIES
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
+    *tokens.ROUTES,
     *council.ROUTES,
     *sheets.ROUTES,
     *grants.ROUTES,

@@ -4,8 +4,8 @@ the :mod:`access` checks and refuses with a :class:`db.DomainError`.
 
 An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
-``volunteers``, ``council_members``, ``tokens``, ``sign_in``, ``books`` and ``grants``
-(opening balances and adjustments).
+``volunteers``, ``council_members``, ``tokens`` (the command line's operator), ``sign_in``,
+``books`` and ``grants`` (opening balances and adjustments).
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -43,7 +43,7 @@ from community.services.grants import (
     reject_grant,
 )
 from community.services.sign_in import SignedIn, SignInAttempt, sign_in
-from community.services.tokens import OPERATOR, IssuedToken, issue_token
+from community.services.tokens import OPERATOR
 from community.services.volunteers import (
     Moved,
     MoveHistory,
@@ -64,7 +64,6 @@ __all__ = [
     "Appointment",
     "CouncilListing",
     "GrantListing",
-    "IssuedToken",
     "MoveHistory",
     "Moved",
     "PassbookBalance",
@@ -79,7 +78,6 @@ __all__ = [
     "change_volunteer",
     "confirm_batch",
     "confirm_grant",
-    "issue_token",
     "list_council_members",
     "list_grants",
     "list_volunteers",

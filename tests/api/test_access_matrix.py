@@ -125,6 +125,7 @@ class Subjects:
     grant_to_confirm: int  # adjustments of the subject proposed by another street admin
     grant_to_reject: int
     grant_batch: str  # a batch holding one more of them
+    token_id: int  # an auditor credential of the subject's grid, to revoke
 
 
 Url = Callable[[Subjects], str]
@@ -218,6 +219,15 @@ MATRIX: dict[tuple[str, str], Row] = {
         "ok   403  403  403  403  403  403  403  403", _empty),
     ("POST", "/api/council-members/{code:str}/step-down"): Row(
         lambda s: f"/api/council-members/{s.member}/step-down",
+        "ok   403  403  403  403  403  403  403  403"),
+    # credentials: an admin lists, issues and revokes only within their unit
+    ("GET", "/api/tokens"): Row(lambda s: f"/api/tokens?scope={s.grid}&include_inactive=true",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/tokens"): Row(lambda s: "/api/tokens",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"role": "auditor", "scope": s.grid, "label": "access matrix auditor"}),
+    ("POST", "/api/tokens/{token_id:int}/revocation"): Row(
+        lambda s: f"/api/tokens/{s.token_id}/revocation",
         "ok   403  403  403  403  403  403  403  403"),
     # savings rules, incentives, budgets (the rules and incentives are public to every token)
     ("GET", "/api/savings-rules"): Row(lambda s: "/api/savings-rules",
@@ -609,6 +619,9 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         )
         for n, batch in enumerate((None, None, "matrix"))
     ]  # fmt: skip
+    credential = await _made(
+        client, "POST", "/api/tokens", ADMIN, role="auditor", scope=grid, label="grid auditor"
+    )
     return Subjects(
         number=number,
         grid=grid,
@@ -628,6 +641,7 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         grant_to_confirm=grants[0]["id"],
         grant_to_reject=grants[1]["id"],
         grant_batch="matrix",
+        token_id=credential["credential"]["id"],
     )
 
 
