@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 
 import click
 
@@ -14,8 +13,10 @@ import ledger
 import migrations
 from cli.books import demo_wanted, init, load_demo_into
 from cli.council import report, sheet
+from cli.grants import COMMANDS as GRANT_COMMANDS
 from cli.options import database_option, settings_for
 from cli.org import org
+from cli.tokens import token
 
 
 @click.group()
@@ -81,51 +82,6 @@ def demo(database_url: str | None) -> None:
     if refusal is not None:
         raise click.ClickException(refusal)
     click.echo("Demo data loaded.")
-
-
-@main.group()
-def token() -> None:
-    """Bearer tokens."""
-
-
-@token.command("create")
-@database_option
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(["admin", "council", "volunteer", "merchant", "auditor"]),
-)
-@click.option("--scope", required=True, help="Org unit code, passbook number or merchant code.")
-@click.option("--label", required=True, help="Whose token this is, e.g. a name.")
-@click.option("--days", type=click.IntRange(min=1), default=None, help="Expire after N days.")
-def token_create(
-    database_url: str | None, role: str, scope: str, label: str, days: int | None
-) -> None:
-    """Make a token. It is printed once and stored only as a hash."""
-    from access import CredentialError, Role
-    from community import services
-
-    settings = settings_for(database_url)
-
-    async def run() -> str:
-        engine = db.create_engine(settings.database_url)
-        try:
-            issued = await db.Transactions(engine).write(
-                services.issue_token,
-                services.OPERATOR,
-                role=Role(role),
-                scope=scope,
-                label=label,
-                valid_for=timedelta(days=days) if days else None,
-            )
-            return issued.token
-        finally:
-            await engine.dispose()
-
-    try:
-        click.echo(asyncio.run(run()))
-    except CredentialError as error:
-        raise click.ClickException(error.message) from error
 
 
 @main.command()
@@ -239,5 +195,8 @@ def bench_rewards(database_url: str | None, seconds: float) -> None:
 
 main.add_command(init)
 main.add_command(org)
+main.add_command(token)
 main.add_command(sheet)
 main.add_command(report)
+for command in GRANT_COMMANDS:
+    main.add_command(command)

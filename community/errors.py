@@ -17,10 +17,18 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
     ├── SignInThrottled                 throttled (retry_after)
     ├── SignInLocked                    locked    (retry_after, figures: locked_until)
-    └── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
+    ├── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
+    ├── GrantNotFound                   not_found (an opening balance or adjustment)
+    ├── InvalidGrant                    invalid   (points, dates, reason; ``problems`` by row)
+    ├── GrantFourEyes                   forbidden (the proposer cannot confirm their own grant)
+    ├── OpeningBalanceExists            conflict  (figures: grant_id or entry_id)
+    ├── GrantStateConflict              conflict  (confirm a rejected grant, reject a confirmed)
+    ├── GrantToMovedAway                conflict  (a moved-away volunteer gets no grant)
+    └── GrantKeyConflict                conflict  (one idempotency key or batch, two requests)
 
     CouncilMemberCodeRace (db.Retryable) two adds of one code at once; the runner retries
     OrgUnitCodeRace (db.Retryable)       the same, for an org unit
+    GrantRace (db.Retryable)             two proposals of one opening or key at once
 
 Invariant: a code names one kind of refusal and never changes; the message is for people.
 """
@@ -128,12 +136,62 @@ class VolunteerMovedAway(RegistryError):
     category = Category.FORBIDDEN
 
 
+class GrantRace(Retryable):
+    """A concurrent request proposed the same opening balance, or used the same key, first;
+    the transaction runner runs the use case again, which then finds it."""
+
+
+class GrantNotFound(RegistryError):
+    code = "grant_not_found"
+    category = Category.NOT_FOUND
+
+
+class InvalidGrant(RegistryError):
+    """Points, a date or a reason that cannot be granted; a batch lists every bad row in
+    ``problems``."""
+
+    code = "invalid_grant"
+
+
+class GrantFourEyes(RegistryError):
+    code = "four_eyes"
+    category = Category.FORBIDDEN
+
+
+class OpeningBalanceExists(RegistryError):
+    code = "opening_balance_exists"
+    category = Category.CONFLICT
+
+
+class GrantStateConflict(RegistryError):
+    code = "grant_state_conflict"
+    category = Category.CONFLICT
+
+
+class GrantToMovedAway(RegistryError):
+    code = "volunteer_moved_away_no_grant"
+    category = Category.CONFLICT
+
+
+class GrantKeyConflict(RegistryError):
+    code = "idempotency_conflict"
+    category = Category.CONFLICT
+
+
 __all__ = [
     "CouncilMemberCodeRace",
     "CouncilMemberNotFound",
     "CouncilMemberSteppedDown",
+    "GrantFourEyes",
+    "GrantKeyConflict",
+    "GrantNotFound",
+    "GrantRace",
+    "GrantStateConflict",
+    "GrantToMovedAway",
+    "InvalidGrant",
     "InvalidPerson",
     "InvalidPin",
+    "OpeningBalanceExists",
     "OrgUnitClosed",
     "OrgUnitCodeRace",
     "OrgUnitConflict",

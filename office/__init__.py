@@ -8,10 +8,20 @@ its own access rule and runs inside the caller's one transaction, like the servi
 ``community``, ``council`` and ``rewards``. Nothing in the domain packages imports this one.
 
 Modules, one job each: ``_books`` (opening empty books), ``_org_tree`` (the org tree,
-managed) and ``errors`` (the office's branch of the error tree).
+managed), ``_credentials`` (credentials, managed) and ``errors`` (the office's branch of the
+error tree).
 """
 
 from office._books import FIRST_ADMIN_LABEL, OpenedBooks, books_contents, open_books
+from office._credentials import (
+    CredentialList,
+    IssuedCredential,
+    Revocation,
+    issue_credential,
+    list_credentials,
+    manages,
+    revoke_credential,
+)
 from office._org_tree import (
     ADDED_KINDS,
     OrgTree,
@@ -30,17 +40,24 @@ __all__ = [
     "FIRST_ADMIN_LABEL",
     "BooksNotEmpty",
     "BooksOpenRace",
+    "CredentialList",
+    "IssuedCredential",
     "OfficeError",
     "OpenedBooks",
     "OrgTree",
     "OrgUnitAdded",
     "OrgUnitNotEmpty",
     "OrgUnitView",
+    "Revocation",
     "add_org_unit",
     "books_contents",
     "change_org_unit",
     "close_org_unit",
+    "issue_credential",
+    "list_credentials",
     "list_org_units",
+    "manages",
     "open_books",
     "rename_org_unit",
+    "revoke_credential",
 ]

@@ -100,7 +100,12 @@ async def open_books(
             raise BooksOpenRace(street_code) from error
         raise
     raw, admin = await access.create_token(
-        conn, role=Role.ADMIN, scope=street.code, label=FIRST_ADMIN_LABEL, now=now
+        conn,
+        role=Role.ADMIN,
+        scope=street.code,
+        label=FIRST_ADMIN_LABEL,
+        created_by=principal.actor,
+        now=now,
     )
     return OpenedBooks(street, raw, admin, now)
 

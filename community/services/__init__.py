@@ -4,7 +4,8 @@ the :mod:`access` checks and refuses with a :class:`db.DomainError`.
 
 An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
-``volunteers``, ``council_members``, ``tokens``, ``sign_in`` and ``books``.
+``volunteers``, ``council_members``, ``tokens`` (the command line's operator), ``sign_in``,
+``books`` and ``grants`` (opening balances and adjustments).
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -30,8 +31,19 @@ from community.services.council_members import (
     list_council_members,
     step_down_council_member,
 )
+from community.services.grants import (
+    GrantListing,
+    confirm_batch,
+    confirm_grant,
+    list_grants,
+    propose_adjustment,
+    propose_opening,
+    propose_openings,
+    read_grant,
+    reject_grant,
+)
 from community.services.sign_in import SignedIn, SignInAttempt, sign_in
-from community.services.tokens import OPERATOR, IssuedToken, issue_token
+from community.services.tokens import OPERATOR
 from community.services.volunteers import (
     Moved,
     MoveHistory,
@@ -51,7 +63,7 @@ __all__ = [
     "OPERATOR",
     "Appointment",
     "CouncilListing",
-    "IssuedToken",
+    "GrantListing",
     "MoveHistory",
     "Moved",
     "PassbookBalance",
@@ -64,14 +76,21 @@ __all__ = [
     "VolunteerListing",
     "add_council_member",
     "change_volunteer",
-    "issue_token",
+    "confirm_batch",
+    "confirm_grant",
     "list_council_members",
+    "list_grants",
     "list_volunteers",
     "move_volunteer",
     "passbook_balance",
     "passbook_statement",
+    "propose_adjustment",
+    "propose_opening",
+    "propose_openings",
     "read_entry",
+    "read_grant",
     "register_volunteer",
+    "reject_grant",
     "reverse_entry",
     "see_volunteer",
     "set_pin",

@@ -154,14 +154,23 @@ async def set_volunteer_status(
     *,
     number: str,
     status: community.VolunteerStatus | str,
+    now: datetime | None = None,
 ) -> community.Volunteer:
-    """Mark a volunteer active or moved away. A moved-away volunteer cannot sign in and their
-    volunteer tokens stop working; the passbook and its history stay.
+    """Mark a volunteer active or moved away. A moved-away volunteer cannot sign in, and every
+    token of their passbook is revoked in the same transaction (recording who did it), so
+    making them active again later brings no old token back: they sign in anew. Making active
+    a volunteer who had moved away revokes any token left from before too. The passbook and
+    its history stay.
 
     Who: an admin above their grid. Refuses anyone else and an unknown status."""
     access.require_role(principal, Role.ADMIN)
-    await access.volunteer_administered_by(conn, principal, number)
-    return await community.set_volunteer_status(conn, number, status)
+    before = await access.volunteer_administered_by(conn, principal, number)
+    changed = await community.set_volunteer_status(conn, number, status)
+    if community.VolunteerStatus.MOVED_AWAY in (before.status, changed.status):
+        await access.revoke_passbook_tokens(
+            conn, changed.passbook_number, actor=principal.actor, now=now or utcnow()
+        )
+    return changed
 
 
 async def move_volunteer(

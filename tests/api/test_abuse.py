@@ -65,6 +65,9 @@ _DEMO_PATH = {
     "{number}": "YZS1-0001",
     "{grid}": "yzs-g1",
     "{month}": "2026-12",
+    "{grant_id}": "1",
+    "{batch}": "batch-1",
+    "{token_id}": "1",
 }
 _DEMO_CODES = {
     "/api/rewards/": "tissues",

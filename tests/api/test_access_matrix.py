@@ -122,6 +122,10 @@ class Subjects:
     ballot: str  # open for applications; the subject has applied
     ballot_reward: str
     today: str  # the scheme's day (Jinan), ISO
+    grant_to_confirm: int  # adjustments of the subject proposed by another street admin
+    grant_to_reject: int
+    grant_batch: str  # a batch holding one more of them
+    token_id: int  # an auditor credential of the subject's grid, to revoke
 
 
 Url = Callable[[Subjects], str]
@@ -225,6 +229,15 @@ MATRIX: dict[tuple[str, str], Row] = {
                    "parent": "yanzishan"}),
     ("PATCH", "/api/org-units/{code:str}"): Row(lambda s: f"/api/org-units/{s.grid}",
         "ok   403  403  403  403  403  403  403  403", lambda s: {"name": "燕子山第一网格"}),
+    # credentials: an admin lists, issues and revokes only within their unit
+    ("GET", "/api/tokens"): Row(lambda s: f"/api/tokens?scope={s.grid}&include_inactive=true",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/tokens"): Row(lambda s: "/api/tokens",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"role": "auditor", "scope": s.grid, "label": "access matrix auditor"}),
+    ("POST", "/api/tokens/{token_id:int}/revocation"): Row(
+        lambda s: f"/api/tokens/{s.token_id}/revocation",
+        "ok   403  403  403  403  403  403  403  403"),
     # savings rules, incentives, budgets (the rules and incentives are public to every token)
     ("GET", "/api/savings-rules"): Row(lambda s: "/api/savings-rules",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
@@ -276,6 +289,29 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/sheets/{sheet_id:int}/reversal"): Row(
         lambda s: f"/api/sheets/{s.reversed_sheet}/reversal",
         "ok   403  403  ok   403  403  403  403  403", _reason),
+    # opening balances and adjustments: community staff over the grid propose and decide
+    # (the subject's paper passbook was carried over by the demo: a second opening is a 409)
+    ("GET", "/api/grants"): Row(lambda s: f"/api/grants?passbook={s.number}",
+        "ok   403  ok   403  403  403  403  403  403"),
+    ("GET", "/api/grants/{grant_id:int}"): Row(lambda s: f"/api/grants/{s.grant_to_confirm}",
+        "ok   403  ok   403  403  403  403  403  403"),
+    ("POST", "/api/passbooks/{number:str}/opening-balance"): Row(
+        lambda s: f"/api/passbooks/{s.number}/opening-balance",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"points": 10, "as_of": "2025-06-30"}),
+    ("POST", "/api/passbooks/{number:str}/adjustments"): Row(
+        lambda s: f"/api/passbooks/{s.number}/adjustments",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"points": 2, "as_of": "2025-06-30", "reason": "access matrix"}),
+    ("POST", "/api/grants/{grant_id:int}/confirmation"): Row(
+        lambda s: f"/api/grants/{s.grant_to_confirm}/confirmation",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/grants/{grant_id:int}/rejection"): Row(
+        lambda s: f"/api/grants/{s.grant_to_reject}/rejection",
+        "ok   403  403  403  403  403  403  403  403", _reason),
+    ("POST", "/api/grant-batches/{batch:str}/confirmation"): Row(
+        lambda s: f"/api/grant-batches/{s.grant_batch}/confirmation",
+        "ok   403  403  403  403  403  403  403  403"),
     # reports: circulation is always the caller's own unit; the others name the grid
     ("GET", "/api/reports/circulation"): Row(lambda s: "/api/reports/circulation",
         "ok   ok   ok   ok   ok   403  403  403  403"),
@@ -584,6 +620,17 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
     statement = await _made(
         client, "GET", f"/api/passbooks/{number}/statement?after=0&limit=1", ADMIN
     )
+    other_raw, _ = await make_token(engine, Role.ADMIN, "yanshan", label="matrix second admin")
+    grants = [
+        await _made(
+            client, "POST", f"/api/passbooks/{number}/adjustments", bearer(other_raw),
+            points=1, as_of="2025-06-30", reason=f"access matrix {n}", batch=batch,
+        )
+        for n, batch in enumerate((None, None, "matrix"))
+    ]  # fmt: skip
+    credential = await _made(
+        client, "POST", "/api/tokens", ADMIN, role="auditor", scope=grid, label="grid auditor"
+    )
     return Subjects(
         number=number,
         grid=grid,
@@ -600,6 +647,10 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         ballot=ballot["code"],
         ballot_reward=place["code"],
         today=today,
+        grant_to_confirm=grants[0]["id"],
+        grant_to_reject=grants[1]["id"],
+        grant_batch="matrix",
+        token_id=credential["credential"]["id"],
     )
 
 
