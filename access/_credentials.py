@@ -3,7 +3,8 @@
 Invariants protected here:
 
 * a token is shown once, when made, and stored only as its SHA-256 hash;
-* a principal is found only for a token that is known, unexpired and unrevoked;
+* a principal is found only for a token that is known, unexpired and unrevoked, and never
+  for one of the demo's well-known tokens in real books;
 * a council token stops working when its member steps down, a volunteer token when its
   volunteer is marked as moved away;
 * a credential's scope names something that exists and can still act: an open org unit, a
@@ -28,6 +29,7 @@ from access._tables import api_token
 from access.errors import ClosedScope, CredentialError, UnknownScope
 
 TOKEN_PREFIX = "pb_"  # noqa: S105 - a prefix, not a secret
+DEMO_TOKEN_PREFIX = "pb_demo_"  # noqa: S105 - the demo's well-known tokens begin so
 SIGNED_IN = " (signed in with PIN)"
 """The end of the label of every token a volunteer got by signing in with their PIN."""
 
@@ -131,8 +133,11 @@ async def _require_open(conn: AsyncConnection, code: str) -> None:
 async def find_principal(
     conn: AsyncConnection, raw: str, *, now: datetime | None = None
 ) -> Principal | None:
-    """Who the raw token ``raw`` speaks for, or None if it must not be let in."""
+    """Who the raw token ``raw`` speaks for, or None if it must not be let in. Real books
+    (``passbook init``) never let in a demo token, even if its row were there."""
     now = now or datetime.now(UTC)
+    if raw.startswith(DEMO_TOKEN_PREFIX) and await community.books_kind(conn) == "real":
+        return None
     row = (
         await conn.execute(
             select(

@@ -11,9 +11,11 @@ Modules, one job each: ``_cleaning`` (codes, names, phones, numbers), ``_org_uni
 tree), ``_passbooks`` (numbers and accounts), ``_registration`` (registering volunteers),
 ``_volunteers`` (volunteers as people: details, status, moves), ``_council_members``,
 ``_signin`` (the PIN policy), ``_grants``, ``_grant_proposals`` and ``_grant_decisions``
-(opening balances and adjustments, four-eyed) and ``_tables``.
+(opening balances and adjustments, four-eyed), ``_books`` (the books row: real books or the
+demo) and ``_tables``.
 """
 
+from community._books import BooksKind, books_kind, record_books
 from community._cleaning import clean_name, clean_passbook_number, clean_phone, is_code, mask_phone
 from community._council_members import (
     CouncilMember,
@@ -46,8 +48,14 @@ from community._org_units import (
     ISSUANCE_KIND,
     OrgUnit,
     add_org_unit,
+    close_org_unit,
     find_org_unit,
+    get_open_org_unit,
     get_org_unit,
+    list_org_units,
+    rename_org_unit,
+    require_open,
+    under,
     within,
 )
 from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook, org_paths_of_accounts
@@ -105,6 +113,9 @@ from community.errors import (
     InvalidPerson,
     InvalidPin,
     OpeningBalanceExists,
+    OrgUnitClosed,
+    OrgUnitCodeRace,
+    OrgUnitConflict,
     OrgUnitNotFound,
     PassbookNotFound,
     RegistrationConflict,
@@ -134,6 +145,7 @@ __all__ = [
     "SIGN_IN_VALID_FOR",
     "THROTTLE_AFTER_FAILURES",
     "THROTTLE_FIRST_WAIT",
+    "BooksKind",
     "CouncilMember",
     "CouncilMemberCodeRace",
     "CouncilMemberNotFound",
@@ -154,6 +166,9 @@ __all__ = [
     "OpeningBalanceExists",
     "OpeningIn",
     "OrgUnit",
+    "OrgUnitClosed",
+    "OrgUnitCodeRace",
+    "OrgUnitConflict",
     "OrgUnitNotFound",
     "Passbook",
     "PassbookNotFound",
@@ -174,6 +189,7 @@ __all__ = [
     "add_org_unit",
     "appoint_council_member",
     "books",
+    "books_kind",
     "check_pin",
     "check_pin_rules",
     "check_terms",
@@ -181,6 +197,7 @@ __all__ = [
     "clean_name",
     "clean_passbook_number",
     "clean_phone",
+    "close_org_unit",
     "confirm_grants",
     "council_member",
     "enrol_volunteer",
@@ -191,6 +208,7 @@ __all__ = [
     "find_volunteer",
     "get_council_member",
     "get_grant",
+    "get_open_org_unit",
     "get_org_unit",
     "get_volunteer",
     "grant_memo",
@@ -198,6 +216,7 @@ __all__ = [
     "is_code",
     "list_council_members",
     "list_grants",
+    "list_org_units",
     "list_volunteers",
     "mask_phone",
     "move_volunteer",
@@ -206,12 +225,16 @@ __all__ = [
     "points_grant",
     "propose_grant",
     "propose_openings",
+    "record_books",
     "register_volunteer",
     "reject_grant",
+    "rename_org_unit",
+    "require_open",
     "set_pin",
     "set_volunteer_status",
     "step_down_council_member",
     "target_grid",
+    "under",
     "update_volunteer",
     "volunteer",
     "volunteer_move",

@@ -11,6 +11,8 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     │   ├── InvalidPin                  invalid   (not 4-6 digits)
     │   └── WeakPin                     invalid   (same digits, straight runs, repeats)
     ├── RegistrationConflict            conflict  (the number or code says something else)
+    ├── OrgUnitConflict                 conflict  (the code is taken: another kind or parent)
+    ├── OrgUnitClosed                   conflict  (a closed unit takes nothing new)
     ├── CouncilMemberSteppedDown        conflict
     ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
     ├── SignInThrottled                 throttled (retry_after)
@@ -25,6 +27,7 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     └── GrantKeyConflict                conflict  (one idempotency key or batch, two requests)
 
     CouncilMemberCodeRace (db.Retryable) two adds of one code at once; the runner retries
+    OrgUnitCodeRace (db.Retryable)       the same, for an org unit
     GrantRace (db.Retryable)             two proposals of one opening or key at once
 
 Invariant: a code names one kind of refusal and never changes; the message is for people.
@@ -44,6 +47,11 @@ class RegistryError(DomainError):
 class CouncilMemberCodeRace(Retryable):
     """A concurrent request added a council member with the same code first; the transaction
     runner runs the use case again, which then finds that member."""
+
+
+class OrgUnitCodeRace(Retryable):
+    """A concurrent request added an org unit with the same code first; the runner runs the
+    use case again, which then finds that unit."""
 
 
 class OrgUnitNotFound(RegistryError):
@@ -83,6 +91,20 @@ class RegistrationConflict(RegistryError):
     """The number or code is taken by a record that says something else."""
 
     code = "registration_conflict"
+    category = Category.CONFLICT
+
+
+class OrgUnitConflict(RegistryError):
+    """The org unit code is taken by a unit of another kind or under another parent."""
+
+    code = "org_unit_conflict"
+    category = Category.CONFLICT
+
+
+class OrgUnitClosed(RegistryError):
+    """The org unit is closed: it takes no new units, volunteers, sheets or credentials."""
+
+    code = "org_unit_closed"
     category = Category.CONFLICT
 
 
@@ -170,6 +192,9 @@ __all__ = [
     "InvalidPerson",
     "InvalidPin",
     "OpeningBalanceExists",
+    "OrgUnitClosed",
+    "OrgUnitCodeRace",
+    "OrgUnitConflict",
     "OrgUnitNotFound",
     "PassbookNotFound",
     "RegistrationConflict",

@@ -12,6 +12,7 @@ from api.routes import (
     council_reports,
     grants,
     merchants,
+    org_units,
     registry,
     rewards,
     sheets,
@@ -23,6 +24,7 @@ from api.routes._common import DEPENDENCIES
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
+    *org_units.ROUTES,
     *tokens.ROUTES,
     *council.ROUTES,
     *sheets.ROUTES,

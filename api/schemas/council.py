@@ -199,5 +199,5 @@ class Leaderboard(BaseModel):
 class CirculationRow(BaseModel):
     code: str
     name: str
-    kind: Literal["community", "grid"]
+    kind: Literal["street", "community", "grid"]
     issued: int = Field(description="points this unit's issuance account has put into passbooks")

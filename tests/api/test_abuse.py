@@ -65,12 +65,16 @@ _DEMO_PATH = {
     "{number}": "YZS1-0001",
     "{grid}": "yzs-g1",
     "{month}": "2026-12",
+    "{grant_id}": "1",
+    "{batch}": "batch-1",
+    "{token_id}": "1",
 }
 _DEMO_CODES = {
     "/api/rewards/": "tissues",
     "/api/ballots/": BALLOT_CODE,
     "/api/council-members/": "yzs-g1-a",
     "/api/savings-rules/": "home-visit",
+    "/api/org-units/": "yzs-g1",
 }
 
 

@@ -220,6 +220,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/council-members/{code:str}/step-down"): Row(
         lambda s: f"/api/council-members/{s.member}/step-down",
         "ok   403  403  403  403  403  403  403  403"),
+    # the org tree: staff list their own subtree; an admin adds and changes units under theirs
+    ("GET", "/api/org-units"): Row(lambda s: "/api/org-units",
+        "ok   ok   ok   ok   ok   403  403  403  403"),
+    ("POST", "/api/org-units"): Row(lambda s: "/api/org-units",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"code": "yzs-g8", "name": "燕子山第八网格", "kind": "grid",
+                   "parent": "yanzishan"}),
+    ("PATCH", "/api/org-units/{code:str}"): Row(lambda s: f"/api/org-units/{s.grid}",
+        "ok   403  403  403  403  403  403  403  403", lambda s: {"name": "燕子山第一网格"}),
     # credentials: an admin lists, issues and revokes only within their unit
     ("GET", "/api/tokens"): Row(lambda s: f"/api/tokens?scope={s.grid}&include_inactive=true",
         "ok   403  403  403  403  403  403  403  403"),
