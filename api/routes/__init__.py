@@ -14,6 +14,7 @@ from api.routes import (
     registry,
     rewards,
     sheets,
+    takebacks,
     vouchers,
 )
 from api.routes._common import DEPENDENCIES
@@ -23,6 +24,7 @@ ROUTES: list[Any] = [
     *registry.ROUTES,
     *council.ROUTES,
     *sheets.ROUTES,
+    *takebacks.ROUTES,
     *council_reports.ROUTES,
     *merchants.ROUTES,
     *rewards.ROUTES,
