@@ -4,7 +4,8 @@ sheet is revised into a new draft that keeps the history.
 Invariants protected here (the database backs the ones marked *):
 
 * only a draft is edited or deleted, and it posted nothing: deleting it removes the sheet and
-  its lines outright (nothing else refers to a draft);
+  its lines outright (nothing else refers to a draft; a deleted revision leaves its rejected
+  sheet free to be revised again);
 * only the author edits a draft (an admin over the grid may also delete one: the caller
   checks the admin's scope); the edited content passes every check drafting makes
   (:func:`council._drafting.check_draft`: the closed grid, the dates, the rule, the lines, the
@@ -24,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import community
 import db
 from council._drafting import DraftContent, check_draft, insert_draft, insert_lines, sheet_values
 from council._grid_members import member_of_sheet_grid
@@ -60,12 +62,15 @@ class DraftChanges:
         )
 
 
-async def _own_draft(conn: AsyncConnection, sheet_id: int, member_id: int, doing: str) -> Any:
+async def _own_draft(
+    conn: AsyncConnection, sheet_id: int, member_id: int, doing: str
+) -> tuple[Any, community.CouncilMember]:
+    """The sheet's locked row and its author, who must be the serving member ``member_id``."""
     row = await locked_sheet(conn, sheet_id)
-    await member_of_sheet_grid(conn, member_id, row)
+    member = await member_of_sheet_grid(conn, member_id, row)
     if row.author_id != member_id:
         raise FourEyes(f"Only the author of sheet {sheet_id} {doing} it.")
-    return row
+    return row, member
 
 
 def _only_drafts(row: Any, doing: str) -> None:
@@ -90,11 +95,9 @@ async def edit_draft(
     """The author replaces a draft's fields and/or lines; the new content is checked as a new
     draft is, and a refusal changes nothing."""
     now = now or datetime.now(UTC)
-    row = await _own_draft(conn, sheet_id, member_id, "edits")
+    row, author = await _own_draft(conn, sheet_id, member_id, "edits")
     _only_drafts(row, "edited")
-    sheet = await get_sheet(conn, sheet_id)
-    content = changes.applied_to(sheet)
-    author = await member_of_sheet_grid(conn, member_id, row)
+    content = changes.applied_to(await get_sheet(conn, sheet_id))
     checked = await check_draft(conn, author, content, max_age_days=max_age_days, now=now)
     await conn.execute(
         scoring_sheet.update()
@@ -111,7 +114,7 @@ async def delete_draft(conn: AsyncConnection, *, sheet_id: int, member_id: int |
     deleting it, who must be its author; None for an admin whose scope the caller checked.
     Answers the sheet as it was."""
     if member_id is not None:
-        row = await _own_draft(conn, sheet_id, member_id, "deletes")
+        row, _ = await _own_draft(conn, sheet_id, member_id, "deletes")
     else:
         row = await locked_sheet(conn, sheet_id)
     _only_drafts(row, "deleted")

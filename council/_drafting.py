@@ -56,7 +56,9 @@ from scheme_time import scheme_today
 def _check_text(value: str, what: str, most: int) -> str:
     value = value.strip()
     if len(value) > most:
-        raise InvalidSheet(f"The {what} is {len(value)} characters; at most {most} fit.")
+        raise InvalidSheet(
+            f"The {what} is {len(value)} characters; at most {most} fit.", field=what
+        )
     return value
 
 
