@@ -135,6 +135,35 @@ def approve(database_url: str | None, member: str, sheet_id: int) -> None:
     _show(run_council(database_url, work))
 
 
+@sheet.command("submit")
+@database_option
+@click.option("--member", required=True, help="Code of the council member who drafted it.")
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def submit(database_url: str | None, member: str, sheet_id: int) -> None:
+    """Submit your draft for a colleague's approval."""
+
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(services.submit_sheet, principal, sheet_id=sheet_id)
+
+    _show(run_council(database_url, work))
+
+
+@sheet.command("reject")
+@database_option
+@click.option("--member", required=True, help="Code of the council member rejecting it.")
+@click.option("--reason", required=True, help="Why it goes back to its author.")
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def reject(database_url: str | None, member: str, reason: str, sheet_id: int) -> None:
+    """Send a colleague's submitted sheet back, saying why (it can then be revised)."""
+
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(services.reject_sheet, principal, sheet_id=sheet_id, reason=reason)
+
+    _show(run_council(database_url, work))
+
+
 def _changes(
     rule: str | None,
     activity_date: datetime | None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
-from tests.api.conftest import ADMIN, COUNCIL_G1B
+from tests.api.conftest import ADMIN
 from tests.api.helpers import balance
 from tests.api.test_cli import passbook
 from tests.api.test_sheets import days_ago
@@ -65,15 +65,21 @@ async def test_edit_delete_and_revise_from_the_command_line(
         "--date", days_ago(2), "--submit", first,
     )  # fmt: skip
     rejected_id = _id_after("Sheet", submitted.stdout)
-    await client.post(
-        f"/api/sheets/{rejected_id}/reject", json={"reason": "少记一人"}, headers=COUNCIL_G1B
+    rejected = await passbook(
+        "sheet", "reject", *db, "--member", "yzs-g1-b", "--reason", "少记一人", rejected_id
     )
+    assert rejected.exit_code == 0, rejected.output
+    assert "(rejected)" in rejected.stdout
     revised = await passbook(
-        "sheet", "revise", *db, "--member", "yzs-g1-a", "--lines", two, "--submit", rejected_id
+        "sheet", "revise", *db, "--member", "yzs-g1-a", "--lines", two, rejected_id
     )
     assert revised.exit_code == 0, revised.output
-    assert "(submitted)" in revised.stdout
+    assert "(draft)" in revised.stdout
     assert f"revises rejected sheet {rejected_id}" in revised.stdout
+    revision_id = _id_after("Sheet", revised.stdout)
+    submitted = await passbook("sheet", "submit", *db, "--member", "yzs-g1-a", revision_id)
+    assert submitted.exit_code == 0, submitted.output
+    assert "(submitted)" in submitted.stdout
 
 
 async def test_a_take_back_needs_two_members_at_the_command_line(
