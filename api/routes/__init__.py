@@ -16,6 +16,7 @@ from api.routes import (
     registry,
     rewards,
     sheets,
+    takebacks,
     tokens,
     vouchers,
 )
@@ -29,6 +30,7 @@ ROUTES: list[Any] = [
     *council.ROUTES,
     *sheets.ROUTES,
     *grants.ROUTES,
+    *takebacks.ROUTES,
     *council_reports.ROUTES,
     *merchants.ROUTES,
     *rewards.ROUTES,

@@ -54,6 +54,8 @@ Client = AsyncTestClient  # type: ignore[type-arg]
 _CALLERS: dict[str, dict[str, str]] = {
     "POST /api/sheets": COUNCIL_G1,
     "POST /api/sheets/{sheet_id}/reject": COUNCIL_G1,
+    "PATCH /api/sheets/{sheet_id}": COUNCIL_G1,
+    "POST /api/sheets/{sheet_id}/revision": COUNCIL_G1,
     "POST /api/scan/verify": MARKET,
     "POST /api/scan/consume": MARKET,
     "POST /api/sign-in": {},
@@ -62,6 +64,7 @@ _DEMO_PATH = {
     "{entry_id}": "1",
     "{sheet_id}": "1",
     "{line}": "1",
+    "{takeback_id}": "1",
     "{number}": "YZS1-0001",
     "{grid}": "yzs-g1",
     "{month}": "2026-12",

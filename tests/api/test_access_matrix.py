@@ -115,6 +115,11 @@ class Subjects:
     reversed_sheet: int  # another one, to reverse whole
     draft_sheet: int  # drafted by yzs-g1-a, not submitted
     submitted_sheet: int  # drafted and submitted by yzs-g1-b
+    editable_draft: int  # drafted by yzs-g1-a, to edit and delete
+    rejected_sheet: int  # drafted by yzs-g1-b, rejected by yzs-g1-a, to revise
+    takeback_sheet: int  # approved; yzs-g1-b proposed reversing it (takeback)
+    takeback: int  # that proposal, to confirm or decline
+    own_takeback: int  # yzs-g1-a's proposal to reverse another approved sheet, to withdraw
     reward: str  # sold by the market
     redemption_id: int  # the subject's redemption of that reward
     voucher_id: int
@@ -312,6 +317,30 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/grant-batches/{batch:str}/confirmation"): Row(
         lambda s: f"/api/grant-batches/{s.grant_batch}/confirmation",
         "ok   403  403  403  403  403  403  403  403"),
+    # a draft is edited by its author alone, deleted by its author or an admin over the grid
+    ("PATCH", "/api/sheets/{sheet_id:int}"): Row(lambda s: f"/api/sheets/{s.editable_draft}",
+        "403  403  403  ok   403  403  403  403  403", lambda s: {"place": "5号楼"}),
+    ("DELETE", "/api/sheets/{sheet_id:int}"): Row(lambda s: f"/api/sheets/{s.editable_draft}",
+        "ok   403  403  ok   403  403  403  403  403"),
+    ("POST", "/api/sheets/{sheet_id:int}/revision"): Row(
+        lambda s: f"/api/sheets/{s.rejected_sheet}/revision",
+        "403  403  403  ok   403  403  403  403  403", _empty),
+    # take-backs: read as the sheet is; decided by anyone in scope but the proposer
+    ("GET", "/api/sheets/{sheet_id:int}/takebacks"): Row(
+        lambda s: f"/api/sheets/{s.takeback_sheet}/takebacks",
+        "ok   403  ok   ok   403  403  403  403  403"),
+    ("GET", "/api/takebacks/{takeback_id:int}"): Row(lambda s: f"/api/takebacks/{s.takeback}",
+        "ok   403  ok   ok   403  403  403  403  403"),
+    ("POST", "/api/takebacks/{takeback_id:int}/confirmation"): Row(
+        lambda s: f"/api/takebacks/{s.takeback}/confirmation",
+        "ok   403  403  ok   403  403  403  403  403"),
+    ("POST", "/api/takebacks/{takeback_id:int}/declination"): Row(
+        lambda s: f"/api/takebacks/{s.takeback}/declination",
+        "ok   403  403  ok   403  403  403  403  403", _reason),
+    # only the proposer (yzs-g1-a) withdraws; staff over the grid are not the proposer
+    ("POST", "/api/takebacks/{takeback_id:int}/withdrawal"): Row(
+        lambda s: f"/api/takebacks/{s.own_takeback}/withdrawal",
+        "403  403  403  ok   403  403  403  403  403"),
     # reports: circulation is always the caller's own unit; the others name the grid
     ("GET", "/api/reports/circulation"): Row(lambda s: "/api/reports/circulation",
         "ok   ok   ok   ok   ok   403  403  403  403"),
@@ -565,8 +594,12 @@ def leaks(register: Register, caller: Caller, sent: str, response: Any, refused:
 async def _made(client: Client, method: str, url: str, headers: dict[str, str], **body: Any) -> Any:
     payload = body if method in WRITES else None
     response = await client.request(method, url, json=payload, headers=writing(headers))
-    assert response.status_code in (200, 201), f"setup {method} {url}: {response.text}"
+    assert response.status_code in (200, 201, 202), f"setup {method} {url}: {response.text}"
     return response.json()
+
+
+def _days_ago(days: int) -> str:
+    return (scheme_time.scheme_today() - timedelta(days=days)).isoformat()
 
 
 async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
@@ -587,6 +620,33 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         client, "POST", "/api/sheets", COUNCIL_G1,
         rule="corridor-cleanup", activity_date=today, lines=one_line,
     )  # fmt: skip
+    editable = await _made(
+        client, "POST", "/api/sheets", COUNCIL_G1,
+        rule="garbage-sorting", activity_date=today, lines=one_line,
+    )  # fmt: skip
+    rejected = await _made(
+        client, "POST", "/api/sheets", COUNCIL_G1B,
+        rule="home-visit", activity_date=_days_ago(2), lines=one_line, submit=True,
+    )  # fmt: skip
+    await _made(
+        client, "POST", f"/api/sheets/{rejected['id']}/reject", COUNCIL_G1, reason="日期错了"
+    )
+    takeback_sheets = []
+    for days in (3, 4):
+        made = await _made(
+            client, "POST", "/api/sheets", COUNCIL_G1B,
+            rule="home-visit", activity_date=_days_ago(days), lines=one_line, submit=True,
+        )  # fmt: skip
+        await _made(client, "POST", f"/api/sheets/{made['id']}/approve", COUNCIL_G1)
+        takeback_sheets.append(made["id"])
+    takeback = await _made(
+        client, "POST", f"/api/sheets/{takeback_sheets[0]}/reversal", COUNCIL_G1B,
+        reason="重复录入",
+    )  # fmt: skip
+    own_takeback = await _made(
+        client, "POST", f"/api/sheets/{takeback_sheets[1]}/reversal", COUNCIL_G1,
+        reason="重复录入",
+    )  # fmt: skip
     # Two approved sheets of her grid alone (a community-wide sheet of the grid also names the
     # volunteers of other grids it scored, which its council sees by design).
     sheet, unit = db.metadata.tables["scoring_sheet"], community.org_unit
@@ -599,6 +659,7 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
                     unit.c.code == grid,
                     sheet.c.status == "approved",
                     sheet.c.community_wide.is_(False),
+                    sheet.c.id.not_in(takeback_sheets),
                 )
                 .order_by(sheet.c.id)
                 .limit(2)
@@ -640,6 +701,11 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         reversed_sheet=approved[1],
         draft_sheet=draft["id"],
         submitted_sheet=submitted["id"],
+        editable_draft=editable["id"],
+        rejected_sheet=rejected["id"],
+        takeback_sheet=takeback_sheets[0],
+        takeback=takeback["id"],
+        own_takeback=own_takeback["id"],
         reward="tissues",
         redemption_id=redemption["id"],
         voucher_id=voucher["id"],
