@@ -43,19 +43,45 @@ from access._credentials import (
 )
 from access._principal import ORG_ROLES, Principal, Role
 from access._tables import ApiTokenRow, api_token
-from access.errors import AccessError, CredentialError, Forbidden
+from access._token_book import (
+    USE_NOTED_EVERY,
+    TokenRecord,
+    TokenState,
+    get_token,
+    list_tokens,
+    note_use,
+    revoke_passbook_tokens,
+    revoke_token,
+    use_is_due,
+)
+from access.errors import (
+    AccessError,
+    ClosedScope,
+    CredentialError,
+    CredentialOutOfReach,
+    Forbidden,
+    TokenNotFound,
+    UnknownScope,
+)
 
 __all__ = [
     "ORG_ROLES",
     "OUTSIDE_ADMIN_SCOPE",
     "SIGNED_IN",
     "TOKEN_PREFIX",
+    "USE_NOTED_EVERY",
     "AccessError",
     "ApiTokenRow",
+    "ClosedScope",
     "CredentialError",
+    "CredentialOutOfReach",
     "Forbidden",
     "Principal",
     "Role",
+    "TokenNotFound",
+    "TokenRecord",
+    "TokenState",
+    "UnknownScope",
     "admin_over",
     "api_token",
     "can_see_accounts",
@@ -64,10 +90,13 @@ __all__ = [
     "expires_in",
     "find_passbook",
     "find_principal",
+    "get_token",
     "grid_administered_by",
     "hash_token",
+    "list_tokens",
     "may_act_for",
     "may_read_passbook",
+    "note_use",
     "org_unit_in_scope",
     "org_unit_in_scope_of",
     "org_unit_listed_for",
@@ -80,7 +109,10 @@ __all__ = [
     "require_role",
     "require_sees_volunteers",
     "require_whole_books",
+    "revoke_passbook_tokens",
     "revoke_sign_ins",
+    "revoke_token",
+    "use_is_due",
     "volunteer_administered_by",
     "volunteer_seen_by",
 ]

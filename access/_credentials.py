@@ -3,11 +3,15 @@
 Invariants protected here:
 
 * a token is shown once, when made, and stored only as its SHA-256 hash;
-* a principal is found only for a token that is known, unexpired and unrevoked;
+* a principal is found only for a token that is known, unexpired and unrevoked, and never
+  for one of the demo's well-known tokens in real books;
 * a council token stops working when its member steps down, a volunteer token when its
   volunteer is marked as moved away;
-* a credential's scope names something that exists: an org unit, a serving council member, a
-  passbook (a merchant code must at least be well formed).
+* a credential's scope names something that exists and can still act: an open org unit, a
+  serving council member of an open grid, an active volunteer's passbook (a merchant code must
+  at least be well formed here; that it names a merchant is checked by ``office``, which may
+  read the rewards' tables);
+* a token records who made it (``created_by``).
 """
 
 from __future__ import annotations
@@ -22,11 +26,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import community
 from access._principal import ORG_ROLES, Principal, Role
 from access._tables import api_token
-from access.errors import CredentialError
+from access.errors import ClosedScope, CredentialError, UnknownScope
 
 TOKEN_PREFIX = "pb_"  # noqa: S105 - a prefix, not a secret
+DEMO_TOKEN_PREFIX = "pb_demo_"  # noqa: S105 - the demo's well-known tokens begin so
 SIGNED_IN = " (signed in with PIN)"
 """The end of the label of every token a volunteer got by signing in with their PIN."""
+
+
+def _new_raw_token() -> str:
+    """A fresh random token; never one that reads like the demo's (real books refuse those)."""
+    while (raw := TOKEN_PREFIX + secrets.token_urlsafe(32)).startswith(DEMO_TOKEN_PREFIX):
+        pass
+    return raw
 
 
 def hash_token(raw: str) -> str:
@@ -45,18 +57,21 @@ async def create_token(
     label: str,
     valid_for: timedelta | None = None,
     raw: str | None = None,
+    created_by: str | None = None,
     now: datetime | None = None,
 ) -> tuple[str, Principal]:
     """Make a token; returns the raw token (shown once) and who it speaks for.
 
-    ``scope`` is an org unit *code* for admin, council and auditor, a passbook number for a
-    volunteer and a merchant code for a merchant. ``raw`` fixes the token's text (demo data
-    only)."""
+    ``scope`` is an org unit *code* for admin and auditor, a council member's code for
+    council, a passbook number for a volunteer and a merchant code for a merchant.
+    ``created_by`` is the actor who made it (the issuing principal's ``actor``). ``raw`` fixes
+    the token's text (demo data only). A scope naming nothing is :class:`UnknownScope`; a
+    closed unit, a member who stepped down or a volunteer who moved away :class:`ClosedScope`."""
     now = now or datetime.now(UTC)
     if not label.strip() or len(label) > 200:
         raise CredentialError("A token needs a label of 1 to 200 characters saying whose it is.")
     stored_scope, member_id = await _resolve_scope(conn, role, scope)
-    raw = raw or TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = raw or _new_raw_token()
     token_id = await conn.scalar(
         api_token.insert()
         .values(
@@ -67,6 +82,7 @@ async def create_token(
             created_at=now,
             expires_at=now + valid_for if valid_for else None,
             council_member_id=member_id,
+            created_by=created_by,
         )
         .returning(api_token.c.id)
     )
@@ -79,36 +95,56 @@ async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> tuple
     if role is Role.COUNCIL:
         member = await community.find_council_member(conn, scope)
         if member is None:
-            raise CredentialError(
+            raise UnknownScope(
                 f"No council member with code {scope!r}; a council token speaks for one "
                 "council member (add them first) and acts in their grid."
             )
         if not member.active:
-            raise CredentialError(f"Council member {scope!r} has stepped down.")
+            raise ClosedScope(
+                f"Council member {scope!r} has stepped down; add the person again under a new "
+                "code if they return to the council."
+            )
+        await _require_open(conn, member.grid_code)
         return member.grid_path, member.id
     if role in ORG_ROLES:
         unit = await community.find_org_unit(conn, scope)
         if unit is None:
-            raise CredentialError(
-                f"No org unit with code {scope!r}; a {role} token is scoped to one."
-            )
+            raise UnknownScope(f"No org unit with code {scope!r}; a {role} token is scoped to one.")
+        await _require_open(conn, unit.code)
         return unit.path, None
     if role is Role.VOLUNTEER:
-        if await community.find_passbook(conn, scope) is None:
-            raise CredentialError(f"No passbook numbered {scope!r}.")
+        found = await community.find_volunteer(conn, scope)
+        if found is None:
+            raise UnknownScope(f"No passbook numbered {scope!r}.")
+        if found.status is not community.VolunteerStatus.ACTIVE:
+            raise ClosedScope(
+                f"The volunteer of passbook {scope!r} has moved away; mark them active first."
+            )
         return scope, None
     if not community.is_code(scope):
-        raise CredentialError(
-            f"Merchant code {scope!r} must be lower-case letters, digits or dashes."
-        )
+        raise UnknownScope(f"Merchant code {scope!r} must be lower-case letters, digits or dashes.")
     return scope, None
+
+
+async def _require_open(conn: AsyncConnection, code: str) -> None:
+    """Refuse a credential in a closed org unit: it takes no new ones (its history stays)."""
+    closed_at = await conn.scalar(
+        select(community.org_unit.c.closed_at).where(community.org_unit.c.code == code)
+    )
+    if closed_at is not None:
+        raise ClosedScope(
+            f"Org unit {code!r} is closed and takes no new credentials; issue one for an open unit."
+        )
 
 
 async def find_principal(
     conn: AsyncConnection, raw: str, *, now: datetime | None = None
 ) -> Principal | None:
-    """Who the raw token ``raw`` speaks for, or None if it must not be let in."""
+    """Who the raw token ``raw`` speaks for, or None if it must not be let in. Real books
+    (``passbook init``) never let in a demo token, even if its row were there."""
     now = now or datetime.now(UTC)
+    if raw.startswith(DEMO_TOKEN_PREFIX) and await community.books_kind(conn) == "real":
+        return None
     row = (
         await conn.execute(
             select(
@@ -138,7 +174,14 @@ async def find_principal(
         return None  # a council member who stepped down no longer acts
     if row.role == Role.VOLUNTEER.value and row.volunteer_status != "active":
         return None  # a volunteer who moved away no longer signs in, by PIN or by token
-    return Principal(row.id, Role(row.role), row.scope, row.label, row.council_member_id)
+    return Principal(
+        row.id,
+        Role(row.role),
+        row.scope,
+        row.label,
+        row.council_member_id,
+        last_used_at=row.last_used_at,
+    )
 
 
 async def revoke_sign_ins(conn: AsyncConnection, passbook_number: str, now: datetime) -> int:

@@ -4,7 +4,8 @@ principal names its council member; the books record :attr:`Principal.actor`."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class Role(enum.StrEnum):
@@ -32,6 +33,9 @@ class Principal:
     member_id: int | None = None
     # How the books record an actor that holds no token (the command line names its member).
     recorded_as: str | None = None
+    # When the credential last let someone in before this request, as the books noted it (at
+    # most once every few minutes); None if never noted or not a token. Not part of who it is.
+    last_used_at: datetime | None = field(default=None, compare=False)
 
     @property
     def actor(self) -> str:

@@ -1,23 +1,30 @@
 """The HTTP side of access: bearer tokens in, :class:`access.Principal` out, and role guards.
 
 Every request but health, sign-in, the public pages and the API docs carries a valid,
-unexpired, unrevoked token (401 otherwise). Who may do what is decided by :mod:`access`, in
-the use cases; the guards here only refuse a wrong role before any work (403).
+unexpired, unrevoked token (401 otherwise); a token's ``last_used_at`` is noted at most once
+every few minutes. Who may do what is decided by :mod:`access`, in the use cases; the guards
+here only refuse a wrong role before any work (403).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import access
+import db
 from access import Principal, Role
+from scheme_time import utcnow
 
+log = logging.getLogger("passbook.api")
 Guard = Callable[[ASGIConnection, BaseRouteHandler], None]  # type: ignore[type-arg]
 
 
@@ -32,15 +39,30 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
                 "Sign in first: send 'Authorization: Bearer <token>' with every request."
             )
         engine: AsyncEngine = connection.app.state.engine
+        now = utcnow()
         async with engine.connect() as conn:
             conn = await conn.execution_options(passbook_write=False)
-            principal = await access.find_principal(conn, raw.strip())
+            principal = await access.find_principal(conn, raw.strip(), now=now)
             await conn.rollback()
         if principal is None:
             raise NotAuthorizedException(
                 "This token is not valid: it is unknown, expired or revoked. Ask for a new one."
             )
+        if access.use_is_due(principal.last_used_at, now):
+            await _note_use(engine, principal.token_id, now)
         return AuthenticationResult(user=principal, auth=raw)
+
+
+async def _note_use(engine: AsyncEngine, token_id: int, now: datetime) -> None:
+    """Note that the token let someone in, in a short write transaction of its own. Only when
+    the last note is older than :data:`access.USE_NOTED_EVERY`, so reads do not write on every
+    request; a note that cannot be written (the books busy or unreachable) is skipped and
+    logged, never the request's failure."""
+    try:
+        async with db.transaction(engine) as conn:
+            await access.note_use(conn, token_id, now)
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("could not note the use of token %s: %r", token_id, error)
 
 
 def roles(*allowed: Role) -> Guard:

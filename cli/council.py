@@ -1,17 +1,17 @@
 """``passbook sheet`` and ``passbook report``: council scoring from the command line.
 
 For a grid office that keeps its scoring sheets in a spreadsheet: draft a sheet from a CSV
-file of lines, approve it as a second council member, and print the grid reports. The
-command line acts with database access, so it names the council member who acts and runs the
-same use cases as the API (:mod:`council.services`) as that member; the books record
-``cli:<member code>``.
+file of lines, edit or delete a draft, revise a rejected sheet, approve it as a second
+council member, propose and confirm taking points back (four eyes: two members), and print
+the grid reports. The command line acts with database access, so it names the council member
+who acts and runs the same use cases as the API (:mod:`council.services`) as that member; the
+books record ``cli:<member code>``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -23,46 +23,13 @@ import council
 import db
 import export
 from access import Principal, Role
+from cli.council_takebacks import register_takebacks
+from cli.member_cli import member_principal, run_council
 from cli.options import database_option, settings_for
 from council import services
 
 T = TypeVar("T")
 LINE_COLUMNS = ("passbook", "units")
-
-
-def _run(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
-    """Run ``work`` on the database, turning domain errors into a clear exit 1."""
-
-    async def run() -> T:
-        engine = db.create_engine(settings_for(database_url).database_url)
-        try:
-            return await work(db.Transactions(engine))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except db.DomainError as error:
-        message = str(error)
-        problems = error.figures.get("problems", [])
-        for problem in problems:
-            message += f"\n  line {problem['line']} ({problem['passbook']}): {problem['problem']}"
-        raise click.ClickException(message) from error
-
-
-async def member_principal(conn: db.Connection, code: str) -> Principal:
-    """The council member ``code`` as the one who acts (the books record ``cli:<code>``)."""
-    member = await community.find_council_member(conn, code)
-    if member is None or not member.active:
-        raise council.NotYourGrid(f"No serving council member with code {code!r}.")
-    return Principal(
-        token_id=0,
-        role=Role.COUNCIL,
-        scope=member.grid_path,
-        label=code,
-        member_id=member.id,
-        recorded_as=f"cli:{code}",
-    )
 
 
 async def reader_principal(conn: db.Connection, scope: str | None) -> Principal:
@@ -151,7 +118,7 @@ def draft(
             max_age_days=max_age,
         )
 
-    _show(_run(database_url, work))
+    _show(run_council(database_url, work))
 
 
 @sheet.command("approve")
@@ -165,7 +132,156 @@ def approve(database_url: str | None, member: str, sheet_id: int) -> None:
         principal = await tx.read(member_principal, member)
         return await tx.write(services.approve_sheet, principal, sheet_id=sheet_id)
 
-    _show(_run(database_url, work))
+    _show(run_council(database_url, work))
+
+
+@sheet.command("submit")
+@database_option
+@click.option("--member", required=True, help="Code of the council member who drafted it.")
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def submit(database_url: str | None, member: str, sheet_id: int) -> None:
+    """Submit your draft for a colleague's approval."""
+
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(services.submit_sheet, principal, sheet_id=sheet_id)
+
+    _show(run_council(database_url, work))
+
+
+@sheet.command("reject")
+@database_option
+@click.option("--member", required=True, help="Code of the council member rejecting it.")
+@click.option("--reason", required=True, help="Why it goes back to its author.")
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def reject(database_url: str | None, member: str, reason: str, sheet_id: int) -> None:
+    """Send a colleague's submitted sheet back, saying why (it can then be revised)."""
+
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(services.reject_sheet, principal, sheet_id=sheet_id, reason=reason)
+
+    _show(run_council(database_url, work))
+
+
+def _changes(
+    rule: str | None,
+    activity_date: datetime | None,
+    place: str | None,
+    note: str | None,
+    lines_csv: Path | None,
+) -> council.DraftChanges:
+    return council.DraftChanges(
+        rule_code=rule,
+        activity_date=None if activity_date is None else activity_date.date(),
+        place=place,
+        note=note,
+        lines=None if lines_csv is None else read_lines(lines_csv.read_text(encoding="utf-8")),
+    )
+
+
+def _change_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of an edit or a revision: what is not given stays as the sheet has it."""
+    for option in reversed(
+        [
+            click.option("--rule", default=None, help="Another savings rule code."),
+            click.option(
+                "--date", "activity_date", default=None, type=click.DateTime(["%Y-%m-%d"])
+            ),
+            click.option("--place", default=None),
+            click.option("--note", default=None),
+            click.option(
+                "--lines",
+                "lines_csv",
+                default=None,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="A CSV file of lines replacing every line (passbook, units, note).",
+            ),
+            click.option("--submit", is_flag=True, help="Submit it for approval at once."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@sheet.command("edit")
+@database_option
+@click.option("--member", required=True, help="Code of the council member who drafted it.")
+@_change_options
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def edit(
+    database_url: str | None,
+    member: str,
+    rule: str | None,
+    activity_date: datetime | None,
+    place: str | None,
+    note: str | None,
+    lines_csv: Path | None,
+    submit: bool,
+    sheet_id: int,
+) -> None:
+    """Edit your draft: change its fields and/or replace its lines."""
+    changes = _changes(rule, activity_date, place, note, lines_csv)
+    max_age = settings_for(database_url).sheet_max_age_days
+
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(
+            services.edit_draft, principal, sheet_id=sheet_id, changes=changes,
+            submit=submit, max_age_days=max_age,
+        )  # fmt: skip
+
+    _show(run_council(database_url, work))
+
+
+@sheet.command("delete")
+@database_option
+@click.option("--member", required=True, help="Code of the council member who drafted it.")
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def delete(database_url: str | None, member: str, sheet_id: int) -> None:
+    """Delete your draft and its lines (a draft has posted nothing)."""
+
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(services.delete_draft, principal, sheet_id=sheet_id)
+
+    gone = run_council(database_url, work)
+    click.echo(f"Deleted draft {gone.id}: {gone.memo}, {len(gone.lines)} line(s).")
+
+
+@sheet.command("revise")
+@database_option
+@click.option("--member", required=True, help="Code of the council member revising it.")
+@_change_options
+@click.argument("sheet_id", type=click.IntRange(min=1))
+def revise(
+    database_url: str | None,
+    member: str,
+    rule: str | None,
+    activity_date: datetime | None,
+    place: str | None,
+    note: str | None,
+    lines_csv: Path | None,
+    submit: bool,
+    sheet_id: int,
+) -> None:
+    """Revise a rejected sheet: a new draft copying it, with any changes given."""
+    changes = _changes(rule, activity_date, place, note, lines_csv)
+    max_age = settings_for(database_url).sheet_max_age_days
+
+    async def work(tx: db.Transactions) -> council.Sheet:
+        principal = await tx.read(member_principal, member)
+        return await tx.write(
+            services.revise_sheet, principal, sheet_id=sheet_id, changes=changes,
+            submit=submit, max_age_days=max_age,
+        )  # fmt: skip
+
+    revision = run_council(database_url, work)
+    _show(revision)
+    click.echo(f"  revises rejected sheet {revision.revises_sheet_id}.")
+
+
+register_takebacks(sheet)
 
 
 @click.group()
@@ -200,7 +316,7 @@ def issuance(
         principal = await tx.read(reader_principal, scope)
         return await tx.read(services.issuance_report, principal, since=since, until=until)
 
-    rows = _run(database_url, work).rows
+    rows = run_council(database_url, work).rows
     header = ["grid", "grid name", "month", "sheets", "scored", "bonuses", "taken back", "net"]
     values = [
         [r.grid_code, r.grid_name, r.month, r.sheets, r.scored, r.bonuses, r.taken_back, r.net]

@@ -1,19 +1,23 @@
-"""The ``passbook`` command: serve, migrate, load the demo, make tokens, verify, benchmark."""
+"""The ``passbook`` command: serve, migrate, open real books, keep the org tree, load the demo,
+make tokens, verify, benchmark."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 
 import click
 
 import db
 import ledger
 import migrations
+from cli.books import demo_wanted, init, load_demo_into
 from cli.council import report, sheet
+from cli.grants import COMMANDS as GRANT_COMMANDS
 from cli.imports import export_group, import_group
 from cli.options import database_option, settings_for
+from cli.org import org
+from cli.tokens import token
 
 
 @click.group()
@@ -26,9 +30,15 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--migrate/--no-migrate", default=True, show_default=True, help="Migrate first.")
-@click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data.")
-def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: bool) -> None:
-    """Run the service (migrating the database and loading the demo data unless told not to)."""
+@click.option(
+    "--demo/--no-demo",
+    default=None,
+    help="Load the demo data; by default only on the default database file "
+    "(sqlite+aiosqlite:///passbook.db). Never into real books.",
+)
+def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: bool | None) -> None:
+    """Run the service (migrating the database first, and on the default database file loading
+    the demo data, unless told not to)."""
     import uvicorn
 
     from api.app import create_app
@@ -36,12 +46,17 @@ def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: b
     settings = settings_for(database_url)
     if migrate:
         migrations.upgrade(settings.database_url)
-    if demo:
-        asyncio.run(_load_demo(settings.database_url))
-        click.echo(
-            "Demo data loaded. Try: curl -H 'Authorization: Bearer pb_demo_admin' "
-            f"http://{host}:{port}/api/passbooks/YZS1-0001"
-        )
+    if demo_wanted(demo, settings.database_url):
+        refusal = asyncio.run(load_demo_into(settings.database_url))
+        if refusal is not None and demo:
+            raise click.ClickException(refusal)
+        if refusal is not None:
+            click.echo(f"Demo data not loaded: {refusal}")
+        else:
+            click.echo(
+                "Demo data loaded. Try: curl -H 'Authorization: Bearer pb_demo_admin' "
+                f"http://{host}:{port}/api/passbooks/YZS1-0001"
+            )
     click.echo(
         f"Red Passbook on http://{host}:{port}  API docs: http://{host}:{port}/schema "
         f"(OpenAPI: http://{host}:{port}/schema/openapi.json)"
@@ -58,68 +73,16 @@ def migrate(database_url: str | None) -> None:
     click.echo("Database is up to date.")
 
 
-async def _load_demo(url: str) -> None:
-    from seeds import load_demo
-
-    engine = db.create_engine(url)
-    try:
-        await load_demo(engine)
-    finally:
-        await engine.dispose()
-
-
 @main.command("demo")
 @database_option
 def demo(database_url: str | None) -> None:
-    """Load the demo data (loading it again changes nothing)."""
+    """Load the demo data (loading it again changes nothing). Refused, writing nothing, on
+    real books or books holding other org units."""
     settings = settings_for(database_url)
-    asyncio.run(_load_demo(settings.database_url))
+    refusal = asyncio.run(load_demo_into(settings.database_url))
+    if refusal is not None:
+        raise click.ClickException(refusal)
     click.echo("Demo data loaded.")
-
-
-@main.group()
-def token() -> None:
-    """Bearer tokens."""
-
-
-@token.command("create")
-@database_option
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(["admin", "council", "volunteer", "merchant", "auditor"]),
-)
-@click.option("--scope", required=True, help="Org unit code, passbook number or merchant code.")
-@click.option("--label", required=True, help="Whose token this is, e.g. a name.")
-@click.option("--days", type=click.IntRange(min=1), default=None, help="Expire after N days.")
-def token_create(
-    database_url: str | None, role: str, scope: str, label: str, days: int | None
-) -> None:
-    """Make a token. It is printed once and stored only as a hash."""
-    from access import CredentialError, Role
-    from community import services
-
-    settings = settings_for(database_url)
-
-    async def run() -> str:
-        engine = db.create_engine(settings.database_url)
-        try:
-            issued = await db.Transactions(engine).write(
-                services.issue_token,
-                services.OPERATOR,
-                role=Role(role),
-                scope=scope,
-                label=label,
-                valid_for=timedelta(days=days) if days else None,
-            )
-            return issued.token
-        finally:
-            await engine.dispose()
-
-    try:
-        click.echo(asyncio.run(run()))
-    except CredentialError as error:
-        raise click.ClickException(error.message) from error
 
 
 @main.command()
@@ -231,7 +194,12 @@ def bench_rewards(database_url: str | None, seconds: float) -> None:
     asyncio.run(run_rewards_bench(settings.database_url, seconds=seconds))
 
 
+main.add_command(init)
+main.add_command(org)
+main.add_command(token)
 main.add_command(sheet)
 main.add_command(report)
+for command in GRANT_COMMANDS:
+    main.add_command(command)
 main.add_command(import_group)
 main.add_command(export_group)

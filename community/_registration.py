@@ -5,7 +5,7 @@ idempotent on the passbook number: the same data again returns what is there, di
 is a :class:`RegistrationConflict`, never a silent overwrite (a volunteer is changed by the
 update and move use cases). Two registrations of one number at once end as one volunteer: the
 loser's transaction is run again and finds the winner's. A new number is refused if a closed
-grid is to hold it (:class:`GridClosed`) or if it differs from a registered number only by
+grid is to hold it (:class:`OrgUnitClosed`) or if it differs from a registered number only by
 O/0, I/1 or L/1 (:class:`PassbookNumberLookalike`: most likely a typo of that number).
 """
 
@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import db
 import ledger
 from community._cleaning import clean_name, clean_passbook_number, clean_phone
-from community._org_units import OrgUnit, find_org_unit
+from community._org_units import OrgUnit, find_org_unit, require_open
 from community._passbooks import PASSBOOK_KIND, Passbook, find_lookalike, find_passbook
-from community._tables import org_unit, volunteer
+from community._tables import volunteer
 from community.errors import (
-    GridClosed,
     InvalidPerson,
     OrgUnitNotFound,
     PassbookNumberLookalike,
@@ -157,13 +156,7 @@ async def check_new_number(
 ) -> None:
     """Refuse to register the new passbook ``number`` in ``grid`` if the grid is closed or
     (unless ``lookalikes`` is False) the number is a lookalike of a registered one."""
-    closed_at = await conn.scalar(select(org_unit.c.closed_at).where(org_unit.c.id == grid.id))
-    if closed_at is not None:
-        raise GridClosed(
-            f"Grid {grid.name} ({grid.code}) is closed and takes no new volunteers; register "
-            "them in the grid that now serves their home.",
-            grid=grid.code,
-        )
+    require_open(grid, "a new volunteer")
     lookalike = await find_lookalike(conn, number) if lookalikes else None
     if lookalike is not None:
         existing, path = lookalike

@@ -172,7 +172,7 @@ def _check_new(
             RosterProblem(
                 entry.row,
                 columns["grid"],
-                "grid_closed",
+                "org_unit_closed",
                 f"Grid {grid.name} ({grid.code}) is closed and takes no new volunteers; "
                 "register them in the grid that now serves their home.",
             )

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import db
 import ledger
 from community._cleaning import clean_name, clean_phone
-from community._org_units import OrgUnit, find_org_unit, under
+from community._org_units import OrgUnit, find_org_unit, require_open, under
 from community._tables import org_unit, volunteer, volunteer_move
 from community.errors import (
     InvalidPerson,
@@ -211,8 +211,9 @@ async def set_volunteer_status(
 
 
 async def target_grid(conn: AsyncConnection, grid_code: str) -> OrgUnit:
-    """The grid a volunteer is to move to; a community or street is refused."""
-    unit = await find_org_unit(conn, grid_code)
+    """The grid a volunteer is to move to, held against a concurrent close; a community or
+    street is refused, and so is a closed grid."""
+    unit = await find_org_unit(conn, grid_code, lock=True)
     if unit is None:
         raise OrgUnitNotFound(f"No grid with code {grid_code!r}.")
     if unit.kind != "grid":
@@ -220,6 +221,7 @@ async def target_grid(conn: AsyncConnection, grid_code: str) -> OrgUnit:
             f"{grid_code!r} is a {unit.kind}, not a grid: a volunteer moves to one grid.",
             to_grid=grid_code,
         )
+    require_open(unit, "a volunteer")
     return unit
 
 

@@ -11,16 +11,26 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     │   ├── InvalidPin                  invalid   (not 4-6 digits)
     │   └── WeakPin                     invalid   (same digits, straight runs, repeats)
     ├── RegistrationConflict            conflict  (the number or code says something else)
+    ├── OrgUnitConflict                 conflict  (the code is taken: another kind or parent)
+    ├── OrgUnitClosed                   conflict  (a closed unit takes nothing new)
     ├── PassbookNumberLookalike         conflict  (differs from a registered one by O/0, I/1)
-    ├── GridClosed                      conflict  (a closed grid takes no new volunteers)
     ├── RosterRejected                  invalid   (figures: problems, by row and column)
     ├── CouncilMemberSteppedDown        conflict
     ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
     ├── SignInThrottled                 throttled (retry_after)
     ├── SignInLocked                    locked    (retry_after, figures: locked_until)
-    └── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
+    ├── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
+    ├── GrantNotFound                   not_found (an opening balance or adjustment)
+    ├── InvalidGrant                    invalid   (points, dates, reason; ``problems`` by row)
+    ├── GrantFourEyes                   forbidden (the proposer cannot confirm their own grant)
+    ├── OpeningBalanceExists            conflict  (figures: grant_id or entry_id)
+    ├── GrantStateConflict              conflict  (confirm a rejected grant, reject a confirmed)
+    ├── GrantToMovedAway                conflict  (a moved-away volunteer gets no grant)
+    └── GrantKeyConflict                conflict  (one idempotency key or batch, two requests)
 
     CouncilMemberCodeRace (db.Retryable) two adds of one code at once; the runner retries
+    OrgUnitCodeRace (db.Retryable)       the same, for an org unit
+    GrantRace (db.Retryable)             two proposals of one opening or key at once
 
 Invariant: a code names one kind of refusal and never changes; the message is for people.
 """
@@ -41,6 +51,11 @@ class RegistryError(DomainError):
 class CouncilMemberCodeRace(Retryable):
     """A concurrent request added a council member with the same code first; the transaction
     runner runs the use case again, which then finds that member."""
+
+
+class OrgUnitCodeRace(Retryable):
+    """A concurrent request added an org unit with the same code first; the runner runs the
+    use case again, which then finds that unit."""
 
 
 class OrgUnitNotFound(RegistryError):
@@ -83,6 +98,20 @@ class RegistrationConflict(RegistryError):
     category = Category.CONFLICT
 
 
+class OrgUnitConflict(RegistryError):
+    """The org unit code is taken by a unit of another kind or under another parent."""
+
+    code = "org_unit_conflict"
+    category = Category.CONFLICT
+
+
+class OrgUnitClosed(RegistryError):
+    """The org unit is closed: it takes no new units, volunteers, sheets or credentials."""
+
+    code = "org_unit_closed"
+    category = Category.CONFLICT
+
+
 class PassbookNumberLookalike(RegistryError):
     """A new passbook number differs from a registered one only by O/0, I/1 or L/1: most
     likely a typo. ``figures`` name the registered number when the caller may see it."""
@@ -93,13 +122,6 @@ class PassbookNumberLookalike(RegistryError):
     def __init__(self, message: str, *, existing_grid_path: str = "", **figures: Any) -> None:
         super().__init__(message, **figures)
         self.existing_grid_path = existing_grid_path
-
-
-class GridClosed(RegistryError):
-    """The grid is closed: it takes no new volunteers (its history stays)."""
-
-    code = "grid_closed"
-    category = Category.CONFLICT
 
 
 class RosterRejected(RegistryError):
@@ -137,13 +159,65 @@ class VolunteerMovedAway(RegistryError):
     category = Category.FORBIDDEN
 
 
+class GrantRace(Retryable):
+    """A concurrent request proposed the same opening balance, or used the same key, first;
+    the transaction runner runs the use case again, which then finds it."""
+
+
+class GrantNotFound(RegistryError):
+    code = "grant_not_found"
+    category = Category.NOT_FOUND
+
+
+class InvalidGrant(RegistryError):
+    """Points, a date or a reason that cannot be granted; a batch lists every bad row in
+    ``problems``."""
+
+    code = "invalid_grant"
+
+
+class GrantFourEyes(RegistryError):
+    code = "four_eyes"
+    category = Category.FORBIDDEN
+
+
+class OpeningBalanceExists(RegistryError):
+    code = "opening_balance_exists"
+    category = Category.CONFLICT
+
+
+class GrantStateConflict(RegistryError):
+    code = "grant_state_conflict"
+    category = Category.CONFLICT
+
+
+class GrantToMovedAway(RegistryError):
+    code = "volunteer_moved_away_no_grant"
+    category = Category.CONFLICT
+
+
+class GrantKeyConflict(RegistryError):
+    code = "idempotency_conflict"
+    category = Category.CONFLICT
+
+
 __all__ = [
     "CouncilMemberCodeRace",
     "CouncilMemberNotFound",
     "CouncilMemberSteppedDown",
-    "GridClosed",
+    "GrantFourEyes",
+    "GrantKeyConflict",
+    "GrantNotFound",
+    "GrantRace",
+    "GrantStateConflict",
+    "GrantToMovedAway",
+    "InvalidGrant",
     "InvalidPerson",
     "InvalidPin",
+    "OpeningBalanceExists",
+    "OrgUnitClosed",
+    "OrgUnitCodeRace",
+    "OrgUnitConflict",
     "OrgUnitNotFound",
     "PassbookNotFound",
     "PassbookNumberLookalike",

@@ -16,6 +16,7 @@ from council._budgets import (
 )
 from council._corrections import correct_line, reverse_sheet
 from council._decisions import approve_sheet, reject_sheet, submit_sheet
+from council._draft_edits import DraftChanges, delete_draft, edit_draft, revise_sheet
 from council._drafting import draft_sheet
 from council._incentives import (
     Incentive,
@@ -55,20 +56,33 @@ from council._sheet import (
     sheet_notes,
 )
 from council._status import LIVE_STATES, SheetStatus
+from council._takebacks import (
+    Takeback,
+    confirm_takeback,
+    decline_takeback,
+    get_takeback,
+    list_takebacks,
+    propose_takeback,
+    withdraw_takeback,
+)
 from council.errors import (
     BudgetExceeded,
     CorrectionRefused,
     DailyCapExceeded,
     DraftKeyConflict,
     FourEyes,
+    GridClosed,
     IncentiveNotFound,
     InvalidRule,
     InvalidSheet,
     NotYourGrid,
     RuleNotFound,
     ScoringError,
+    SheetAlreadyRevised,
     SheetNotFound,
     SheetStateConflict,
+    TakebackConflict,
+    TakebackNotFound,
 )
 from scheme_time import month_of
 
@@ -82,8 +96,10 @@ __all__ = [
     "CirculationRow",
     "CorrectionRefused",
     "DailyCapExceeded",
+    "DraftChanges",
     "DraftKeyConflict",
     "FourEyes",
+    "GridClosed",
     "Incentive",
     "IncentiveNotFound",
     "InvalidRule",
@@ -98,19 +114,28 @@ __all__ = [
     "SavingsRule",
     "ScoringError",
     "Sheet",
+    "SheetAlreadyRevised",
     "SheetLine",
     "SheetNotFound",
     "SheetStateConflict",
     "SheetStatus",
     "SheetSummary",
+    "Takeback",
+    "TakebackConflict",
+    "TakebackNotFound",
     "add_incentive",
     "add_rule",
     "approve_sheet",
     "circulation",
+    "confirm_takeback",
     "correct_line",
+    "decline_takeback",
+    "delete_draft",
     "draft_sheet",
+    "edit_draft",
     "find_incentive",
     "get_sheet",
+    "get_takeback",
     "issuance_report",
     "issued_in_month",
     "leaderboard",
@@ -118,15 +143,19 @@ __all__ = [
     "list_incentives",
     "list_rules",
     "list_sheets",
+    "list_takebacks",
     "month_of",
     "parse_month",
+    "propose_takeback",
     "reject_sheet",
     "reverse_sheet",
     "revise_rule",
+    "revise_sheet",
     "rule_in_force",
     "rule_versions",
     "set_budget",
     "set_incentive_active",
     "sheet_notes",
     "submit_sheet",
+    "withdraw_takeback",
 ]

@@ -7,6 +7,7 @@ the cap. The check runs with the budget row locked, so two approvals cannot both
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -17,7 +18,7 @@ import community
 import scheme_time
 from council._status import SheetStatus
 from council._tables import grid_budget, incentive_award, scoring_sheet, sheet_line
-from council.errors import BudgetExceeded, InvalidRule
+from council.errors import BudgetExceeded, InvalidRule, line_problem, naming
 from scheme_time import month_of
 
 MAX_BUDGET = 10_000_000
@@ -106,10 +107,17 @@ async def list_budgets(conn: AsyncConnection, grid_code: str) -> list[Budget]:
 
 
 async def check_budget(
-    conn: AsyncConnection, *, grid_id: int, month: date, adding: int
+    conn: AsyncConnection,
+    *,
+    grid_id: int,
+    month: date,
+    adding: int,
+    lines: Sequence[tuple[int, str, int]] = (),
 ) -> int | None:
     """Lock the grid's budget for ``month`` (if it has one) and refuse ``adding`` more points
-    beyond it. Returns the cap, or None when the month has no budget."""
+    beyond it. Returns the cap, or None when the month has no budget. ``lines`` are the
+    sheet's (line number, passbook number, points): a refusal lists them, largest first, as
+    the lines to take off or lower."""
     label = month_of(month)
     cap = await conn.scalar(
         select(grid_budget.c.cap_points)
@@ -121,14 +129,23 @@ async def check_budget(
     issued = await issued_in_month(conn, grid_id, label)
     if issued + adding > cap:
         over = issued + adding - cap
+        named = [
+            line_problem(
+                n, number, f"{points} points; the sheet is {over} over the budget", points=points
+            )
+            for n, number, points in sorted(lines, key=lambda x: (-x[2], x[0]))
+        ]
+        which = f" Lines to lower or take off, largest first: {naming(named, with_problem=False)}."
         raise BudgetExceeded(
             f"The grid's budget for {label} is {cap} points and {issued} are issued already; "
             f"this sheet would add {adding}, {over} over. Ask community staff to raise the "
-            "budget, or split the sheet into next month's service.",
+            "budget, or reject the sheet so that its author revises it with fewer points."
+            + (which if named else ""),
             month=label,
             cap=int(cap),
             issued=issued,
             adding=adding,
             over=over,
+            lines=named,
         )
     return int(cap)

@@ -1,5 +1,6 @@
 """Correcting a posted sheet: it is never edited, only reversed whole or taken back one line
-at a time, with a reason.
+at a time, with a reason. These post the points; who may, and the four eyes on it (one person
+proposes, another confirms), are :mod:`council._takebacks`, which calls them on confirmation.
 
 Invariants protected here (the database backs the ones marked *):
 
@@ -31,7 +32,7 @@ from ledger.errors import InsufficientPoints
 from scheme_time import scheme_today
 
 
-async def _approved_for_correction(conn: AsyncConnection, sheet_id: int) -> Any:
+async def approved_for_correction(conn: AsyncConnection, sheet_id: int) -> Any:
     row = await locked_sheet(conn, sheet_id)
     if row.status != SheetStatus.APPROVED:
         raise SheetStateConflict(
@@ -42,7 +43,7 @@ async def _approved_for_correction(conn: AsyncConnection, sheet_id: int) -> Any:
     return row
 
 
-def _check_reason(reason: str) -> str:
+def check_reason(reason: str) -> str:
     reason = reason.strip()
     if not 1 <= len(reason) <= 400:
         raise InvalidSheet("Say why the points are corrected (1 to 400 characters).")
@@ -80,8 +81,8 @@ async def reverse_sheet(
     revoked). ``member_id`` is the council member doing it (None for community staff, whose
     scope the caller has checked)."""
     now = now or datetime.now(UTC)
-    reason = _check_reason(reason)
-    row = await _approved_for_correction(conn, sheet_id)
+    reason = check_reason(reason)
+    row = await approved_for_correction(conn, sheet_id)
     if member_id is not None:
         await member_of_sheet_grid(conn, member_id, row)
     sheet = await get_sheet(conn, sheet_id)
@@ -146,8 +147,8 @@ async def correct_line(
     to the grid's issuance account. A line is corrected once; re-score it on a new sheet if
     the volunteer earned a different amount."""
     now = now or datetime.now(UTC)
-    reason = _check_reason(reason)
-    row = await _approved_for_correction(conn, sheet_id)
+    reason = check_reason(reason)
+    row = await approved_for_correction(conn, sheet_id)
     if member_id is not None:
         await member_of_sheet_grid(conn, member_id, row)
     sheet = await get_sheet(conn, sheet_id)

@@ -22,7 +22,7 @@ from council._rules import SavingsRule
 from council._sheet import LineIn, SheetLine
 from council._status import SheetStatus
 from council._tables import savings_rule, scoring_sheet, sheet_line
-from council.errors import DailyCapExceeded
+from council.errors import DailyCapExceeded, line_problem, naming
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,8 @@ async def check_daily_cap(
     except_sheet: int | None = None,
 ) -> None:
     """Refuse if any volunteer's units under this rule that day, on live sheets (in
-    ``states``) plus these lines, would pass the rule's daily cap."""
+    ``states``) plus these lines, would pass the rule's daily cap. ``lines`` are in line
+    order (line 1 first): the refusal names the lines over the cap by their numbers."""
     ids = [volunteer.id for _, volunteer in lines]
     query = (
         select(sheet_line.c.volunteer_id, func.sum(sheet_line.c.units))
@@ -106,23 +107,37 @@ async def check_daily_cap(
         query = query.where(scoring_sheet.c.id != except_sheet)
     already = {volunteer_id: int(units) for volunteer_id, units in await conn.execute(query)}
     over = [
-        {
-            "passbook": volunteer.number,
-            "name": volunteer.name,
-            "cap": rule.daily_cap_units,
-            "already": already.get(volunteer.id, 0),
-            "asked": line.units,
-        }
-        for line, volunteer in lines
+        (n, line, volunteer)
+        for n, (line, volunteer) in enumerate(lines, start=1)
         if already.get(volunteer.id, 0) + line.units > rule.daily_cap_units
     ]
     if over:
-        first = over[0]
+        figures = [
+            line_problem(
+                n,
+                volunteer.number,
+                f"{volunteer.name} already has {already.get(volunteer.id, 0)} {rule.unit}s "
+                f"under this rule on {activity_date}; this line asks {line.units} more, and "
+                f"{rule.daily_cap_units} is the most a day",
+                cap=rule.daily_cap_units,
+                already=already.get(volunteer.id, 0),
+                asked=line.units,
+            )
+            for n, line, volunteer in over
+        ]
         raise DailyCapExceeded(
             f"{rule.name} earns at most {rule.daily_cap_units} {rule.unit}s a day; "
-            f"{first['name']} ({first['passbook']}) already has {first['already']} on "
-            f"{activity_date} and this sheet asks {first['asked']} more"
-            + (f" (and {len(over) - 1} more over the cap; see 'over')" if len(over) > 1 else "")
-            + ".",
-            over=over,
+            f"{len(over)} line(s) would pass it: {naming(figures)}. Lower their units or "
+            "remove them.",
+            over=[
+                {
+                    "passbook": volunteer.number,
+                    "name": volunteer.name,
+                    "cap": rule.daily_cap_units,
+                    "already": already.get(volunteer.id, 0),
+                    "asked": line.units,
+                }
+                for _, line, volunteer in over
+            ],
+            lines=figures,
         )

@@ -9,6 +9,8 @@ Invariants protected here (the database backs the ones marked *):
 * a sheet moves draft -> submitted -> approved or rejected, and only so; it is approved once*
   and posts exactly one entry* (a fixed idempotency key); a repeat by the same member answers
   the sheet as it is (``replayed``);
+* at submission and at approval every line's volunteer is still active and still of the
+  sheet's grid (or community); a refusal names the lines to change;
 * at approval, with the budget row and then the volunteers' rows locked (in that order, every
   time): the daily cap over the approved sheets and the grid's monthly budget, bonuses
   included, still hold; the love-incentive bonuses post as their own entries, one per
@@ -26,13 +28,43 @@ import community
 import db
 import ledger
 from council._budgets import check_budget
-from council._daily_cap import accounts_of, cap_lines, check_daily_cap
+from council._daily_cap import accounts_of, cap_lines, check_daily_cap, volunteers_by_number
 from council._grid_members import member_of_sheet_grid
 from council._incentives import Bonus, bonuses_due
 from council._sheet import INCENTIVE_KIND, SCORING_KIND, Sheet, get_sheet, locked_sheet
 from council._status import LIVE_STATES, SheetStatus
 from council._tables import incentive_award, scoring_sheet
-from council.errors import FourEyes, InvalidSheet, SheetStateConflict
+from council.errors import FourEyes, InvalidSheet, SheetStateConflict, line_problem, naming
+
+
+async def recheck_volunteers(conn: AsyncConnection, sheet: Sheet, *, then: str) -> None:
+    """Refuse a sheet naming a volunteer who moved away, or out of the sheet's grid (its
+    community, for a community-wide sheet), since it was drafted; ``then`` says what to do."""
+    where = sheet.grid_path.rsplit("/", 1)[0] if sheet.community_wide else sheet.grid_path
+    found = await volunteers_by_number(conn, [line.passbook_number for line in sheet.lines])
+    problems = []
+    for line in sheet.lines:
+        volunteer = found[line.passbook_number]
+        if not community.within(volunteer.grid_path, where):
+            problems.append(
+                line_problem(
+                    line.line_no, line.passbook_number, "registered outside the sheet's grid now"
+                )
+            )
+        elif volunteer.status != "active":
+            problems.append(
+                line_problem(
+                    line.line_no,
+                    line.passbook_number,
+                    f"{volunteer.name} has moved away since the sheet was drafted",
+                )
+            )
+    if problems:
+        raise InvalidSheet(
+            f"{len(problems)} line(s) of sheet {sheet.id} can no longer be scored: "
+            f"{naming(problems)}. {then}",
+            lines=problems,
+        )
 
 
 async def submit_sheet(
@@ -48,6 +80,7 @@ async def submit_sheet(
     if row.status != SheetStatus.DRAFT:
         raise SheetStateConflict(f"Sheet {sheet_id} is {row.status}; only a draft is submitted.")
     sheet = await get_sheet(conn, sheet_id)
+    await recheck_volunteers(conn, sheet, then="Edit the draft to remove them, then submit it.")
     await check_daily_cap(
         conn,
         sheet.rule,
@@ -126,10 +159,16 @@ async def approve_sheet(
             + "; only a submitted sheet can be approved."
         )
     sheet = await get_sheet(conn, sheet_id)
-    if approver.volunteer_id in {line.volunteer_id for line in sheet.lines}:
+    own = [x for x in sheet.lines if x.volunteer_id == approver.volunteer_id]
+    if own:
         raise FourEyes(
-            f"You have a line on sheet {sheet_id}; a colleague who is not on it must approve it."
+            f"You have a line on sheet {sheet_id} (line {own[0].line_no}, "
+            f"{own[0].passbook_number}); a colleague who is not on it must approve it.",
+            lines=[line_problem(own[0].line_no, own[0].passbook_number, "the approver's own line")],
         )
+    await recheck_volunteers(
+        conn, sheet, then="Reject the sheet so that its author revises it without them."
+    )
     grid = await community.find_org_unit(conn, sheet.grid_code)
     assert grid is not None
     assert grid.issuance_account_id is not None
@@ -168,7 +207,13 @@ async def approve_sheet(
     )
     adding = sheet.total_points + sum(bonus.points for bonus in bonuses)
     if budget is not None:
-        await check_budget(conn, grid_id=grid.id, month=sheet.activity_date, adding=adding)
+        await check_budget(
+            conn,
+            grid_id=grid.id,
+            month=sheet.activity_date,
+            adding=adding,
+            lines=[(x.line_no, x.passbook_number, x.points) for x in sheet.lines],
+        )
     issuance = ledger.AccountId(grid.issuance_account_id)
     entry = await ledger.post_entry(
         conn,

@@ -4,12 +4,18 @@ Invariants protected here (the database backs the ones marked *):
 
 * every line's volunteer is active and belongs to the sheet's grid (or its community, for a
   community-wide activity); nobody scores their own service; one line per volunteer*;
+* the author's grid (and every unit above it) is open: a closed grid takes no new sheets;
 * the activity date is not in the future and not older than the configured limit, and the
   savings rule in force that day covers the author's grid;
 * the volunteers' units stay within the rule's daily cap across the live sheets;
 * one client idempotency key makes one sheet*: the same key with the same draft answers the
   first sheet, with another draft it is refused; a refusal names no passbook outside the
-  author's grid beyond the number the author sent.
+  author's grid beyond the number the author sent;
+* every refusal says which lines to change (``lines``, and the message names them); one about
+  the whole sheet lists every line and names the ``field``.
+
+Editing a draft and revising a rejected sheet (:mod:`council._draft_edits`) check their new
+content with :func:`check_draft`, the same checks as drafting.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -32,7 +39,16 @@ from council._rules import SavingsRule, rule_in_force
 from council._sheet import MAX_LINES, LineIn, Sheet, get_sheet
 from council._status import LIVE_STATES, SheetStatus
 from council._tables import scoring_sheet, sheet_line
-from council.errors import DraftKeyConflict, DraftRace, InvalidSheet
+from council.errors import (
+    DraftKeyConflict,
+    DraftRace,
+    GridClosed,
+    InvalidRule,
+    InvalidSheet,
+    RuleNotFound,
+    line_problem,
+    naming,
+)
 from db import metadata
 from scheme_time import scheme_today
 
@@ -40,8 +56,46 @@ from scheme_time import scheme_today
 def _check_text(value: str, what: str, most: int) -> str:
     value = value.strip()
     if len(value) > most:
-        raise InvalidSheet(f"The {what} is {len(value)} characters; at most {most} fit.")
+        raise InvalidSheet(
+            f"The {what} is {len(value)} characters; at most {most} fit.", field=what
+        )
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class DraftContent:
+    """What a draft says: the activity and its lines."""
+
+    rule_code: str
+    activity_date: date
+    place: str
+    note: str
+    lines: Sequence[LineIn]
+    community_wide: bool = False
+
+    def digest(self, member_id: int) -> str:
+        """A digest of the content and its author: a retry with the same key must match."""
+        content = [
+            member_id,
+            self.rule_code,
+            self.activity_date.isoformat(),
+            self.place.strip(),
+            self.note.strip(),
+            self.community_wide,
+            [[line.passbook_number, line.units, line.note] for line in self.lines],
+        ]
+        return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedDraft:
+    """A draft's content once every check passed: the rule version, the trimmed texts and
+    each line with its volunteer."""
+
+    rule: SavingsRule
+    place: str
+    note: str
+    lines: list[tuple[LineIn, LineVolunteer]]
 
 
 async def draft_sheet(
@@ -60,11 +114,12 @@ async def draft_sheet(
     now: datetime | None = None,
 ) -> Sheet:
     """Draft a sheet for one activity in the author's grid. Every line is checked now, and
-    all the problems are reported at once (``problems`` lists them by line). With an
+    all the problems are reported at once (``lines`` lists them by line). With an
     ``idempotency_key``, repeating the same draft answers the first sheet (``replayed``); the
     same key with a different draft is refused."""
     now = now or datetime.now(UTC)
-    digest = _draft_digest(member_id, rule_code, activity_date, place, note, lines, community_wide)
+    content = DraftContent(rule_code, activity_date, place, note, lines, community_wide)
+    digest = content.digest(member_id)
     if idempotency_key is not None:
         earlier = (
             await conn.execute(
@@ -81,51 +136,73 @@ async def draft_sheet(
                 )
             return await get_sheet(conn, earlier.id, replayed=True)
     author = await serving_member(conn, member_id)
-    today = scheme_today(now)
-    if activity_date > today:
-        raise InvalidSheet(
-            f"The activity date {activity_date} is in the future (today is {today})."
-        )
-    if activity_date < today - timedelta(days=max_age_days):
-        raise InvalidSheet(
-            f"The activity date {activity_date} is more than {max_age_days} days ago; older "
-            "service must be entered by community staff as an adjustment."
-        )
-    rule = await rule_in_force(conn, rule_code, activity_date)
-    if not community.within(author.grid_path, rule.org_path):
-        raise InvalidSheet(
-            f"Savings rule {rule_code!r} belongs to {rule.org_path}, which does not cover grid "
-            f"{author.grid_code}."
-        )
-    place = _check_text(place, "place", 200)
-    note = _check_text(note, "note", 500)
-    checked = await _check_lines(conn, author, rule, activity_date, lines, community_wide)
-    insert = (
-        scoring_sheet.insert()
-        .values(
-            grid_id=await grid_id(conn, author.grid_code),
-            community_wide=community_wide,
-            rule_id=rule.id,
-            points_per_unit=rule.points_per_unit,
-            activity_date=activity_date,
-            place=place,
-            note=note,
-            status=SheetStatus.DRAFT,
-            author_id=author.id,
-            author_actor=actor,
-            created_at=now,
+    checked = await check_draft(conn, author, content, max_age_days=max_age_days, now=now)
+    try:
+        sheet_id = await insert_draft(
+            conn,
+            author,
+            content,
+            checked,
+            actor=actor,
+            now=now,
             draft_key=idempotency_key,
             draft_digest=digest if idempotency_key is not None else None,
         )
-        .returning(scoring_sheet.c.id)
-    )
-    try:
-        sheet_id = await conn.scalar(insert)
     except IntegrityError as error:
         if db.constraint_name(error, metadata) == "uq_scoring_sheet_draft_key":
             raise DraftRace("A draft with this key was saved meanwhile.") from error
         raise
+    return await get_sheet(conn, sheet_id)
+
+
+async def insert_draft(
+    conn: AsyncConnection,
+    author: community.CouncilMember,
+    content: DraftContent,
+    checked: CheckedDraft,
+    *,
+    actor: str,
+    now: datetime,
+    draft_key: str | None = None,
+    draft_digest: str | None = None,
+    revises_sheet_id: int | None = None,
+) -> int:
+    """Save a checked draft and its lines; the new sheet's id."""
+    sheet_id = await conn.scalar(
+        scoring_sheet.insert()
+        .values(
+            grid_id=await grid_id(conn, author.grid_code),
+            status=SheetStatus.DRAFT,
+            author_id=author.id,
+            author_actor=actor,
+            created_at=now,
+            draft_key=draft_key,
+            draft_digest=draft_digest,
+            revises_sheet_id=revises_sheet_id,
+            **sheet_values(content, checked),
+        )
+        .returning(scoring_sheet.c.id)
+    )
     assert sheet_id is not None
+    await insert_lines(conn, sheet_id, checked)
+    return int(sheet_id)
+
+
+def sheet_values(content: DraftContent, checked: CheckedDraft) -> dict[str, Any]:
+    """The sheet row's columns that a draft's content sets (and an edit replaces)."""
+    return {
+        "community_wide": content.community_wide,
+        "rule_id": checked.rule.id,
+        "points_per_unit": checked.rule.points_per_unit,
+        "activity_date": content.activity_date,
+        "place": checked.place,
+        "note": checked.note,
+    }
+
+
+async def insert_lines(conn: AsyncConnection, sheet_id: int, checked: CheckedDraft) -> None:
+    """Write a checked draft's lines, numbered from 1 in the order given."""
+    rate = checked.rule.points_per_unit
     await conn.execute(
         sheet_line.insert(),
         [
@@ -134,34 +211,98 @@ async def draft_sheet(
                 "line_no": n,
                 "volunteer_id": volunteer.id,
                 "units": line.units,
-                "points": line.units * rule.points_per_unit,
+                "points": line.units * rate,
                 "note": line.note,
             }
-            for n, (line, volunteer) in enumerate(checked, start=1)
+            for n, (line, volunteer) in enumerate(checked.lines, start=1)
         ],
     )
-    return await get_sheet(conn, sheet_id)
 
 
-def _draft_digest(
-    member_id: int,
-    rule_code: str,
-    activity_date: date,
-    place: str,
-    note: str,
-    lines: Sequence[LineIn],
-    community_wide: bool,
-) -> str:
-    content = [
-        member_id,
-        rule_code,
-        activity_date.isoformat(),
-        place.strip(),
-        note.strip(),
-        community_wide,
-        [[line.passbook_number, line.units, line.note] for line in lines],
-    ]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+def every_line(lines: Sequence[LineIn], problem: str) -> list[dict[str, Any]]:
+    """A problem of the whole sheet, as the ``lines`` figure lists it: every line."""
+    return [line_problem(n, x.passbook_number, problem) for n, x in enumerate(lines, start=1)]
+
+
+async def check_draft(
+    conn: AsyncConnection,
+    author: community.CouncilMember,
+    content: DraftContent,
+    *,
+    max_age_days: int,
+    now: datetime,
+) -> CheckedDraft:
+    """Every check a draft's content passes before it is saved (drafting, editing and
+    revising alike); a refusal says which lines, or which field, to change."""
+    lines = content.lines
+    if not 1 <= len(lines) <= MAX_LINES:
+        raise InvalidSheet(f"A sheet has 1 to {MAX_LINES} lines; this one has {len(lines)}.")
+    await _check_open(conn, author, lines)
+    today, on = scheme_today(now), content.activity_date
+    if on > today:
+        why = f"the activity date {on} is in the future (today is {today})"
+        raise InvalidSheet(
+            f"The activity date {on} is in the future (today is {today}); this concerns every "
+            "line of the sheet: change the activity date.",
+            field="activity_date",
+            lines=every_line(lines, why),
+        )
+    if on < today - timedelta(days=max_age_days):
+        why = f"the activity date {on} is more than {max_age_days} days ago"
+        raise InvalidSheet(
+            f"The activity date {on} is more than {max_age_days} days ago; older service must "
+            "be entered by community staff as an adjustment. This concerns every line of the "
+            "sheet.",
+            field="activity_date",
+            lines=every_line(lines, why),
+        )
+    try:
+        rule = await rule_in_force(conn, content.rule_code, on)
+    except (InvalidRule, RuleNotFound) as error:
+        raise type(error)(
+            f"{error} This concerns every line of the sheet: choose another rule or date.",
+            field="rule",
+            lines=every_line(lines, str(error)),
+        ) from error
+    if not community.within(author.grid_path, rule.org_path):
+        why = f"savings rule {content.rule_code!r} does not cover grid {author.grid_code}"
+        raise InvalidSheet(
+            f"Savings rule {content.rule_code!r} belongs to {rule.org_path}, which does not "
+            f"cover grid {author.grid_code}; this concerns every line of the sheet.",
+            field="rule",
+            lines=every_line(lines, why),
+        )
+    place = _check_text(content.place, "place", 200)
+    note = _check_text(content.note, "note", 500)
+    checked = await _check_lines(conn, author, rule, on, lines, content.community_wide)
+    return CheckedDraft(rule, place, note, checked)
+
+
+async def _check_open(
+    conn: AsyncConnection, author: community.CouncilMember, lines: Sequence[LineIn]
+) -> None:
+    """Refuse a draft in a closed grid (or under a closed community)."""
+    parts = author.grid_path.split("/")
+    above = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    o = community.org_unit
+    closed = (
+        await conn.execute(
+            select(o.c.code, o.c.closed_at)
+            .where(o.c.path.in_(above), o.c.closed_at.is_not(None))
+            .order_by(o.c.path)
+        )
+    ).first()
+    if closed is not None:
+        day = closed.closed_at.date().isoformat()
+        raise GridClosed(
+            f"Org unit {closed.code} was closed on {day}, so grid {author.grid_code} takes no "
+            "new sheets; score its volunteers in the grid they have moved to. Its history "
+            "stays readable.",
+            field="grid",
+            grid=author.grid_code,
+            closed_unit=closed.code,
+            lines=every_line(lines, f"grid {author.grid_code} is closed"),
+        )
 
 
 async def _check_lines(
@@ -172,8 +313,6 @@ async def _check_lines(
     lines: Sequence[LineIn],
     community_wide: bool,
 ) -> list[tuple[LineIn, LineVolunteer]]:
-    if not 1 <= len(lines) <= MAX_LINES:
-        raise InvalidSheet(f"A sheet has 1 to {MAX_LINES} lines; this one has {len(lines)}.")
     found = await volunteers_by_number(conn, [line.passbook_number for line in lines])
     where = author.grid_path.rsplit("/", 1)[0] if community_wide else author.grid_path
     problems: list[dict[str, Any]] = []
@@ -183,7 +322,7 @@ async def _check_lines(
         volunteer = found.get(line.passbook_number)
 
         def problem(message: str, n: int = n, line: LineIn = line) -> None:
-            problems.append({"line": n, "passbook": line.passbook_number, "problem": message})
+            problems.append(line_problem(n, line.passbook_number, message))
 
         if volunteer is None:
             problem("no passbook with this number")
@@ -213,9 +352,9 @@ async def _check_lines(
         checked.append((line, volunteer))
     if problems:
         raise InvalidSheet(
-            f"{len(problems)} line(s) of this sheet cannot be scored; 'problems' lists them. "
-            "Nothing was saved.",
-            problems=problems,
+            f"{len(problems)} line problem(s) on this sheet: {naming(problems)}. Change or "
+            "remove these lines; nothing was saved.",
+            lines=problems,
         )
     await check_daily_cap(conn, rule, activity_date, checked, states=LIVE_STATES)
     return checked

@@ -7,7 +7,7 @@ line at a time (:mod:`council._corrections`).
 
 Invariants protected here: a sheet is read with the rule version it was scored under and the
 points its lines were scored at (never today's rate); a line corrected, a sheet reversed or a
-bonus revoked reads as such; a list shows only the sheets of grids under the scope asked for,
+bonus revoked reads as such; a revision and the rejected sheet it revises name each other; a list shows only the sheets of grids under the scope asked for,
 newest first.
 """
 
@@ -75,6 +75,8 @@ class Sheet:
     lines: list[SheetLine]
     bonuses: list[tuple[str, str, int]]  # (passbook number, incentive name, points)
     replayed: bool = False
+    revises_sheet_id: int | None = None  # the rejected sheet this one revises
+    revised_by_sheet_id: int | None = None  # the sheet that revises this rejected one
 
     @property
     def total_points(self) -> int:
@@ -147,6 +149,9 @@ async def get_sheet(conn: AsyncConnection, sheet_id: int, *, replayed: bool = Fa
             .order_by(incentive_award.c.id)
         )
     ]
+    revised_by = await conn.scalar(
+        select(scoring_sheet.c.id).where(scoring_sheet.c.revises_sheet_id == sheet_id)
+    )
     return Sheet(
         id=row.id,
         grid_code=row.grid_code,
@@ -170,6 +175,8 @@ async def get_sheet(conn: AsyncConnection, sheet_id: int, *, replayed: bool = Fa
         lines=lines,
         bonuses=bonuses,
         replayed=replayed,
+        revises_sheet_id=row.revises_sheet_id,
+        revised_by_sheet_id=revised_by,
     )
 
 

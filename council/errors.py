@@ -7,21 +7,52 @@ The council's branch of the one error tree (:class:`db.DomainError`)::
     ├── SheetNotFound                 not_found
     ├── IncentiveNotFound             not_found
     ├── InvalidRule                   invalid
+    ├── TakebackNotFound              not_found
     ├── InvalidSheet                  invalid   (bad lines, dates, volunteers out of the grid)
     │   └── DailyCapExceeded          invalid   (figures: cap, already, asked)
     ├── NotYourGrid                   forbidden (a council member acts only in their grid)
-    ├── FourEyes                      forbidden (the author cannot approve their own sheet)
+    ├── FourEyes                      forbidden (the author cannot approve their own sheet;
+    │                                            a take-back's proposer cannot confirm it)
     ├── SheetStateConflict            conflict  (submit a draft, approve a submitted sheet ...)
+    ├── GridClosed                    conflict  (no new sheets in a closed grid)
+    ├── SheetAlreadyRevised           conflict  (a rejected sheet is revised once)
+    ├── TakebackConflict              conflict  (one open proposal per line / sheet; decided)
     ├── DraftKeyConflict              conflict  (one idempotency key, two different drafts)
     ├── BudgetExceeded                conflict  (figures: cap, issued, sheet, over)
     └── CorrectionRefused             conflict  (figures: passbook, short)
 
     DraftRace (db.Retryable)          a concurrent draft took the key; the runner retries
+    TakebackRace (db.Retryable)       a concurrent proposal or revision won; the runner retries
+
+Every refusal about a sheet's lines says which lines to change: its ``lines`` figure lists
+them (:func:`line_problem`: ``line``, ``passbook_number``, ``problem`` and the refusal's own
+figures), and its message names them (:func:`naming`). A refusal about the whole sheet (its
+date, its rule, its grid) lists every line and names the field to change in ``field``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from db import Category, DomainError, Retryable
+
+NAMED_LINES = 5  # a message names this many lines; the figure lists them all
+
+
+def line_problem(line: int, passbook_number: str, problem: str, **more: Any) -> dict[str, Any]:
+    """One line a refusal asks to change, as its ``lines`` figure lists it."""
+    return {"line": line, "passbook_number": passbook_number, "problem": problem, **more}
+
+
+def naming(lines: list[dict[str, Any]], *, with_problem: bool = True) -> str:
+    """The lines of a refusal in words: ``line 2 (YZS1-0002): ...; line 5 (...)``, the first
+    few, and how many more the ``lines`` figure holds."""
+    shown = [
+        f"line {x['line']} ({x['passbook_number']})" + (f": {x['problem']}" if with_problem else "")
+        for x in lines[:NAMED_LINES]
+    ]
+    more = len(lines) - NAMED_LINES
+    return "; ".join(shown) + (f"; and {more} more line(s), see 'lines'" if more > 0 else "")
 
 
 class ScoringError(DomainError):
@@ -65,6 +96,26 @@ class FourEyes(ScoringError):
     category = Category.FORBIDDEN
 
 
+class TakebackNotFound(ScoringError):
+    code = "takeback_not_found"
+    category = Category.NOT_FOUND
+
+
+class GridClosed(ScoringError):
+    code = "grid_closed"
+    category = Category.CONFLICT
+
+
+class SheetAlreadyRevised(ScoringError):
+    code = "sheet_already_revised"
+    category = Category.CONFLICT
+
+
+class TakebackConflict(ScoringError):
+    code = "takeback_conflict"
+    category = Category.CONFLICT
+
+
 class SheetStateConflict(ScoringError):
     code = "sheet_state_conflict"
     category = Category.CONFLICT
@@ -88,3 +139,8 @@ class DraftKeyConflict(ScoringError):
 class DraftRace(Retryable):
     """A concurrent draft with the same key committed first; the transaction runner runs the
     use case again, which then answers that sheet."""
+
+
+class TakebackRace(Retryable):
+    """A concurrent proposal for the same line or sheet, or a concurrent revision of the same
+    rejected sheet, committed first; the runner runs the use case again, which then sees it."""

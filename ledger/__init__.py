@@ -20,6 +20,7 @@ from ledger._statements import (
     StatementPage,
     TrialBalance,
     TrialBalanceRow,
+    first_entries_of_kind,
     statement,
     trial_balance,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "VerifyReport",
     "expire_holds",
     "find_account",
+    "first_entries_of_kind",
     "get_balance",
     "get_balances",
     "get_hold",

@@ -142,3 +142,21 @@ async def trial_balance(conn: AsyncConnection) -> TrialBalance:
     table = tuple(TrialBalanceRow(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows)
     entries = await conn.scalar(select(func.count()).select_from(entry))
     return TrialBalance(table, sum(r.posted for r in table), int(entries or 0))
+
+
+async def first_entries_of_kind(
+    conn: AsyncConnection, account_ids: list[AccountId], kind: str
+) -> dict[AccountId, EntryId]:
+    """For each of ``account_ids`` that has one, the first standing (not reversed) entry of
+    ``kind`` posting to it: which passbooks already hold an opening balance, say."""
+    if not account_ids:
+        return {}
+    reversal = entry.alias("reversal")
+    rows = await conn.execute(
+        select(posting.c.account_id, func.min(entry.c.id))
+        .join(entry, entry.c.id == posting.c.entry_id)
+        .outerjoin(reversal, reversal.c.reverses_entry_id == entry.c.id)
+        .where(posting.c.account_id.in_(account_ids), entry.c.kind == kind, reversal.c.id.is_(None))
+        .group_by(posting.c.account_id)
+    )
+    return {AccountId(account): EntryId(first) for account, first in rows}

@@ -6,4 +6,58 @@ communities and grids, which needs to know of open scoring sheets) and managing 
 rather than in any one of them. Every function takes ``(conn, principal, *, inputs)``, checks
 its own access rule and runs inside the caller's one transaction, like the services of
 ``community``, ``council`` and ``rewards``. Nothing in the domain packages imports this one.
+
+Modules, one job each: ``_books`` (opening empty books), ``_org_tree`` (the org tree,
+managed), ``_credentials`` (credentials, managed) and ``errors`` (the office's branch of the
+error tree).
 """
+
+from office._books import FIRST_ADMIN_LABEL, OpenedBooks, books_contents, open_books
+from office._credentials import (
+    CredentialList,
+    IssuedCredential,
+    Revocation,
+    issue_credential,
+    list_credentials,
+    manages,
+    revoke_credential,
+)
+from office._org_tree import (
+    ADDED_KINDS,
+    OrgTree,
+    OrgUnitAdded,
+    OrgUnitView,
+    add_org_unit,
+    change_org_unit,
+    close_org_unit,
+    list_org_units,
+    rename_org_unit,
+)
+from office.errors import BooksNotEmpty, BooksOpenRace, OfficeError, OrgUnitNotEmpty
+
+__all__ = [
+    "ADDED_KINDS",
+    "FIRST_ADMIN_LABEL",
+    "BooksNotEmpty",
+    "BooksOpenRace",
+    "CredentialList",
+    "IssuedCredential",
+    "OfficeError",
+    "OpenedBooks",
+    "OrgTree",
+    "OrgUnitAdded",
+    "OrgUnitNotEmpty",
+    "OrgUnitView",
+    "Revocation",
+    "add_org_unit",
+    "books_contents",
+    "change_org_unit",
+    "close_org_unit",
+    "issue_credential",
+    "list_credentials",
+    "list_org_units",
+    "manages",
+    "open_books",
+    "rename_org_unit",
+    "revoke_credential",
+]

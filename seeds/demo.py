@@ -4,6 +4,11 @@ Yanzishan community with its seven grids, a few volunteers whose paper passbooks
 over as opening balances, one mistaken entry corrected by a reversal, and demo tokens with
 well-known values so the API can be tried at once. Everything goes through the services, each
 step keyed, so loading twice changes nothing.
+
+The demo stays a demo: it writes the books row as ``demo`` and refuses (:class:`DemoRefused`,
+nothing written) books that hold anything else: real books (``passbook init``), or books
+without a books row whose org units are not the demo's. Real books refuse the demo's tokens
+too (:func:`access.find_principal`).
 """
 
 from __future__ import annotations
@@ -18,13 +23,21 @@ import community
 import db
 import ledger
 from access import Role, api_token, create_token, hash_token
+from scheme_time import utcnow
 from seeds.council import load_rules
-from seeds.lived_in import load_lived_in
+from seeds.lived_in import YAOTOU, YAOTOU_GRIDS, load_lived_in
 from seeds.rewards import load_rewards_demo
 
 STREET = ("yanshan", "燕山街道")
 COMMUNITY = ("yanzishan", "燕子山小区社区")
 GRIDS = [(f"yzs-g{n}", f"燕子山第{'一二三四五六七'[n - 1]}网格") for n in range(1, 8)]
+DEMO_ORG_UNITS: dict[str, str] = {
+    STREET[0]: "street",
+    COMMUNITY[0]: "community",
+    YAOTOU[0]: "community",
+    **{code: "grid" for code, _ in GRIDS + YAOTOU_GRIDS},
+}
+"""Every org unit of the demo (code: kind): books holding any other are not the demo's."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +89,48 @@ DEMO_TOKENS: list[tuple[str, Role, str, str]] = [
 ACTOR = "demo-loader"
 
 
+class DemoRefused(Exception):
+    """The books hold something other than the demo: it is not loaded, nothing is written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def demo_refusal(conn: AsyncConnection) -> str | None:
+    """Why the demo may not be loaded into these books, or None if it may: into real books
+    never, into books without a books row only if every org unit they hold is the demo's."""
+    kind = await community.books_kind(conn)
+    if kind == "real":
+        return (
+            "These are real books, opened with 'passbook init': the demo is never loaded into "
+            "them. Try the demo on a database of its own, e.g. 'passbook demo --database-url "
+            "sqlite+aiosqlite:///demo.db'."
+        )
+    if kind == "demo":
+        return None
+    others = [
+        unit.code
+        for unit in await community.list_org_units(conn, None)
+        if DEMO_ORG_UNITS.get(unit.code) != unit.kind
+    ]
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        return (
+            f"These books hold org units that are not the demo's ({shown}): the demo is "
+            "loaded only into empty books or into the demo itself, and was not loaded."
+        )
+    return None
+
+
 async def _load(conn: AsyncConnection) -> None:
-    await community.add_org_unit(conn, code=STREET[0], name=STREET[1], kind="street")
+    if refusal := await demo_refusal(conn):
+        raise DemoRefused(refusal)
+    street = await community.add_org_unit(conn, code=STREET[0], name=STREET[1], kind="street")
+    if await community.books_kind(conn) is None:
+        await community.record_books(
+            conn, kind="demo", street_id=street.id, opened_by=ACTOR, now=utcnow()
+        )
     await community.add_org_unit(
         conn, code=COMMUNITY[0], name=COMMUNITY[1], kind="community", parent_code=STREET[0]
     )
@@ -153,5 +206,6 @@ async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -
 
 
 async def load_demo(engine: AsyncEngine) -> None:
-    """Load (or re-load, changing nothing) the demo data in one transaction."""
+    """Load (or re-load, changing nothing) the demo data in one transaction; refuses
+    (:class:`DemoRefused`) books that are not the demo's (see :func:`demo_refusal`)."""
     await db.run_in_transaction(engine, _load)

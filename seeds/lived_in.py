@@ -348,14 +348,24 @@ async def _enact(conn: AsyncConnection, plan: SheetPlan, members: dict[str, int]
         conn, sheet_id=sheet.id, member_id=approver, actor=f"{ACTOR}:{plan.grid}-b", now=decided
     )
     if plan.fate == "corrected":
-        await council.correct_line(
+        # four eyes: the approver proposes taking line 2 back, the author confirms it
+        proposal = await council.propose_takeback(
             conn,
             sheet_id=sheet.id,
             line_no=2,
             reason=CORRECT_REASON,
+            person=f"member:{approver}",
             actor=f"{ACTOR}:{plan.grid}-b",
             member_id=approver,
             now=decided + timedelta(days=3),
+        )
+        await council.confirm_takeback(
+            conn,
+            takeback_id=proposal.id,
+            person=f"member:{author}",
+            actor=f"{ACTOR}:{plan.grid}-a",
+            member_id=author,
+            now=decided + timedelta(days=3, hours=1),
         )
 
 

@@ -90,6 +90,42 @@ def sheet_out(sheet: council.Sheet) -> cs.SheetOut:
             for number, name, points in sheet.bonuses
         ],
         replayed=sheet.replayed,
+        revises_sheet_id=sheet.revises_sheet_id,
+        revised_by_sheet_id=sheet.revised_by_sheet_id,
+    )
+
+
+def _next_step(item: council.Takeback) -> str:
+    if item.status == "proposed":
+        return (
+            f"Proposed: no points have moved. Another person (a council member of grid "
+            f"{item.grid_code} or an admin over it) must confirm it "
+            f"(POST /api/takebacks/{item.id}/confirmation) or decline it; its proposer may "
+            "withdraw it."
+        )
+    if item.status == "confirmed":
+        return f"Confirmed: the points were taken back by entry {item.entry_id}."
+    return "Nothing was taken back; propose again if points must still be taken back."
+
+
+def takeback_out(item: council.Takeback) -> cs.TakebackOut:
+    return cs.TakebackOut(
+        id=item.id,
+        sheet_id=item.sheet_id,
+        kind="reversal" if item.line_no is None else "correction",
+        line=item.line_no,
+        passbook=item.passbook_number,
+        points=item.points,
+        reason=item.reason,
+        status=item.status,
+        proposed_by=item.proposed_actor,
+        proposed_at=item.proposed_at,
+        decided_by=item.decided_actor,
+        decided_at=item.decided_at,
+        decline_reason=item.decline_reason,
+        entry_id=item.entry_id,
+        next_step=_next_step(item),
+        replayed=item.replayed,
     )
 
 
@@ -162,4 +198,5 @@ __all__ = [
     "rule_out",
     "sheet_out",
     "sheet_page_out",
+    "takeback_out",
 ]

@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 import community
 import db
+import office
 from access import Principal, Role, admin_over
 from api.auth import roles
 from api.problems import problem_response
@@ -366,7 +367,7 @@ class CouncilMemberController(Controller):
         tx: NamedDependency[db.Transactions],
     ) -> schemas.CouncilTokenOut:
         issued = await tx.write(
-            services.issue_token,
+            office.issue_credential,
             principal,
             role=Role.COUNCIL,
             scope=code,

@@ -97,8 +97,48 @@ class SheetIn(Strict):
     submit: bool = Field(default=False, description="submit for approval at once")
 
 
+class SheetEditIn(Strict):
+    """What an edit of a draft, or a revision of a rejected sheet, changes; what is left out
+    stays as the sheet has it (``lines``, when sent, replaces every line)."""
+
+    rule: str | None = Field(default=None, min_length=1, max_length=40)
+    activity_date: date | None = None
+    place: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=500)
+    community_wide: bool | None = None
+    lines: list[SheetLineIn] | None = Field(default=None, min_length=1, max_length=1000)
+    submit: bool = Field(default=False, description="submit for approval at once")
+
+
 class ReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=400)
+
+
+class TakebackOut(BaseModel):
+    """A proposal to take points back from a posted sheet (a reversal of the whole sheet or a
+    correction of one line), and what became of it. Only a confirmation by another person
+    moves points."""
+
+    id: int
+    sheet_id: int
+    kind: Literal["reversal", "correction"]
+    line: int | None = Field(description="the line to correct; null for the whole sheet")
+    passbook: str | None
+    points: int = Field(description="the points of the line, or of the whole sheet's lines")
+    reason: str
+    status: Literal["proposed", "confirmed", "declined", "withdrawn"]
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decline_reason: str | None
+    entry_id: int | None = Field(description="the reversal or correction entry, once confirmed")
+    next_step: str = Field(description="what happens next, in words")
+    replayed: bool = Field(description="true when this repeats an earlier identical request")
+
+
+class TakebackList(BaseModel):
+    takebacks: list[TakebackOut]
 
 
 class SheetLineOut(BaseModel):
@@ -143,6 +183,8 @@ class SheetOut(BaseModel):
     lines: list[SheetLineOut]
     bonuses: list[BonusOut]
     replayed: bool = Field(description="true when this repeats an earlier identical request")
+    revises_sheet_id: int | None = Field(description="the rejected sheet this one revises")
+    revised_by_sheet_id: int | None = Field(description="the sheet that revises this rejected one")
 
 
 class SheetSummaryOut(BaseModel):
@@ -199,5 +241,5 @@ class Leaderboard(BaseModel):
 class CirculationRow(BaseModel):
     code: str
     name: str
-    kind: Literal["community", "grid"]
+    kind: Literal["street", "community", "grid"]
     issued: int = Field(description="points this unit's issuance account has put into passbooks")

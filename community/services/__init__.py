@@ -4,8 +4,9 @@ the :mod:`access` checks and refuses with a :class:`db.DomainError`.
 
 An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
-``volunteers``, ``roster`` (import and export), ``council_members``, ``tokens``,
-``sign_in`` and ``books``.
+``volunteers``, ``roster`` (import and export), ``council_members``, ``tokens`` (the
+command line's operator), ``sign_in``, ``books`` and ``grants`` (opening balances and
+adjustments).
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -31,6 +32,17 @@ from community.services.council_members import (
     list_council_members,
     step_down_council_member,
 )
+from community.services.grants import (
+    GrantListing,
+    confirm_batch,
+    confirm_grant,
+    list_grants,
+    propose_adjustment,
+    propose_opening,
+    propose_openings,
+    read_grant,
+    reject_grant,
+)
 from community.services.roster import (
     MAX_ROSTER_ROWS,
     ROSTER_COLUMNS,
@@ -42,7 +54,7 @@ from community.services.roster import (
     roster_rows,
 )
 from community.services.sign_in import SignedIn, SignInAttempt, sign_in
-from community.services.tokens import OPERATOR, IssuedToken, issue_token
+from community.services.tokens import OPERATOR
 from community.services.volunteers import (
     Moved,
     MoveHistory,
@@ -64,7 +76,7 @@ __all__ = [
     "ROSTER_COLUMNS",
     "Appointment",
     "CouncilListing",
-    "IssuedToken",
+    "GrantListing",
     "MoveHistory",
     "Moved",
     "PassbookBalance",
@@ -80,16 +92,23 @@ __all__ = [
     "VolunteerListing",
     "add_council_member",
     "change_volunteer",
+    "confirm_batch",
+    "confirm_grant",
     "export_roster",
     "import_roster",
-    "issue_token",
     "list_council_members",
+    "list_grants",
     "list_volunteers",
     "move_volunteer",
     "passbook_balance",
     "passbook_statement",
+    "propose_adjustment",
+    "propose_opening",
+    "propose_openings",
     "read_entry",
+    "read_grant",
     "register_volunteer",
+    "reject_grant",
     "reverse_entry",
     "roster_rows",
     "see_volunteer",

@@ -3,7 +3,7 @@
 Who may do what: an admin adds a member to a grid they administer (and names the member's own
 passbook only if it is in their unit too) and steps down the members of their unit; admins
 and council members list the members of their own unit, phones masked for all but admins.
-Council tokens are issued by :func:`community.services.issue_token`.
+Council tokens are issued by ``office.issue_credential``.
 """
 
 from __future__ import annotations

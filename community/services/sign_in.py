@@ -68,6 +68,7 @@ async def sign_in(
         scope=check.volunteer.passbook_number,
         label=f"{check.volunteer.name}{SIGNED_IN}",
         valid_for=valid_for,
+        created_by="sign-in",
         now=now,
     )
     signed_in = SignedIn(

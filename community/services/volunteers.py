@@ -68,7 +68,7 @@ async def register_volunteer(
 
     Who: an admin over the grid. Refuses another role or a grid outside the admin's unit
     (:class:`access.Forbidden`), an unknown grid, a number registered with other data
-    (:class:`community.RegistrationConflict`), a closed grid (:class:`community.GridClosed`)
+    (:class:`community.RegistrationConflict`), a closed grid (:class:`community.OrgUnitClosed`)
     and a new number that differs from a registered one only by O/0, I/1 or L/1
     (:class:`community.PassbookNumberLookalike`, naming it if the admin is over its grid);
     the same data again is no change."""
@@ -168,14 +168,23 @@ async def set_volunteer_status(
     *,
     number: str,
     status: community.VolunteerStatus | str,
+    now: datetime | None = None,
 ) -> community.Volunteer:
-    """Mark a volunteer active or moved away. A moved-away volunteer cannot sign in and their
-    volunteer tokens stop working; the passbook and its history stay.
+    """Mark a volunteer active or moved away. A moved-away volunteer cannot sign in, and every
+    token of their passbook is revoked in the same transaction (recording who did it), so
+    making them active again later brings no old token back: they sign in anew. Making active
+    a volunteer who had moved away revokes any token left from before too. The passbook and
+    its history stay.
 
     Who: an admin above their grid. Refuses anyone else and an unknown status."""
     access.require_role(principal, Role.ADMIN)
-    await access.volunteer_administered_by(conn, principal, number)
-    return await community.set_volunteer_status(conn, number, status)
+    before = await access.volunteer_administered_by(conn, principal, number)
+    changed = await community.set_volunteer_status(conn, number, status)
+    if community.VolunteerStatus.MOVED_AWAY in (before.status, changed.status):
+        await access.revoke_passbook_tokens(
+            conn, changed.passbook_number, actor=principal.actor, now=now or utcnow()
+        )
+    return changed
 
 
 async def move_volunteer(

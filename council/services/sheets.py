@@ -1,12 +1,13 @@
-"""Use cases of the scoring sheets: draft, submit, approve, reject, reverse, correct, read.
+"""Use cases of the scoring sheets: draft, edit, delete, submit, approve, reject, revise,
+read. Taking points back (reversal, correction) is :mod:`council.services.takebacks`.
 
 Invariants protected here, on top of what the domain checks (four eyes, the daily cap, the
 grid budget, a member acting only in their own grid):
 
-* only a council member drafts, submits and decides on sheets, and the books record who did
-  it (:attr:`access.Principal.actor`: a token's holder, or ``cli:<member code>``);
-* a council member corrects or reverses only their own grid's sheets (the domain checks it);
-  community staff (an admin) only the sheets of grids inside their own unit;
+* only a council member drafts, edits, submits, revises and decides on sheets, and the books
+  record who did it (:attr:`access.Principal.actor`: a token's holder, or
+  ``cli:<member code>``);
+* a draft is deleted by its author or by an admin whose unit holds the sheet's grid;
 * sheets are read only by admins, council members and auditors of a unit holding the sheet's
   grid; a refusal names nothing the caller did not send but the sheet's grid code.
 """
@@ -25,7 +26,6 @@ import db
 from access import Principal, Role
 
 READERS = (Role.ADMIN, Role.COUNCIL, Role.AUDITOR)
-CORRECTORS = (Role.COUNCIL, Role.ADMIN)
 
 
 async def draft_sheet(
@@ -128,55 +128,79 @@ async def reject_sheet(
     )
 
 
-async def reverse_sheet(
+async def edit_draft(
     conn: AsyncConnection,
     principal: Principal,
     *,
     sheet_id: int,
-    reason: str,
+    changes: council.DraftChanges,
+    submit: bool = False,
+    max_age_days: int,
     now: datetime | None = None,
 ) -> council.Sheet:
-    """Reverse a posted sheet whole, its bonuses too, with a reason.
+    """The author replaces fields and/or the lines of their draft (and with ``submit``,
+    submits it at once); what is left out of ``changes`` stays.
 
-    A council member of the sheet's grid may, or an admin of a unit holding it
-    (:class:`access.Forbidden`); a sheet with a corrected line, or one already reversed, is
-    :class:`council.SheetStateConflict`; taking a passbook below zero is
-    :class:`council.CorrectionRefused`."""
-    member_id = await _corrector(conn, principal, sheet_id)
-    return await council.reverse_sheet(
-        conn,
-        sheet_id=sheet_id,
-        reason=reason,
-        actor=principal.actor,
-        member_id=member_id,
-        now=now,
-    )
+    Only the draft's author may (:class:`council.FourEyes`), serving in its grid
+    (:class:`council.NotYourGrid`); only a draft is edited (:class:`council.SheetStateConflict`);
+    the new content is checked as drafting checks it (:class:`council.InvalidSheet` naming the
+    lines, :class:`council.DailyCapExceeded`, :class:`council.GridClosed`, ...)."""
+    member_id = access.require_council_member(principal)
+    sheet = await council.edit_draft(
+        conn, sheet_id=sheet_id, member_id=member_id, changes=changes,
+        max_age_days=max_age_days, now=now,
+    )  # fmt: skip
+    if submit:
+        sheet = await council.submit_sheet(conn, sheet_id=sheet_id, member_id=member_id, now=now)
+    return sheet
 
 
-async def correct_line(
+async def delete_draft(
+    conn: AsyncConnection, principal: Principal, *, sheet_id: int
+) -> council.Sheet:
+    """Delete a draft and its lines (a draft has posted nothing); answers it as it was.
+
+    Its author may, or an admin of a unit holding its grid (:class:`access.Forbidden`,
+    :class:`council.FourEyes` for another council member); only a draft is deleted
+    (:class:`council.SheetStateConflict`)."""
+    access.require_role(principal, Role.COUNCIL, Role.ADMIN)
+    if principal.role is Role.COUNCIL:
+        member_id: int | None = access.require_council_member(principal)
+    else:
+        await read_sheet(conn, principal, sheet_id=sheet_id)
+        member_id = None
+    return await council.delete_draft(conn, sheet_id=sheet_id, member_id=member_id)
+
+
+async def revise_sheet(
     conn: AsyncConnection,
     principal: Principal,
     *,
     sheet_id: int,
-    line: int,
-    reason: str,
+    changes: council.DraftChanges,
+    submit: bool = False,
+    max_age_days: int,
     now: datetime | None = None,
 ) -> council.Sheet:
-    """Take back the points of line ``line`` of a posted sheet, with a reason (once a line).
+    """Revise a rejected sheet: a new draft by the caller copying its activity and lines with
+    ``changes`` (and with ``submit``, submitted at once); it names the rejected sheet, which
+    stays rejected.
 
-    Who may: as :func:`reverse_sheet`. An unknown line is :class:`council.SheetNotFound`; a
-    line corrected already is :class:`council.SheetStateConflict`; taking a passbook below
-    zero is :class:`council.CorrectionRefused`."""
-    member_id = await _corrector(conn, principal, sheet_id)
-    return await council.correct_line(
-        conn,
-        sheet_id=sheet_id,
-        line_no=line,
-        reason=reason,
-        actor=principal.actor,
-        member_id=member_id,
-        now=now,
-    )
+    A serving council member of the sheet's grid may (:class:`council.NotYourGrid`); only a
+    rejected sheet, and only once (:class:`council.SheetStateConflict`,
+    :class:`council.SheetAlreadyRevised`); the same member revising it again the same way
+    gets that draft back (``replayed``). The new draft is checked as drafting checks it."""
+    member_id = access.require_council_member(principal)
+    sheet = await council.revise_sheet(
+        conn, sheet_id=sheet_id, member_id=member_id, changes=changes, actor=principal.actor,
+        max_age_days=max_age_days, now=now,
+    )  # fmt: skip
+    if submit and sheet.status == council.SheetStatus.DRAFT:
+        submitted = await council.submit_sheet(
+            conn, sheet_id=sheet.id, member_id=member_id, now=now
+        )
+        sheet = dataclasses.replace(submitted, replayed=sheet.replayed)
+    return sheet
 
 
 async def read_sheet(
@@ -226,13 +250,3 @@ async def list_sheets(
         limit=db.fetch_size(limit),
     )
     return db.page_of(rows, limit, lambda row: row.id)
-
-
-async def _corrector(conn: AsyncConnection, principal: Principal, sheet_id: int) -> int | None:
-    """The council member correcting (the domain checks their grid), or None for an admin
-    whose scope covers the sheet."""
-    access.require_role(principal, *CORRECTORS)
-    if principal.role is Role.COUNCIL:
-        return access.require_council_member(principal)
-    await read_sheet(conn, principal, sheet_id=sheet_id)
-    return None

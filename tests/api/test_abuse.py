@@ -54,6 +54,8 @@ Client = AsyncTestClient  # type: ignore[type-arg]
 _CALLERS: dict[str, dict[str, str]] = {
     "POST /api/sheets": COUNCIL_G1,
     "POST /api/sheets/{sheet_id}/reject": COUNCIL_G1,
+    "PATCH /api/sheets/{sheet_id}": COUNCIL_G1,
+    "POST /api/sheets/{sheet_id}/revision": COUNCIL_G1,
     "POST /api/scan/verify": MARKET,
     "POST /api/scan/consume": MARKET,
     "POST /api/sign-in": {},
@@ -62,15 +64,20 @@ _DEMO_PATH = {
     "{entry_id}": "1",
     "{sheet_id}": "1",
     "{line}": "1",
+    "{takeback_id}": "1",
     "{number}": "YZS1-0001",
     "{grid}": "yzs-g1",
     "{month}": "2026-12",
+    "{grant_id}": "1",
+    "{batch}": "batch-1",
+    "{token_id}": "1",
 }
 _DEMO_CODES = {
     "/api/rewards/": "tissues",
     "/api/ballots/": BALLOT_CODE,
     "/api/council-members/": "yzs-g1-a",
     "/api/savings-rules/": "home-visit",
+    "/api/org-units/": "yzs-g1",
 }
 
 

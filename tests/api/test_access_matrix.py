@@ -119,6 +119,11 @@ class Subjects:
     reversed_sheet: int  # another one, to reverse whole
     draft_sheet: int  # drafted by yzs-g1-a, not submitted
     submitted_sheet: int  # drafted and submitted by yzs-g1-b
+    editable_draft: int  # drafted by yzs-g1-a, to edit and delete
+    rejected_sheet: int  # drafted by yzs-g1-b, rejected by yzs-g1-a, to revise
+    takeback_sheet: int  # approved; yzs-g1-b proposed reversing it (takeback)
+    takeback: int  # that proposal, to confirm or decline
+    own_takeback: int  # yzs-g1-a's proposal to reverse another approved sheet, to withdraw
     reward: str  # sold by the market
     redemption_id: int  # the subject's redemption of that reward
     voucher_id: int
@@ -126,6 +131,10 @@ class Subjects:
     ballot: str  # open for applications; the subject has applied
     ballot_reward: str
     today: str  # the scheme's day (Jinan), ISO
+    grant_to_confirm: int  # adjustments of the subject proposed by another street admin
+    grant_to_reject: int
+    grant_batch: str  # a batch holding one more of them
+    token_id: int  # an auditor credential of the subject's grid, to revoke
 
 
 Url = Callable[[Subjects], str]
@@ -230,6 +239,24 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/council-members/{code:str}/step-down"): Row(
         lambda s: f"/api/council-members/{s.member}/step-down",
         "ok   403  403  403  403  403  403  403  403"),
+    # the org tree: staff list their own subtree; an admin adds and changes units under theirs
+    ("GET", "/api/org-units"): Row(lambda s: "/api/org-units",
+        "ok   ok   ok   ok   ok   403  403  403  403"),
+    ("POST", "/api/org-units"): Row(lambda s: "/api/org-units",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"code": "yzs-g8", "name": "燕子山第八网格", "kind": "grid",
+                   "parent": "yanzishan"}),
+    ("PATCH", "/api/org-units/{code:str}"): Row(lambda s: f"/api/org-units/{s.grid}",
+        "ok   403  403  403  403  403  403  403  403", lambda s: {"name": "燕子山第一网格"}),
+    # credentials: an admin lists, issues and revokes only within their unit
+    ("GET", "/api/tokens"): Row(lambda s: f"/api/tokens?scope={s.grid}&include_inactive=true",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/tokens"): Row(lambda s: "/api/tokens",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"role": "auditor", "scope": s.grid, "label": "access matrix auditor"}),
+    ("POST", "/api/tokens/{token_id:int}/revocation"): Row(
+        lambda s: f"/api/tokens/{s.token_id}/revocation",
+        "ok   403  403  403  403  403  403  403  403"),
     # savings rules, incentives, budgets (the rules and incentives are public to every token)
     ("GET", "/api/savings-rules"): Row(lambda s: "/api/savings-rules",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
@@ -281,6 +308,53 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/sheets/{sheet_id:int}/reversal"): Row(
         lambda s: f"/api/sheets/{s.reversed_sheet}/reversal",
         "ok   403  403  ok   403  403  403  403  403", _reason),
+    # opening balances and adjustments: community staff over the grid propose and decide
+    # (the subject's paper passbook was carried over by the demo: a second opening is a 409)
+    ("GET", "/api/grants"): Row(lambda s: f"/api/grants?passbook={s.number}",
+        "ok   403  ok   403  403  403  403  403  403"),
+    ("GET", "/api/grants/{grant_id:int}"): Row(lambda s: f"/api/grants/{s.grant_to_confirm}",
+        "ok   403  ok   403  403  403  403  403  403"),
+    ("POST", "/api/passbooks/{number:str}/opening-balance"): Row(
+        lambda s: f"/api/passbooks/{s.number}/opening-balance",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"points": 10, "as_of": "2025-06-30"}),
+    ("POST", "/api/passbooks/{number:str}/adjustments"): Row(
+        lambda s: f"/api/passbooks/{s.number}/adjustments",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"points": 2, "as_of": "2025-06-30", "reason": "access matrix"}),
+    ("POST", "/api/grants/{grant_id:int}/confirmation"): Row(
+        lambda s: f"/api/grants/{s.grant_to_confirm}/confirmation",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/grants/{grant_id:int}/rejection"): Row(
+        lambda s: f"/api/grants/{s.grant_to_reject}/rejection",
+        "ok   403  403  403  403  403  403  403  403", _reason),
+    ("POST", "/api/grant-batches/{batch:str}/confirmation"): Row(
+        lambda s: f"/api/grant-batches/{s.grant_batch}/confirmation",
+        "ok   403  403  403  403  403  403  403  403"),
+    # a draft is edited by its author alone, deleted by its author or an admin over the grid
+    ("PATCH", "/api/sheets/{sheet_id:int}"): Row(lambda s: f"/api/sheets/{s.editable_draft}",
+        "403  403  403  ok   403  403  403  403  403", lambda s: {"place": "5号楼"}),
+    ("DELETE", "/api/sheets/{sheet_id:int}"): Row(lambda s: f"/api/sheets/{s.editable_draft}",
+        "ok   403  403  ok   403  403  403  403  403"),
+    ("POST", "/api/sheets/{sheet_id:int}/revision"): Row(
+        lambda s: f"/api/sheets/{s.rejected_sheet}/revision",
+        "403  403  403  ok   403  403  403  403  403", _empty),
+    # take-backs: read as the sheet is; decided by anyone in scope but the proposer
+    ("GET", "/api/sheets/{sheet_id:int}/takebacks"): Row(
+        lambda s: f"/api/sheets/{s.takeback_sheet}/takebacks",
+        "ok   403  ok   ok   403  403  403  403  403"),
+    ("GET", "/api/takebacks/{takeback_id:int}"): Row(lambda s: f"/api/takebacks/{s.takeback}",
+        "ok   403  ok   ok   403  403  403  403  403"),
+    ("POST", "/api/takebacks/{takeback_id:int}/confirmation"): Row(
+        lambda s: f"/api/takebacks/{s.takeback}/confirmation",
+        "ok   403  403  ok   403  403  403  403  403"),
+    ("POST", "/api/takebacks/{takeback_id:int}/declination"): Row(
+        lambda s: f"/api/takebacks/{s.takeback}/declination",
+        "ok   403  403  ok   403  403  403  403  403", _reason),
+    # only the proposer (yzs-g1-a) withdraws; staff over the grid are not the proposer
+    ("POST", "/api/takebacks/{takeback_id:int}/withdrawal"): Row(
+        lambda s: f"/api/takebacks/{s.own_takeback}/withdrawal",
+        "403  403  403  ok   403  403  403  403  403"),
     # reports: circulation is always the caller's own unit; the others name the grid
     ("GET", "/api/reports/circulation"): Row(lambda s: "/api/reports/circulation",
         "ok   ok   ok   ok   ok   403  403  403  403"),
@@ -544,8 +618,12 @@ def leaks(register: Register, caller: Caller, sent: str, response: Any, refused:
 async def _made(client: Client, method: str, url: str, headers: dict[str, str], **body: Any) -> Any:
     payload = body if method in WRITES else None
     response = await client.request(method, url, json=payload, headers=writing(headers))
-    assert response.status_code in (200, 201), f"setup {method} {url}: {response.text}"
+    assert response.status_code in (200, 201, 202), f"setup {method} {url}: {response.text}"
     return response.json()
+
+
+def _days_ago(days: int) -> str:
+    return (scheme_time.scheme_today() - timedelta(days=days)).isoformat()
 
 
 async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
@@ -566,6 +644,33 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         client, "POST", "/api/sheets", COUNCIL_G1,
         rule="corridor-cleanup", activity_date=today, lines=one_line,
     )  # fmt: skip
+    editable = await _made(
+        client, "POST", "/api/sheets", COUNCIL_G1,
+        rule="garbage-sorting", activity_date=today, lines=one_line,
+    )  # fmt: skip
+    rejected = await _made(
+        client, "POST", "/api/sheets", COUNCIL_G1B,
+        rule="home-visit", activity_date=_days_ago(2), lines=one_line, submit=True,
+    )  # fmt: skip
+    await _made(
+        client, "POST", f"/api/sheets/{rejected['id']}/reject", COUNCIL_G1, reason="日期错了"
+    )
+    takeback_sheets = []
+    for days in (3, 4):
+        made = await _made(
+            client, "POST", "/api/sheets", COUNCIL_G1B,
+            rule="home-visit", activity_date=_days_ago(days), lines=one_line, submit=True,
+        )  # fmt: skip
+        await _made(client, "POST", f"/api/sheets/{made['id']}/approve", COUNCIL_G1)
+        takeback_sheets.append(made["id"])
+    takeback = await _made(
+        client, "POST", f"/api/sheets/{takeback_sheets[0]}/reversal", COUNCIL_G1B,
+        reason="重复录入",
+    )  # fmt: skip
+    own_takeback = await _made(
+        client, "POST", f"/api/sheets/{takeback_sheets[1]}/reversal", COUNCIL_G1,
+        reason="重复录入",
+    )  # fmt: skip
     # Two approved sheets of her grid alone (a community-wide sheet of the grid also names the
     # volunteers of other grids it scored, which its council sees by design).
     sheet, unit = db.metadata.tables["scoring_sheet"], community.org_unit
@@ -578,6 +683,7 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
                     unit.c.code == grid,
                     sheet.c.status == "approved",
                     sheet.c.community_wide.is_(False),
+                    sheet.c.id.not_in(takeback_sheets),
                 )
                 .order_by(sheet.c.id)
                 .limit(2)
@@ -599,6 +705,17 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
     statement = await _made(
         client, "GET", f"/api/passbooks/{number}/statement?after=0&limit=1", ADMIN
     )
+    other_raw, _ = await make_token(engine, Role.ADMIN, "yanshan", label="matrix second admin")
+    grants = [
+        await _made(
+            client, "POST", f"/api/passbooks/{number}/adjustments", bearer(other_raw),
+            points=1, as_of="2025-06-30", reason=f"access matrix {n}", batch=batch,
+        )
+        for n, batch in enumerate((None, None, "matrix"))
+    ]  # fmt: skip
+    credential = await _made(
+        client, "POST", "/api/tokens", ADMIN, role="auditor", scope=grid, label="grid auditor"
+    )
     return Subjects(
         number=number,
         grid=grid,
@@ -608,6 +725,11 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         reversed_sheet=approved[1],
         draft_sheet=draft["id"],
         submitted_sheet=submitted["id"],
+        editable_draft=editable["id"],
+        rejected_sheet=rejected["id"],
+        takeback_sheet=takeback_sheets[0],
+        takeback=takeback["id"],
+        own_takeback=own_takeback["id"],
         reward="tissues",
         redemption_id=redemption["id"],
         voucher_id=voucher["id"],
@@ -615,6 +737,10 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         ballot=ballot["code"],
         ballot_reward=place["code"],
         today=today,
+        grant_to_confirm=grants[0]["id"],
+        grant_to_reject=grants[1]["id"],
+        grant_batch="matrix",
+        token_id=credential["credential"]["id"],
     )
 
 

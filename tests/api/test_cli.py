@@ -122,6 +122,7 @@ BAD_TOKEN_REQUESTS = [
     (["--role", "auditor", "--scope", "YZS1-0001"], 1, "No org unit with code 'YZS1-0001'"),
     (["--role", "volunteer", "--scope", "YZS9-9999"], 1, "No passbook numbered 'YZS9-9999'"),
     (["--role", "merchant", "--scope", "Corner Shop"], 1, "must be lower-case letters"),
+    (["--role", "merchant", "--scope", "nosuch"], 1, "No merchant with code 'nosuch'"),
     (["--role", "mayor", "--scope", "yanshan"], 2, "Invalid value for '--role'"),
     (["--role", "admin", "--scope", "yanshan", "--days", "0"], 2, "Invalid value for '--days'"),
 ]
@@ -142,6 +143,53 @@ async def test_token_create_refuses_a_bad_request(
         assert result.stdout == "", args
     assert await scalar(demo_engine, "SELECT count(*) FROM api_token") == tokens
     assert (await client.get("/api/me", headers=ADMIN)).status_code == 200
+
+
+async def test_token_list_and_revoke(
+    client: Client, demo_engine: AsyncEngine, database_url: str
+) -> None:
+    made = await passbook(
+        "token", "create", "--database-url", database_url,
+        "--role", "merchant", "--scope", "carwash", "--label", "洗车行扫码枪",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    raw = made.stdout.strip()
+    token_id = await scalar(demo_engine, "SELECT max(id) FROM api_token")
+
+    listed = await passbook("token", "list", "--database-url", database_url, "--role", "merchant")
+    assert listed.exit_code == 0, listed.output
+    header, *rows = listed.stdout.splitlines()
+    assert header.split("\t")[:5] == ["id", "role", "scope", "label", "state"]
+    mine = next(r.split("\t") for r in rows if r.startswith(f"{token_id}\t"))
+    assert mine[1:5] == ["merchant", "carwash", "洗车行扫码枪", "active"]
+    assert (mine[6], mine[7], mine[9]) == ("cli:operator", "-", "-")  # by, last used, revoked
+    assert all(r.split("\t")[1] == "merchant" for r in rows)
+    digest = await scalar(
+        demo_engine, "SELECT token_hash FROM api_token WHERE id = :id", id=token_id
+    )
+    assert digest not in listed.stdout
+
+    revoked = await passbook("token", "revoke", "--database-url", database_url, str(token_id))
+    assert revoked.exit_code == 0, revoked.output
+    assert f"Token {token_id} (merchant, 洗车行扫码枪) revoked." in revoked.stdout
+    assert_problem(await client.get("/api/me", headers=bearer(raw)), 401)
+    again = await passbook("token", "revoke", "--database-url", database_url, str(token_id))
+    assert again.exit_code == 0, again.output
+    assert "was already revoked" in again.stdout
+    assert "by cli:operator; nothing changed." in again.stdout
+
+    live = await passbook("token", "list", "--database-url", database_url, "--scope", "carwash")
+    assert not any(r.startswith(f"{token_id}\t") for r in live.stdout.splitlines())
+    every = await passbook(
+        "token", "list", "--database-url", database_url, "--scope", "carwash", "--all"
+    )
+    gone = next(r.split("\t") for r in every.stdout.splitlines() if r.startswith(f"{token_id}\t"))
+    assert gone[4] == "revoked"
+    assert gone[9].endswith("by cli:operator")
+
+    missing = await passbook("token", "revoke", "--database-url", database_url, "999999")
+    assert missing.exit_code == 1
+    assert "No credential has id 999999" in missing.stderr
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import scheme_time
 from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER
 from tests.api.helpers import assert_problem, bearer, execute, make_token
-from tests.api.test_sheets import approved, days_ago
+from tests.api.test_sheets import approved, days_ago, taken_back
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 TODAY = scheme_time.scheme_today()
@@ -121,9 +121,7 @@ async def test_issuance_per_grid_and_month(client: Client) -> None:
     assert set(before) <= {("yzs-g1", MONTH)}  # a council member sees their grid only
     first = await approved(client, [("YZS1-0001", 2), ("YZS1-0002", 2)])  # 20 points
     await approved(client, [("YZS1-0001", 1)], rule="corridor-cleanup")  # 5 points
-    await client.post(
-        f"/api/sheets/{first['id']}/lines/2/correction", json={"reason": "x"}, headers=ADMIN
-    )
+    await taken_back(client, f"/api/sheets/{first['id']}/lines/2/correction", by=ADMIN)
     report = await client.get(
         "/api/reports/issuance", params={"since": MONTH, "until": MONTH}, headers=ADMIN
     )

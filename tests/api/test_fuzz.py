@@ -77,6 +77,7 @@ _DEMO_CODES = {
     "/api/merchants/": "market",
     "/api/council-members/": "yzs-g1-a",
     "/api/savings-rules/": "home-visit",
+    "/api/org-units/": "yzs-g1",
 }
 _DEMO_VALUES: dict[str, Any] = {
     "number": "YZS1-0001",

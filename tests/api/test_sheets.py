@@ -70,6 +70,46 @@ async def approved(client: Client, lines: list[tuple[str, int]], **kw: Any) -> d
     return body
 
 
+async def proposed(
+    client: Client, url: str, headers: dict[str, str] = COUNCIL_G1, reason: str = "记错了"
+) -> dict[str, Any]:
+    """A take-back proposed at ``url`` (a sheet's reversal or a line's correction): 202, and
+    nothing moves yet."""
+    response = await client.post(url, json={"reason": reason}, headers=headers)
+    assert response.status_code == 202, response.text
+    body: dict[str, Any] = response.json()
+    assert body["status"] == "proposed"
+    assert "must confirm" in body["next_step"]
+    return body
+
+
+async def confirmed(
+    client: Client, takeback_id: int, headers: dict[str, str] = COUNCIL_G1B
+) -> dict[str, Any]:
+    response = await client.post(f"/api/takebacks/{takeback_id}/confirmation", headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert body["status"] == "confirmed"
+    return body
+
+
+async def taken_back(
+    client: Client,
+    url: str,
+    *,
+    by: dict[str, str] = COUNCIL_G1,
+    confirmer: dict[str, str] = COUNCIL_G1B,
+    reason: str = "记错了",
+) -> dict[str, Any]:
+    """Points taken back with four eyes: ``by`` proposes at ``url``, ``confirmer`` confirms;
+    answers the sheet as it now is."""
+    proposal = await proposed(client, url, by, reason)
+    await confirmed(client, proposal["id"], confirmer)
+    sheet = await client.get(f"/api/sheets/{proposal['sheet_id']}", headers=ADMIN)
+    body: dict[str, Any] = sheet.json()
+    return body
+
+
 async def add_member(engine: AsyncEngine, code: str, grid: str, passbook: str | None = None) -> str:
     """A new council member with a token; returns the raw token."""
 
@@ -217,7 +257,7 @@ async def test_drafting_checks_every_line_and_saves_nothing_when_one_is_wrong(
         headers=COUNCIL_G1,
     )
     body = assert_problem(response, 422, "invalid_scoring_sheet")
-    problems = {(p["line"], p["passbook"]): p["problem"] for p in body["problems"]}
+    problems = {(p["line"], p["passbook_number"]): p["problem"] for p in body["lines"]}
     assert "registered outside this grid" in problems[(2, "YZS2-0001")]
     assert "yzs-g2" not in problems[(2, "YZS2-0001")]  # nor its grid, nor its holder
     assert "moved away" in problems[(3, "YZS1-0002")]
@@ -249,7 +289,7 @@ async def test_a_council_member_never_scores_their_own_service(
         await client.post("/api/sheets", json=sheet_body([("YZS1-0002", 1)]), headers=bearer(own)),
         422,
     )
-    assert "own service" in body["problems"][0]["problem"]
+    assert "own service" in body["lines"][0]["problem"]
 
 
 async def test_activity_dates_are_not_in_the_future_nor_too_old(client: Client) -> None:
@@ -291,7 +331,7 @@ async def test_bad_requests_are_refused_clearly(client: Client) -> None:
         await client.post("/api/sheets", json=sheet_body([("YZS1-0001", 5)]), headers=COUNCIL_G1),
         422,
     )
-    assert "1 to 4 visits" in body["problems"][0]["problem"]
+    assert "1 to 4 visits" in body["lines"][0]["problem"]
     assert_problem(await client.get("/api/sheets/999999", headers=ADMIN), 404)
 
 
@@ -431,7 +471,7 @@ async def test_sheets_are_read_within_scope(client: Client, demo_engine: AsyncEn
         ),
         422,
     )
-    assert "outside this grid" in body["problems"][0]["problem"]
+    assert "outside this grid" in body["lines"][0]["problem"]
 
 
 async def test_sheets_page_newest_first(client: Client) -> None:

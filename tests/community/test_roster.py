@@ -97,7 +97,7 @@ BAD_CELLS = {
     (7, "存折号", "duplicate_in_file"),
     (8, "存折号", "passbook_number_lookalike"),
     (9, "网格", "not_in_your_unit"),
-    (10, "网格", "grid_closed"),
+    (10, "网格", "org_unit_closed"),
     (11, "姓名", "registration_conflict"),
     (12, "姓名", "required"),
 }
@@ -274,7 +274,7 @@ async def test_registration_normalises_refuses_lookalikes_and_closed_grids(
         )
     assert "TST-0601" not in str(hidden.value)
     assert "existing" not in hidden.value.figures
-    with pytest.raises(community.GridClosed):
+    with pytest.raises(community.OrgUnitClosed):
         await tx.write(
             services.register_volunteer, street, passbook_number="TST-0602", name="x", grid="closed"
         )

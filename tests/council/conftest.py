@@ -94,6 +94,22 @@ class World:
         """A sheet drafted and submitted by g1-a and approved by g1-b."""
         return await self.approve((await self.draft(lines, day=day)).id)
 
+    async def taken_back(
+        self,
+        propose: Callable[..., Awaitable[council.Takeback]],
+        *,
+        by: Principal | None = None,
+        confirmer: str = "g1-b",
+        **inputs: object,
+    ) -> council.Takeback:
+        """Points taken back with four eyes: ``by`` (g1-a unless given) proposes with
+        ``propose`` (a reversal or a correction), council member ``confirmer`` confirms."""
+        proposal = await self.tx.write(propose, by or self.members["g1-a"], **inputs, now=NOW)
+        assert proposal.status == "proposed"
+        return await self.tx.write(
+            services.confirm_takeback, self.members[confirmer], takeback_id=proposal.id, now=NOW
+        )
+
     async def posted(self, number: str) -> int:
         async def query(conn: AsyncConnection) -> int:
             passbook = await community.find_passbook(conn, number)

@@ -31,7 +31,16 @@ async def test_an_approval_past_the_budget_is_refused_and_posts_nothing(world: W
         "issued": 10,
         "adding": 10,
         "over": 5,
+        "lines": [
+            {
+                "line": 1,
+                "passbook_number": "P-2",
+                "problem": "10 points; the sheet is 5 over the budget",
+                "points": 10,
+            }
+        ],
     }
+    assert "line 1 (P-2)" in str(refused.value)
     assert await world.posted("P-2") == 0
     budgets = await world.tx.read(services.list_budgets, world.admin, grid="g1")
     assert [(b.month, b.cap_points, b.issued_points, b.left) for b in budgets] == [
@@ -42,9 +51,7 @@ async def test_an_approval_past_the_budget_is_refused_and_posts_nothing(world: W
 async def test_a_reversed_sheet_gives_its_points_back_to_the_budget(world: World) -> None:
     await set_budget(world, 10)
     first = await world.approved([("P-1", 2)])
-    await world.tx.write(
-        services.reverse_sheet, world.members["g1-b"], sheet_id=first.id, reason="重复录入"
-    )
+    await world.taken_back(services.propose_reversal, sheet_id=first.id, reason="重复录入")
     second = await world.approved([("P-2", 2)])
     assert second.status is council.SheetStatus.APPROVED
     assert (await set_budget(world, 10)).issued_points == 10

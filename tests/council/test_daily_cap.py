@@ -16,13 +16,14 @@ from tests.council.conftest import DAY, World
 async def test_a_line_over_the_cap_is_refused_with_its_problem(world: World) -> None:
     with pytest.raises(council.InvalidSheet) as refused:
         await world.draft([("P-1", 3), ("P-2", 2)])
-    assert refused.value.figures["problems"] == [
+    assert refused.value.figures["lines"] == [
         {
             "line": 1,
-            "passbook": "P-1",
+            "passbook_number": "P-1",
             "problem": "3 visits; a line is 1 to 2 visits under this rule",
         }
     ]
+    assert "line 1 (P-1): 3 visits" in str(refused.value)
 
 
 async def test_live_sheets_of_the_day_count_against_the_cap(world: World) -> None:
@@ -62,8 +63,6 @@ async def test_a_rejected_sheet_or_a_corrected_line_frees_the_day(world: World) 
     approved = await world.approved([("P-1", 2)])
     with pytest.raises(council.DailyCapExceeded):
         await world.draft([("P-1", 1)])
-    await world.tx.write(
-        services.correct_line, world.members["g1-b"], sheet_id=approved.id, line=1, reason="记错"
-    )
+    await world.taken_back(services.propose_correction, sheet_id=approved.id, line=1, reason="记错")
     again = await world.draft([("P-1", 2)])
     assert again.status is council.SheetStatus.SUBMITTED

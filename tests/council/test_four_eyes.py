@@ -70,8 +70,12 @@ async def test_an_approver_with_a_line_on_the_sheet_cannot_approve_it(world: Wor
 async def test_nobody_scores_their_own_service(world: World) -> None:
     with pytest.raises(council.InvalidSheet) as refused:
         await world.draft([("P-9", 1)], by="g1-v")
-    assert refused.value.figures["problems"] == [
-        {"line": 1, "passbook": "P-9", "problem": "a council member cannot score their own service"}
+    assert refused.value.figures["lines"] == [
+        {
+            "line": 1,
+            "passbook_number": "P-9",
+            "problem": "a council member cannot score their own service",
+        }
     ]
 
 

@@ -15,8 +15,8 @@ from tests.council.conftest import MONTH, World, staff
 
 async def test_issuance_and_the_leaderboard_within_scope(world: World) -> None:
     sheet = await world.approved([("P-1", 2), ("P-2", 1)])
-    await world.tx.write(
-        services.correct_line, world.admin, sheet_id=sheet.id, line=2, reason="记错"
+    await world.taken_back(
+        services.propose_correction, sheet_id=sheet.id, line=2, reason="记错", by=world.admin
     )
     auditor = staff(world.paths["street"], Role.AUDITOR)
     report = await world.tx.read(services.issuance_report, auditor, since=MONTH, until=MONTH)

@@ -425,20 +425,54 @@ class PassbookMachine(RuleBasedStateMachine):
 
     @rule(sheet=sheets)
     def reverse(self, sheet: int) -> None:
-        """Community staff reverse a posted sheet whole (it was a mistake)."""
-        sheet_id, now = self.sheet_ids[sheet], self.model.now
+        """A council member proposes reversing a posted sheet whole (it was a mistake): alone
+        they move nothing, not even by confirming it themself; the other member confirms it
+        and the points go back. A confirmation that would take a passbook below zero is
+        refused, and the proposal is withdrawn."""
+        world, sheet_id, now = self.world, self.sheet_ids[sheet], self.model.now
+        proposer = {
+            "person": f"member:{world.approver_id}",
+            "actor": f"council:{world.prefix}-b",
+            "member_id": world.approver_id,
+        }
+        confirmer = {
+            "person": f"member:{world.author_id}",
+            "actor": f"council:{world.prefix}-a",
+            "member_id": world.author_id,
+        }
 
-        async def reverse(conn: AsyncConnection) -> council.Sheet:
-            return await council.reverse_sheet(
-                conn, sheet_id=sheet_id, reason="记错了活动", actor="staff", now=now
+        async def propose(conn: AsyncConnection) -> council.Takeback:
+            return await council.propose_takeback(
+                conn, sheet_id=sheet_id, line_no=None, reason="记错了活动", now=now, **proposer
             )
 
+        def confirm(takeback_id: int, who: dict[str, Any]) -> Any:
+            async def use_case(conn: AsyncConnection) -> council.Takeback:
+                return await council.confirm_takeback(conn, takeback_id=takeback_id, now=now, **who)
+
+            return use_case
+
         refusals = self.model.reverse(sheet)
-        if refusals:
-            self.refused(refusals, reverse)
+        if refusals == {Refusal.ALREADY_REVERSED}:
+            self.refused(refusals, propose)
             return
+        proposal = self.write(propose)
+        assert proposal.status == "proposed"
+        if refusals:
+            self.refused(refusals, confirm(proposal.id, confirmer))
+
+            async def withdraw(conn: AsyncConnection) -> council.Takeback:
+                return await council.withdraw_takeback(
+                    conn, takeback_id=proposal.id, now=now, **proposer
+                )
+
+            assert self.write(withdraw).status == "withdrawn"
+            return
+        with pytest.raises(council.FourEyes):
+            self.write(confirm(proposal.id, proposer))
         event("reversed")
-        assert self.write(reverse).reversal_entry_id is not None
+        done = self.write(confirm(proposal.id, confirmer))
+        assert (done.status, done.entry_id is not None) == ("confirmed", True)
 
     # redemption ----------------------------------------------------------------------------
 
