@@ -110,11 +110,19 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
                 "with it. Correct them and send the request again."
             )
     elif status == 413:
-        limit = getattr(request.app.state.get("settings"), "max_body_bytes", None)
+        # The route's own limit (a roster file may be larger than a JSON request), else the
+        # service's.
+        handler = request.scope.get("route_handler")
+        limit = (
+            handler.resolve_request_max_body_size()
+            if isinstance(handler, HTTPRouteHandler)
+            else getattr(request.app.state.get("settings"), "max_body_bytes", None)
+        )
         at_most = f" (at most {limit} bytes)" if limit else ""
         detail = (
             f"The request body is larger than this service accepts{at_most}; nothing was done. "
-            "Send a smaller request: split a long list of lines into several sheets."
+            "Send a smaller request: split a long list of lines into several sheets, or a long "
+            "roster into several files."
         )
         if limit:
             extra["max_body_bytes"] = limit

@@ -295,8 +295,20 @@ def report() -> None:
 @click.option("--until", required=True, help="Last month, YYYY-MM.")
 @click.option("--scope", default=None, help="Org unit code (default: every unit).")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV for Excel instead of a table.")
+@click.option(
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write the report to this .xlsx workbook (numbers as numbers).",
+)
 def issuance(
-    database_url: str | None, since: str, until: str, scope: str | None, as_csv: bool
+    database_url: str | None,
+    since: str,
+    until: str,
+    scope: str | None,
+    as_csv: bool,
+    xlsx_file: Path | None,
 ) -> None:
     """Points issued per grid and month."""
 
@@ -310,6 +322,10 @@ def issuance(
         [r.grid_code, r.grid_name, r.month, r.sheets, r.scored, r.bonuses, r.taken_back, r.net]
         for r in rows
     ]
+    if xlsx_file is not None:
+        chinese = ["网格 grid", "网格名称 grid name", "月份 month", "评分表 sheets",
+                   "积分 scored", "激励 bonuses", "冲正 taken back", "净发放 net"]  # fmt: skip
+        xlsx_file.write_bytes(export.xlsx_bytes(chinese, values, f"积分发放 {since}..{until}"))
     if as_csv:
         sys.stdout.write(export.csv_text(header, values))
         return

@@ -14,6 +14,7 @@ import migrations
 from cli.books import demo_wanted, init, load_demo_into
 from cli.council import report, sheet
 from cli.grants import COMMANDS as GRANT_COMMANDS
+from cli.imports import export_group, import_group
 from cli.options import database_option, settings_for
 from cli.org import org
 from cli.tokens import token
@@ -200,3 +201,5 @@ main.add_command(sheet)
 main.add_command(report)
 for command in GRANT_COMMANDS:
     main.add_command(command)
+main.add_command(import_group)
+main.add_command(export_group)

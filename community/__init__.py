@@ -9,14 +9,23 @@ of the one error tree, drawn in :mod:`community.errors`.
 
 Modules, one job each: ``_cleaning`` (codes, names, phones, numbers), ``_org_units`` (the
 tree), ``_passbooks`` (numbers and accounts), ``_registration`` (registering volunteers),
-``_volunteers`` (volunteers as people: details, status, moves), ``_council_members``,
+``_volunteers`` (volunteers as people: details, status, moves), ``_roster_rows`` and
+``_roster`` (a roster file checked row by row, and the roster listed), ``_council_members``,
 ``_signin`` (the PIN policy), ``_grants``, ``_grant_proposals`` and ``_grant_decisions``
 (opening balances and adjustments, four-eyed), ``_books`` (the books row: real books or the
 demo) and ``_tables``.
 """
 
 from community._books import BooksKind, books_kind, record_books
-from community._cleaning import clean_name, clean_passbook_number, clean_phone, is_code, mask_phone
+from community._cleaning import (
+    clean_name,
+    clean_passbook_number,
+    clean_phone,
+    is_code,
+    lookalike_key,
+    mask_phone,
+    normalise_passbook_number,
+)
 from community._council_members import (
     CouncilMember,
     add_council_member,
@@ -58,8 +67,17 @@ from community._org_units import (
     under,
     within,
 )
-from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook, org_paths_of_accounts
+from community._passbooks import (
+    PASSBOOK_KIND,
+    Passbook,
+    find_lookalike,
+    find_passbook,
+    org_paths_of_accounts,
+)
 from community._registration import enrol_volunteer, register_volunteer
+from community._roster import RosterLine, check_roster, roster_lines
+from community._roster_rows import HEADERS as ROSTER_HEADERS
+from community._roster_rows import RosterCheck, RosterEntry, RosterProblem, parse_joined_on
 from community._signin import (
     LOCK_AFTER_FAILURES,
     LOCK_DURATION,
@@ -118,8 +136,10 @@ from community.errors import (
     OrgUnitConflict,
     OrgUnitNotFound,
     PassbookNotFound,
+    PassbookNumberLookalike,
     RegistrationConflict,
     RegistryError,
+    RosterRejected,
     SignInFailed,
     SignInLocked,
     SignInThrottled,
@@ -142,6 +162,7 @@ __all__ = [
     "PASSBOOK_KIND",
     "PIN_MAX_DIGITS",
     "PIN_MIN_DIGITS",
+    "ROSTER_HEADERS",
     "SIGN_IN_VALID_FOR",
     "THROTTLE_AFTER_FAILURES",
     "THROTTLE_FIRST_WAIT",
@@ -172,8 +193,14 @@ __all__ = [
     "OrgUnitNotFound",
     "Passbook",
     "PassbookNotFound",
+    "PassbookNumberLookalike",
     "RegistrationConflict",
     "RegistryError",
+    "RosterCheck",
+    "RosterEntry",
+    "RosterLine",
+    "RosterProblem",
+    "RosterRejected",
     "SignInCheck",
     "SignInFailed",
     "SignInLocked",
@@ -192,6 +219,7 @@ __all__ = [
     "books_kind",
     "check_pin",
     "check_pin_rules",
+    "check_roster",
     "check_terms",
     "clean_batch",
     "clean_name",
@@ -203,6 +231,7 @@ __all__ = [
     "enrol_volunteer",
     "entry_key",
     "find_council_member",
+    "find_lookalike",
     "find_org_unit",
     "find_passbook",
     "find_volunteer",
@@ -218,10 +247,13 @@ __all__ = [
     "list_grants",
     "list_org_units",
     "list_volunteers",
+    "lookalike_key",
     "mask_phone",
     "move_volunteer",
+    "normalise_passbook_number",
     "org_paths_of_accounts",
     "org_unit",
+    "parse_joined_on",
     "points_grant",
     "propose_grant",
     "propose_openings",
@@ -230,6 +262,7 @@ __all__ = [
     "reject_grant",
     "rename_org_unit",
     "require_open",
+    "roster_lines",
     "set_pin",
     "set_volunteer_status",
     "step_down_council_member",

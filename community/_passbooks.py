@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
+from community._cleaning import lookalike_key
 from community._tables import org_unit, volunteer
 
 PASSBOOK_KIND = "passbook"
@@ -75,4 +76,46 @@ async def org_paths_of_accounts(
     return paths
 
 
-__all__ = ["PASSBOOK_KIND", "Passbook", "find_passbook", "org_paths_of_accounts"]
+def _lookalike_key_sql() -> ColumnElement[str]:
+    """:func:`community.lookalike_key` of a stored number, in SQL (stored numbers are already
+    upper-case ASCII)."""
+    number = volunteer.c.passbook_number
+    return func.replace(func.replace(func.replace(number, "O", "0"), "I", "1"), "L", "1")
+
+
+async def registered_lookalikes(
+    conn: AsyncConnection, numbers: list[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """For each lookalike key of ``numbers``, the registered passbooks that have it, as
+    (number, grid path), by number. A number registered exactly is among them too: the caller
+    tells a lookalike from the number itself."""
+    keys = sorted({lookalike_key(n) for n in numbers})
+    found: dict[str, list[tuple[str, str]]] = {}
+    key = _lookalike_key_sql()
+    for start in range(0, len(keys), 500):
+        rows = await conn.execute(
+            select(key, volunteer.c.passbook_number, org_unit.c.path)
+            .join(org_unit, org_unit.c.id == volunteer.c.grid_id)
+            .where(key.in_(keys[start : start + 500]))
+            .order_by(volunteer.c.passbook_number)
+        )
+        for row_key, number, path in rows:
+            found.setdefault(row_key, []).append((number, path))
+    return found
+
+
+async def find_lookalike(conn: AsyncConnection, number: str) -> tuple[str, str] | None:
+    """A registered passbook whose number is not ``number`` but differs from it only by O/0,
+    I/1 or L/1, as (number, grid path); None if there is none."""
+    same = (await registered_lookalikes(conn, [number])).get(lookalike_key(number), [])
+    return next(((n, p) for n, p in same if n != number), None)
+
+
+__all__ = [
+    "PASSBOOK_KIND",
+    "Passbook",
+    "find_lookalike",
+    "find_passbook",
+    "org_paths_of_accounts",
+    "registered_lookalikes",
+]

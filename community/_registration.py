@@ -4,7 +4,9 @@ Invariants: registering opens the passbook's account, which never goes negative;
 idempotent on the passbook number: the same data again returns what is there, different data
 is a :class:`RegistrationConflict`, never a silent overwrite (a volunteer is changed by the
 update and move use cases). Two registrations of one number at once end as one volunteer: the
-loser's transaction is run again and finds the winner's.
+loser's transaction is run again and finds the winner's. A new number is refused if a closed
+grid is to hold it (:class:`OrgUnitClosed`) or if it differs from a registered number only by
+O/0, I/1 or L/1 (:class:`PassbookNumberLookalike`: most likely a typo of that number).
 """
 
 from __future__ import annotations
@@ -18,10 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import db
 import ledger
 from community._cleaning import clean_name, clean_passbook_number, clean_phone
-from community._org_units import find_org_unit
-from community._passbooks import PASSBOOK_KIND, Passbook, find_passbook
+from community._org_units import OrgUnit, find_org_unit, require_open
+from community._passbooks import PASSBOOK_KIND, Passbook, find_lookalike, find_passbook
 from community._tables import volunteer
-from community.errors import InvalidPerson, OrgUnitNotFound, RegistrationConflict
+from community.errors import (
+    InvalidPerson,
+    OrgUnitNotFound,
+    PassbookNumberLookalike,
+    RegistrationConflict,
+)
 from db import metadata
 from ledger.errors import IdempotencyRace
 from scheme_time import local_date
@@ -66,9 +73,12 @@ async def enrol_volunteer(
     leaderboard_opt_out: bool = False,
     joined_on: date | None = None,
     now: datetime | None = None,
+    lookalikes_checked: bool = False,
 ) -> tuple[Passbook, bool]:
     """:func:`register_volunteer`, also telling whether this call registered them (False:
-    they already were, with the same data)."""
+    they already were, with the same data). ``lookalikes_checked``: the caller has already
+    compared the new number with every registered one in this transaction (the roster import
+    does so for the whole file at once), so the comparison is not made again."""
     now = now or datetime.now(UTC)
     passbook_number = clean_passbook_number(passbook_number)
     name = clean_name(name)
@@ -112,6 +122,7 @@ async def enrol_volunteer(
         found = await find_passbook(conn, passbook_number)
         assert found is not None
         return found, False
+    await check_new_number(conn, passbook_number, grid, lookalikes=not lookalikes_checked)
     account_id = await ledger.open_account(
         conn, kind=PASSBOOK_KIND, owner_ref=f"volunteer:{passbook_number}", now=now
     )
@@ -140,4 +151,23 @@ async def enrol_volunteer(
     return found, True
 
 
-__all__ = ["enrol_volunteer", "register_volunteer"]
+async def check_new_number(
+    conn: AsyncConnection, number: str, grid: OrgUnit, *, lookalikes: bool = True
+) -> None:
+    """Refuse to register the new passbook ``number`` in ``grid`` if the grid is closed or
+    (unless ``lookalikes`` is False) the number is a lookalike of a registered one."""
+    require_open(grid, "a new volunteer")
+    lookalike = await find_lookalike(conn, number) if lookalikes else None
+    if lookalike is not None:
+        existing, path = lookalike
+        raise PassbookNumberLookalike(
+            f"Passbook number {number} differs from the registered {existing} only by O/0, I/1 "
+            "or L/1 and is most likely a typo of it: check the number on the cover. If it is the "
+            f"same passbook, use {existing}.",
+            existing_grid_path=path,
+            passbook_number=number,
+            existing=existing,
+        )
+
+
+__all__ = ["check_new_number", "enrol_volunteer", "register_volunteer"]

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from community._cleaning import normalise_passbook_number
 from community._tables import volunteer
 from community._volunteers import Volunteer, VolunteerStatus, get_volunteer
 from community.errors import (
@@ -196,7 +197,7 @@ async def check_pin(
     recorded failure first. A malformed number or PIN is refused at once (telling that is
     harmless) and counts nothing."""
     now = now or datetime.now(UTC)
-    number = passbook_number.strip().upper()
+    number = normalise_passbook_number(passbook_number)
     if not _NUMBER.fullmatch(number):
         raise InvalidPerson(
             "A passbook number is 3-32 capital letters, digits or dashes, as printed on the "

@@ -13,6 +13,8 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     ├── RegistrationConflict            conflict  (the number or code says something else)
     ├── OrgUnitConflict                 conflict  (the code is taken: another kind or parent)
     ├── OrgUnitClosed                   conflict  (a closed unit takes nothing new)
+    ├── PassbookNumberLookalike         conflict  (differs from a registered one by O/0, I/1)
+    ├── RosterRejected                  invalid   (figures: problems, by row and column)
     ├── CouncilMemberSteppedDown        conflict
     ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
     ├── SignInThrottled                 throttled (retry_after)
@@ -34,6 +36,8 @@ Invariant: a code names one kind of refusal and never changes; the message is fo
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from db import Category, DomainError, Retryable
 
@@ -106,6 +110,25 @@ class OrgUnitClosed(RegistryError):
 
     code = "org_unit_closed"
     category = Category.CONFLICT
+
+
+class PassbookNumberLookalike(RegistryError):
+    """A new passbook number differs from a registered one only by O/0, I/1 or L/1: most
+    likely a typo. ``figures`` name the registered number when the caller may see it."""
+
+    code = "passbook_number_lookalike"
+    category = Category.CONFLICT
+
+    def __init__(self, message: str, *, existing_grid_path: str = "", **figures: Any) -> None:
+        super().__init__(message, **figures)
+        self.existing_grid_path = existing_grid_path
+
+
+class RosterRejected(RegistryError):
+    """A roster file with problems; ``figures['problems']`` lists every one, by row and
+    column, and nothing of the file was saved."""
+
+    code = "roster_rejected"
 
 
 class CouncilMemberSteppedDown(RegistryError):
@@ -197,8 +220,10 @@ __all__ = [
     "OrgUnitConflict",
     "OrgUnitNotFound",
     "PassbookNotFound",
+    "PassbookNumberLookalike",
     "RegistrationConflict",
     "RegistryError",
+    "RosterRejected",
     "SignInFailed",
     "SignInLocked",
     "SignInThrottled",

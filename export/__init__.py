@@ -1,37 +1,51 @@
-"""Tables written for people who open them in Excel: CSV with a UTF-8 byte-order mark.
+"""Tables in and out of the spreadsheets a street office keeps.
 
-Invariant: every CSV the service or the command line writes starts with the byte-order mark
-(without it Excel reads the file in the local ANSI code page and Chinese names turn to noise)
-and ends its rows with CRLF; a CSV read back has the mark removed.
+Out: CSV for Excel (UTF-8 with a byte-order mark, :mod:`export._csv`) and ``.xlsx`` workbooks
+with real dates and numbers (:mod:`export._xlsx`). In: :func:`read_table` reads an ``.xlsx``
+workbook or a CSV in UTF-8, UTF-8 with a byte-order mark, GBK or GB18030 into header names
+and rows numbered as the spreadsheet shows them (:mod:`export._reading`), for any import to
+build on; what it cannot read it refuses with an :class:`UnreadableTable`.
 """
 
-from __future__ import annotations
+from export._csv import CSV_MEDIA_TYPE, UTF8_BOM, csv_bytes, csv_text, read_csv
+from export._reading import (
+    MAX_ROWS,
+    Cell,
+    DuplicateHeaders,
+    EmptyTable,
+    NoHeaderRow,
+    Table,
+    TableRow,
+    TooManyRows,
+    UnreadableTable,
+    cell_value,
+    column_letter,
+    decode_text,
+    read_table,
+)
+from export._xlsx import DATE_FORMAT, DATETIME_FORMAT, XLSX_MEDIA_TYPE, xlsx_bytes
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-UTF8_BOM = "\ufeff"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-
-
-def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
-    """The table as CSV text, byte-order mark first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return UTF8_BOM + out.getvalue()
-
-
-def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
-    return csv_text(header, rows).encode("utf-8")
-
-
-def read_csv(text: str) -> csv.DictReader[str]:
-    """Rows of a CSV as dicts by header, whether or not Excel put a byte-order mark first."""
-    return csv.DictReader(io.StringIO(text.removeprefix(UTF8_BOM)))
-
-
-__all__ = ["CSV_MEDIA_TYPE", "UTF8_BOM", "csv_bytes", "csv_text", "read_csv"]
+__all__ = [
+    "CSV_MEDIA_TYPE",
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "MAX_ROWS",
+    "UTF8_BOM",
+    "XLSX_MEDIA_TYPE",
+    "Cell",
+    "DuplicateHeaders",
+    "EmptyTable",
+    "NoHeaderRow",
+    "Table",
+    "TableRow",
+    "TooManyRows",
+    "UnreadableTable",
+    "cell_value",
+    "column_letter",
+    "csv_bytes",
+    "csv_text",
+    "decode_text",
+    "read_csv",
+    "read_table",
+    "xlsx_bytes",
+]

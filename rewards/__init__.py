@@ -89,7 +89,7 @@ from rewards._redemption import (
     redeem_reward,
 )
 from rewards._scanning import REPLAY_WINDOW, consume_voucher, verify_voucher
-from rewards._settlement import MAX_PERIOD_DAYS, settlement, settlement_csv
+from rewards._settlement import MAX_PERIOD_DAYS, settlement, settlement_csv, settlement_xlsx
 from rewards._stock import give_back, take_stock
 from rewards._throttle import ScanThrottle
 from rewards._time import local_date, voucher_expiry
@@ -221,6 +221,7 @@ __all__ = [
     "reward_by_id",
     "settlement",
     "settlement_csv",
+    "settlement_xlsx",
     "take_stock",
     "verify_voucher",
     "voucher_expiry",

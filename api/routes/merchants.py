@@ -19,7 +19,7 @@ from api.problems import problem_response
 from api.routes._common import OptionalIdempotencyKeyHeader, optional_client_key
 from api.routes.rewards import mask_name
 from api.schemas import rewards as schemas
-from export import CSV_MEDIA_TYPE
+from export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from rewards import services
 from scheme_time import utcnow
 
@@ -130,6 +130,37 @@ class MerchantController(Controller):
         return Response(
             content=rewards.settlement_csv(found),
             media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @get(
+        "/{code:str}/settlement.xlsx",
+        summary="The settlement as an Excel workbook (.xlsx)",
+        description="The lines of settlement.csv with real date-times (China Standard Time) and "
+        "points as numbers.",
+        media_type=XLSX_MEDIA_TYPE,
+    )
+    async def settlement_xlsx(
+        self,
+        code: FromPath[str],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
+        first: FromDay = None,
+        last: ToDay = None,
+        month: str | None = Parameter(default=None),
+    ) -> Response[bytes]:
+        found = await tx.read(
+            services.merchant_settlement,
+            principal,
+            merchant_code=code,
+            first_day=first,
+            last_day=last,
+            month=month,
+        )
+        filename = f"settlement-{code}-{found.first_day}-{found.last_day}.xlsx"
+        return Response(
+            content=rewards.settlement_xlsx(found),
+            media_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 

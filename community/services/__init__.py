@@ -4,8 +4,9 @@ the :mod:`access` checks and refuses with a :class:`db.DomainError`.
 
 An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
-``volunteers``, ``council_members``, ``tokens`` (the command line's operator), ``sign_in``,
-``books`` and ``grants`` (opening balances and adjustments).
+``volunteers``, ``roster`` (import and export), ``council_members``, ``tokens`` (the
+command line's operator), ``sign_in``, ``books`` and ``grants`` (opening balances and
+adjustments).
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -42,6 +43,16 @@ from community.services.grants import (
     read_grant,
     reject_grant,
 )
+from community.services.roster import (
+    MAX_ROSTER_ROWS,
+    ROSTER_COLUMNS,
+    Roster,
+    RosterImport,
+    RosterVolunteer,
+    export_roster,
+    import_roster,
+    roster_rows,
+)
 from community.services.sign_in import SignedIn, SignInAttempt, sign_in
 from community.services.tokens import OPERATOR
 from community.services.volunteers import (
@@ -60,7 +71,9 @@ from community.services.volunteers import (
 )
 
 __all__ = [
+    "MAX_ROSTER_ROWS",
     "OPERATOR",
+    "ROSTER_COLUMNS",
     "Appointment",
     "CouncilListing",
     "GrantListing",
@@ -69,6 +82,9 @@ __all__ = [
     "PassbookBalance",
     "PassbookStatement",
     "Registration",
+    "Roster",
+    "RosterImport",
+    "RosterVolunteer",
     "ShownEntry",
     "ShownPosting",
     "SignInAttempt",
@@ -78,6 +94,8 @@ __all__ = [
     "change_volunteer",
     "confirm_batch",
     "confirm_grant",
+    "export_roster",
+    "import_roster",
     "list_council_members",
     "list_grants",
     "list_volunteers",
@@ -92,6 +110,7 @@ __all__ = [
     "register_volunteer",
     "reject_grant",
     "reverse_entry",
+    "roster_rows",
     "see_volunteer",
     "set_pin",
     "set_volunteer_status",

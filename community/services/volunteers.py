@@ -67,19 +67,33 @@ async def register_volunteer(
     """Register a volunteer in grid ``grid`` and open their passbook.
 
     Who: an admin over the grid. Refuses another role or a grid outside the admin's unit
-    (:class:`access.Forbidden`), an unknown grid, and a number registered with other data
-    (:class:`community.RegistrationConflict`); the same data again is no change."""
+    (:class:`access.Forbidden`), an unknown grid, a number registered with other data
+    (:class:`community.RegistrationConflict`), a closed grid (:class:`community.OrgUnitClosed`)
+    and a new number that differs from a registered one only by O/0, I/1 or L/1
+    (:class:`community.PassbookNumberLookalike`, naming it if the admin is over its grid);
+    the same data again is no change."""
     access.require_role(principal, Role.ADMIN)
     unit = await access.grid_administered_by(conn, principal, grid)
-    passbook, created = await community.enrol_volunteer(
-        conn,
-        passbook_number=passbook_number,
-        name=name,
-        grid_code=unit.code,
-        phone=phone,
-        leaderboard_opt_out=leaderboard_opt_out,
-        now=now,
-    )
+    try:
+        passbook, created = await community.enrol_volunteer(
+            conn,
+            passbook_number=passbook_number,
+            name=name,
+            grid_code=unit.code,
+            phone=phone,
+            leaderboard_opt_out=leaderboard_opt_out,
+            now=now,
+        )
+    except community.PassbookNumberLookalike as error:
+        if access.admin_over(principal, error.existing_grid_path):
+            raise
+        # The lookalike is someone outside this admin's unit: say so without naming them.
+        raise community.PassbookNumberLookalike(
+            f"Passbook number {error.figures['passbook_number']} differs from a registered "
+            "number outside your unit only by O/0, I/1 or L/1 and is most likely a typo: check "
+            "the number on the cover.",
+            passbook_number=error.figures["passbook_number"],
+        ) from None
     return Registration(await community.get_volunteer(conn, passbook.number), created)
 
 

@@ -95,6 +95,10 @@ SUBJECT_PHONE_MASKED = "139****0001"
 MEMBER_PHONE = "13912340002"
 NEW_VOLUNTEER_PHONE = "13912340003"
 NEW_MEMBER_PHONE = "13912340004"
+# A roster file of one new volunteer of the subject's grid (GBK, as Excel on Windows saves it):
+# the street's admin imports it, Yaotou's admin gets the row back as "not in your unit".
+ROSTER_PHONE = "13912340005"
+ROSTER_UPLOAD = f"存折号,姓名,网格,电话\r\nYZS1-0998,名册新人,yzs-g1,{ROSTER_PHONE}\r\n"
 
 # Figures that describe a passbook's points; a refusal never carries any of them.
 BALANCE_KEYS = frozenset(
@@ -143,6 +147,7 @@ class Row:
     cells: str  # one code per caller, in the order of CALLERS
     body: Body | None = None
     says: dict[str, str] = field(default_factory=dict)  # caller -> text the answer holds
+    upload: tuple[bytes, str] | None = None  # a file sent as the body: (content, media type)
 
     def expectations(self) -> dict[str, str]:
         codes = self.cells.split()
@@ -208,6 +213,15 @@ MATRIX: dict[tuple[str, str], Row] = {
         "ok   403  403  403  403  403  403  403  403",
         lambda s: {"passbook_number": "YZS1-0999", "name": "测试新人", "grid": s.grid,
                    "phone": NEW_VOLUNTEER_PHONE}),
+    ("POST", "/api/volunteers/import"): Row(lambda s: "/api/volunteers/import",
+        "ok   ok   403  403  403  403  403  403  403",
+        upload=(ROSTER_UPLOAD.encode("gbk"), "text/csv")),
+    ("GET", "/api/volunteers/export.csv"): Row(lambda s: f"/api/volunteers/export.csv?unit={s.grid}",
+        "ok   403  ok   403  403  403  403  403  403",
+        says={"adm": SUBJECT_PHONE, "aud": SUBJECT_PHONE_MASKED}),
+    ("GET", "/api/volunteers/export.xlsx"): Row(
+        lambda s: f"/api/volunteers/export.xlsx?unit={s.grid}",
+        "ok   403  ok   403  403  403  403  403  403"),
     ("PUT", "/api/volunteers/{number:str}/pin"): Row(lambda s: f"/api/volunteers/{s.number}/pin",
         "ok   403  403  403  403  403  403  403  403", lambda s: {"pin": "480613"}),
     ("PUT", "/api/volunteers/{number:str}/status"): Row(
@@ -350,11 +364,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/reports/issuance.csv"): Row(
         lambda s: f"/api/reports/issuance.csv?since=2026-08&until=2026-12&grid={s.grid}",
         "ok   403  ok   ok   403  403  403  403  403"),
+    ("GET", "/api/reports/issuance.xlsx"): Row(
+        lambda s: f"/api/reports/issuance.xlsx?since=2026-08&until=2026-12&grid={s.grid}",
+        "ok   403  ok   ok   403  403  403  403  403"),
     ("GET", "/api/reports/leaderboard"): Row(
         lambda s: f"/api/reports/leaderboard?since=2026-08&until=2026-12&grid={s.grid}",
         "ok   403  ok   ok   403  403  403  403  403"),
     ("GET", "/api/reports/leaderboard.csv"): Row(
         lambda s: f"/api/reports/leaderboard.csv?since=2026-08&until=2026-12&grid={s.grid}",
+        "ok   403  ok   ok   403  403  403  403  403"),
+    ("GET", "/api/reports/leaderboard.xlsx"): Row(
+        lambda s: f"/api/reports/leaderboard.xlsx?since=2026-08&until=2026-12&grid={s.grid}",
         "ok   403  ok   ok   403  403  403  403  403"),
     # merchants: not in the org tree, so any admin or auditor sees any settlement
     ("GET", "/api/merchants"): Row(lambda s: "/api/merchants",
@@ -367,6 +387,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         "ok   ok   ok   403  403  403  403  ok   403"),
     ("GET", "/api/merchants/{code:str}/settlement.csv"): Row(
         lambda s: "/api/merchants/market/settlement.csv",
+        "ok   ok   ok   403  403  403  403  ok   403"),
+    ("GET", "/api/merchants/{code:str}/settlement.xlsx"): Row(
+        lambda s: "/api/merchants/market/settlement.xlsx",
         "ok   ok   ok   403  403  403  403  ok   403"),
     # the catalog, asked about the subject's passbook (what it can redeem and why not)
     ("GET", "/api/rewards"): Row(lambda s: f"/api/rewards?passbook={s.number}",
@@ -536,6 +559,7 @@ async def read_register(engine: AsyncEngine) -> Register:
     assert register.phones[MEMBER_PHONE].member == "yzs-g1-c"
     g1 = "yanshan/yanzishan/yzs-g1"  # the phones the table's bodies give new people
     register.phones.setdefault(NEW_VOLUNTEER_PHONE, Person(g1, number="YZS1-0999"))
+    register.phones.setdefault(ROSTER_PHONE, Person(g1, number="YZS1-0998"))
     register.phones.setdefault(NEW_MEMBER_PHONE, Person(g1, member="yzs-g1-d"))
     return register
 
@@ -788,13 +812,20 @@ async def walk_matrix(
         url = row.url(subjects)
         body = row.body(subjects) if row.body else None
         sent = url + json.dumps(body, ensure_ascii=False)
+        if row.upload is not None:
+            sent += row.upload[0].decode("gbk")
         for caller in callers:
             if caller.role is None:
                 expect = OPEN if _open(row) else "401"
             else:
                 expect = row.expectations()[caller.key]
             headers = writing(caller.headers) if method in WRITES else caller.headers
-            response = await client.request(method, url, json=body, headers=headers)
+            if row.upload is not None:
+                content, media_type = row.upload
+                headers = {**headers, "Content-Type": media_type}
+                response = await client.request(method, url, content=content, headers=headers)
+            else:
+                response = await client.request(method, url, json=body, headers=headers)
             who = CALLERS.get(caller.key) or UNAUTHENTICATED[caller.key]
             cell = f"{method} {template} as {who} [{method} {url}]"
             failures += _verdict(cell, expect, method, response)

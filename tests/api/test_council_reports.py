@@ -7,10 +7,12 @@ import csv
 import io
 from datetime import timedelta
 
+import openpyxl
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import council
+import export
 import scheme_time
 from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER
@@ -218,3 +220,31 @@ async def test_months_outside_the_calendar_are_refused(client: Client) -> None:
             ),
             422,
         )
+
+
+async def test_xlsx_exports_hold_numbers_as_numbers(client: Client) -> None:
+    await approved(client, [("YZS1-0001", 2)])
+    params = {"since": MONTH, "until": MONTH, "limit": 200}
+    for path, header in [
+        ("/api/reports/issuance.xlsx", "网格 grid"),
+        ("/api/reports/leaderboard.xlsx", "名次 rank"),
+    ]:
+        response = await client.get(path, params=params, headers=ADMIN)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == export.XLSX_MEDIA_TYPE
+        assert ".xlsx" in response.headers["content-disposition"]
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet is not None
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][0] == header
+        assert len(rows) >= 2
+        assert all(isinstance(row[-1], int) for row in rows[1:])  # net points, points
+    board = openpyxl.load_workbook(
+        io.BytesIO(
+            (
+                await client.get("/api/reports/leaderboard.xlsx", params=params, headers=ADMIN)
+            ).content
+        )
+    ).active
+    assert board is not None
+    assert "王秀兰" in [row[2] for row in board.iter_rows(values_only=True)]

@@ -9,9 +9,11 @@ import io
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import openpyxl
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import export
 import rewards
 from access import Role
 from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER, concurrent_client
@@ -273,6 +275,24 @@ async def test_settlement_lists_consumed_vouchers_as_json_and_csv(
     assert [row[1] for row in soap_rows] == [v["code"] for v in vouchers[:2]]
     assert all(row[3] == "测试奖品 soap" for row in soap_rows)
     assert rows[-1][4] == str(body["points"])
+
+    workbook = await client.get(
+        "/api/merchants/market/settlement.xlsx", params=params, headers=AUDITOR
+    )
+    assert workbook.status_code == 200, workbook.text
+    assert workbook.headers["content-type"] == export.XLSX_MEDIA_TYPE
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    cells = list(sheet.iter_rows())
+    assert cells[0][0].value == rows[0][0]
+    soap_cells = [row for row in cells[1:-1] if row[2].value == "soap"]
+    assert [row[1].value for row in soap_cells] == [v["code"] for v in vouchers[:2]]
+    assert all(row[0].is_date and isinstance(row[0].value, datetime) for row in soap_cells)
+    assert [row[0].value.strftime("%Y-%m-%d %H:%M:%S") for row in soap_cells] == [  # type: ignore[union-attr]
+        row[0] for row in soap_rows
+    ]
+    assert all(row[4].value == 6 for row in soap_cells)
+    assert cells[-1][4].value == body["points"]
 
     # another merchant's settlement is not this one's to read; nor a volunteer's
     assert_problem(await client.get("/api/merchants/market/settlement", headers=CARWASH), 403)

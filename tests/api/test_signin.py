@@ -188,6 +188,13 @@ async def test_signing_in_gives_a_twelve_hour_volunteer_token(
     assert response.status_code == 200
 
 
+async def test_a_full_width_number_signs_in(client: Client) -> None:
+    await set_pin(client)
+    response = await sign_in(client, PIN, number="ｙｚｓ１－０００１")  # a Chinese input method's
+    assert response.status_code == 200, response.text
+    assert response.json()["passbook_number"] == NUMBER
+
+
 async def test_every_kind_of_wrong_gets_the_same_answer(
     client: Client, demo_engine: AsyncEngine
 ) -> None:

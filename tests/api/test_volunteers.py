@@ -107,7 +107,8 @@ async def test_bad_registrations_are_refused_and_write_nothing(
         ({"phone": "23812345678"}, 422, "invalid_person_data", "11 digits"),
         ({"phone": "12812345678"}, 422, "invalid_person_data", "13 to 19"),
         ({"phone": "+8613812345678"}, 422, "invalid_person_data", "no +86"),
-        ({"phone": "0531-8888888"}, 422, "invalid_person_data", "landline"),
+        ({"phone": "0531-888888"}, 422, "invalid_person_data", "landline"),
+        ({"phone": "0531-08888888"}, 422, "invalid_person_data", "landline"),
         ({"phone": "1381234567a"}, 422, "invalid_person_data", "mobile"),
         ({"name": "   "}, 422, "invalid_request", ""),
         ({"name": "李" * 101}, 422, "invalid_person_data", "1 to 100"),
@@ -125,6 +126,23 @@ async def test_bad_registrations_are_refused_and_write_nothing(
     assert await volunteers_in_books(demo_engine) == before
     # a name of exactly 100 characters is fine
     assert (await register(client, name="李" * 100)).status_code == 201
+
+
+async def test_landlines_and_full_width_numbers_are_registered_cleaned(client: Client) -> None:
+    for number, typed, stored in [
+        ("YZS1-0911", "0531-86123456", "0531-86123456"),
+        ("ＹＺＳ１－０９１２", "(0531) 8612 3457", "0531-86123457"),
+        ("YZS1-0913", "86123458", "86123458"),
+    ]:
+        response = await register(client, number=number, phone=typed)
+        assert response.status_code == 201, response.text
+        assert response.json()["phone"] == stored
+    assert (await client.get("/api/volunteers/YZS1-0912", headers=ADMIN)).json()["name"] == "李秀英"
+    masked = (await client.get("/api/volunteers/YZS1-0912", headers=COUNCIL_G1)).json()
+    assert (masked["phone"], masked["phone_masked"]) == ("0531-****3457", True)
+    lookalike = await register(client, number="YZS1-O9I3", phone=None)
+    problem = assert_problem(lookalike, 409, "passbook_number_lookalike")
+    assert "YZS1-0913" in problem["detail"]
 
 
 async def test_only_admins_in_scope_register(client: Client, demo_engine: AsyncEngine) -> None:
