@@ -42,7 +42,6 @@ from council._tables import scoring_sheet, sheet_line
 from council.errors import (
     DraftKeyConflict,
     DraftRace,
-    GridClosed,
     InvalidRule,
     InvalidSheet,
     RuleNotFound,
@@ -237,7 +236,8 @@ async def check_draft(
     lines = content.lines
     if not 1 <= len(lines) <= MAX_LINES:
         raise InvalidSheet(f"A sheet has 1 to {MAX_LINES} lines; this one has {len(lines)}.")
-    await _check_open(conn, author, lines)
+    # A closed grid takes no new sheets; its row is held so a concurrent close waits or wins.
+    await community.get_open_org_unit(conn, author.grid_code, "A new scoring sheet")
     today, on = scheme_today(now), content.activity_date
     if on > today:
         why = f"the activity date {on} is in the future (today is {today})"
@@ -276,33 +276,6 @@ async def check_draft(
     note = _check_text(content.note, "note", 500)
     checked = await _check_lines(conn, author, rule, on, lines, content.community_wide)
     return CheckedDraft(rule, place, note, checked)
-
-
-async def _check_open(
-    conn: AsyncConnection, author: community.CouncilMember, lines: Sequence[LineIn]
-) -> None:
-    """Refuse a draft in a closed grid (or under a closed community)."""
-    parts = author.grid_path.split("/")
-    above = ["/".join(parts[: n + 1]) for n in range(len(parts))]
-    o = community.org_unit
-    closed = (
-        await conn.execute(
-            select(o.c.code, o.c.closed_at)
-            .where(o.c.path.in_(above), o.c.closed_at.is_not(None))
-            .order_by(o.c.path)
-        )
-    ).first()
-    if closed is not None:
-        day = closed.closed_at.date().isoformat()
-        raise GridClosed(
-            f"Org unit {closed.code} was closed on {day}, so grid {author.grid_code} takes no "
-            "new sheets; score its volunteers in the grid they have moved to. Its history "
-            "stays readable.",
-            field="grid",
-            grid=author.grid_code,
-            closed_unit=closed.code,
-            lines=every_line(lines, f"grid {author.grid_code} is closed"),
-        )
 
 
 async def _check_lines(

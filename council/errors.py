@@ -14,7 +14,6 @@ The council's branch of the one error tree (:class:`db.DomainError`)::
     ├── FourEyes                      forbidden (the author cannot approve their own sheet;
     │                                            a take-back's proposer cannot confirm it)
     ├── SheetStateConflict            conflict  (submit a draft, approve a submitted sheet ...)
-    ├── GridClosed                    conflict  (no new sheets in a closed grid)
     ├── SheetAlreadyRevised           conflict  (a rejected sheet is revised once)
     ├── TakebackConflict              conflict  (one open proposal per line / sheet; decided)
     ├── DraftKeyConflict              conflict  (one idempotency key, two different drafts)
@@ -99,11 +98,6 @@ class FourEyes(ScoringError):
 class TakebackNotFound(ScoringError):
     code = "takeback_not_found"
     category = Category.NOT_FOUND
-
-
-class GridClosed(ScoringError):
-    code = "grid_closed"
-    category = Category.CONFLICT
 
 
 class SheetAlreadyRevised(ScoringError):

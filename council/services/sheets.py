@@ -144,7 +144,7 @@ async def edit_draft(
     Only the draft's author may (:class:`council.FourEyes`), serving in its grid
     (:class:`council.NotYourGrid`); only a draft is edited (:class:`council.SheetStateConflict`);
     the new content is checked as drafting checks it (:class:`council.InvalidSheet` naming the
-    lines, :class:`council.DailyCapExceeded`, :class:`council.GridClosed`, ...)."""
+    lines, :class:`council.DailyCapExceeded`, :class:`community.OrgUnitClosed`, ...)."""
     member_id = access.require_council_member(principal)
     sheet = await council.edit_draft(
         conn, sheet_id=sheet_id, member_id=member_id, changes=changes,

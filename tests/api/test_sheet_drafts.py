@@ -257,10 +257,9 @@ async def test_drafting_in_a_closed_grid_is_refused(
     body = assert_problem(
         await client.post("/api/sheets", json=sheet_body([("YZS1-0001", 1)]), headers=COUNCIL_G1),
         409,
-        "grid_closed",
+        "org_unit_closed",
     )
-    assert (body["grid"], body["field"]) == ("yzs-g1", "grid")
-    assert body["lines"][0]["passbook_number"] == "YZS1-0001"
+    assert body["org_unit"] == "yzs-g1"
     assert "closed" in body["detail"]
     # an edit is a new draft's content: refused the same way; deleting stays possible
     assert_problem(
@@ -268,7 +267,7 @@ async def test_drafting_in_a_closed_grid_is_refused(
             f"/api/sheets/{open_draft['id']}", json={"place": "x"}, headers=COUNCIL_G1
         ),
         409,
-        "grid_closed",
+        "org_unit_closed",
     )
     assert await scalar(demo_engine, "SELECT count(*) FROM scoring_sheet") == sheets
     gone = await client.delete(f"/api/sheets/{open_draft['id']}", headers=COUNCIL_G1)
