@@ -50,11 +50,11 @@ def _run(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T
         message = f"{error} [{error.code}]"
         for problem in error.figures.get("problems", []):
             where = (
-                f"row {problem['row']} ({problem['passbook']})"
+                f"row {problem['row']}, {problem['column']} ({problem['passbook']})"
                 if "row" in problem
                 else (f"grant {problem.get('grant')}")
             )
-            message += f"\n  {where}: {problem['problem']}"
+            message += f"\n  {where}: {problem['message']}"
         raise click.ClickException(message) from error
 
 

@@ -19,8 +19,10 @@ from typing import TypeVar
 
 import click
 
+import community
 import db
 import export
+from cli.grants import staff_principal
 from cli.options import database_option, settings_for
 from community import services
 
@@ -91,6 +93,39 @@ def import_volunteers(database_url: str | None, dry_run: bool, file: Path) -> No
         for problem in done.problems:
             click.echo(_problem_line(asdict(problem)), err=True)
         sys.exit(1)
+
+
+@import_group.command("openings")
+@database_option
+@click.option(
+    "--by", "by", required=True, help="Who is proposing (your name): another person confirms."
+)
+@click.option("--batch", default=None, help="The batch's name (default: after the file).")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_openings(database_url: str | None, by: str, batch: str | None, file: Path) -> None:
+    """Propose the opening balances of a file carried over from paper passbooks (.xlsx, or
+    .csv in UTF-8, UTF-8 with BOM, GBK or GB18030; columns 存折号, 余额, 日期 and optionally
+    备注), all or nothing, as one batch that another person confirms with 'passbook grants
+    confirm --batch NAME --by THEIR-NAME'. Nothing posts before that."""
+    data = file.read_bytes()
+
+    async def work(tx: db.Transactions) -> list[community.Grant]:
+        async def propose(conn: db.Connection) -> list[community.Grant]:
+            principal = await staff_principal(conn, by)
+            return await services.import_openings(
+                conn, principal, data=data, filename=file.name, batch=batch
+            )
+
+        return await tx.write(propose)
+
+    grants = run_use_case(database_url, work)
+    name = grants[0].batch
+    if all(g.replayed for g in grants):
+        click.echo(f"{file.name} was proposed already as batch {name}: nothing new.")
+    else:
+        points = sum(g.points for g in grants)
+        click.echo(f"Proposed {len(grants)} opening balance(s), {points} points, as batch {name}.")
+    click.echo(f"Another person confirms them: passbook grants confirm --batch {name} --by NAME")
 
 
 @click.group("export")

@@ -12,7 +12,8 @@ tree), ``_passbooks`` (numbers and accounts), ``_registration`` (registering vol
 ``_volunteers`` (volunteers as people: details, status, moves), ``_roster_rows`` and
 ``_roster`` (a roster file checked row by row, and the roster listed), ``_council_members``,
 ``_signin`` (the PIN policy), ``_grants``, ``_grant_proposals`` and ``_grant_decisions``
-(opening balances and adjustments, four-eyed), ``_books`` (the books row: real books or the
+(opening balances and adjustments, four-eyed), ``_opening_file`` (a file of opening
+balances read cell by cell), ``_books`` (the books row: real books or the
 demo) and ``_tables``.
 """
 
@@ -53,6 +54,7 @@ from community._grants import (
     grants_in_batch,
     list_grants,
 )
+from community._opening_file import OpeningFile, read_opening_file
 from community._org_units import (
     ISSUANCE_KIND,
     OrgUnit,
@@ -185,6 +187,7 @@ __all__ = [
     "InvalidPin",
     "Keep",
     "OpeningBalanceExists",
+    "OpeningFile",
     "OpeningIn",
     "OrgUnit",
     "OrgUnitClosed",
@@ -257,6 +260,7 @@ __all__ = [
     "points_grant",
     "propose_grant",
     "propose_openings",
+    "read_opening_file",
     "record_books",
     "register_volunteer",
     "reject_grant",

@@ -100,7 +100,7 @@ async def confirm_grants(
         first = refusals[0][1]
         if len(refusals) > 1:
             problems: list[dict[str, Any]] = [
-                {"grant": grant.id, "code": refusal.code, "problem": str(refusal)}
+                {"grant": grant.id, "code": refusal.code, "message": str(refusal)}
                 for grant, refusal in refusals
             ]
             raise type(first)(

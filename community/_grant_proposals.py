@@ -59,22 +59,33 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check_terms(kind: GrantKind, points: int, as_of: date, reason: str, today: date) -> list[str]:
-    """What is wrong with a grant's points, date and reason (nothing: an empty list)."""
+FILE_COLUMNS = {"passbook_number": "存折号", "points": "余额", "as_of": "日期", "reason": "备注"}
+"""The column of an opening-balances file each of a grant's terms comes from."""
+
+
+def check_terms(
+    kind: GrantKind, points: int, as_of: date, reason: str, today: date
+) -> list[tuple[str, str]]:
+    """What is wrong with a grant's points, date and reason, as (term, what is wrong) pairs
+    (nothing: an empty list)."""
     problems = []
     if isinstance(points, bool) or not isinstance(points, int):
-        problems.append(f"points are a whole number; got {points!r}")
+        problems.append(("points", f"points are a whole number; got {points!r}"))
     elif not 1 <= points <= MAX_GRANT_POINTS:
-        problems.append(f"{points} points; a grant is 1 to {MAX_GRANT_POINTS} points")
+        problems.append(("points", f"{points} points; a grant is 1 to {MAX_GRANT_POINTS} points"))
     what = "paper passbook's date" if kind is GrantKind.OPENING else "day served"
     if as_of > today:
-        problems.append(f"the {what} {as_of} is in the future (today is {today})")
+        problems.append(("as_of", f"the {what} {as_of} is in the future (today is {today})"))
     elif as_of < EARLIEST_DATE:
-        problems.append(f"the {what} {as_of} is before {EARLIEST_DATE}; check the year")
+        problems.append(("as_of", f"the {what} {as_of} is before {EARLIEST_DATE}; check the year"))
     if kind is GrantKind.ADJUSTMENT and not reason:
-        problems.append("an adjustment says why: give a reason (what service, which activity)")
+        problems.append(
+            ("reason", "an adjustment says why: give a reason (what service, which activity)")
+        )
     if len(reason) > MAX_REASON:
-        problems.append(f"the reason is {len(reason)} characters; at most {MAX_REASON} fit")
+        problems.append(
+            ("reason", f"the reason is {len(reason)} characters; at most {MAX_REASON} fit")
+        )
     return problems
 
 
@@ -151,7 +162,7 @@ async def propose_grant(
                 )
             return await get_grant(conn, earlier.id, replayed=True)
     if problems := check_terms(kind, points, as_of, reason, scheme_today(now)):
-        said = "; ".join(problems)
+        said = "; ".join(message for _, message in problems)
         raise InvalidGrant(f"{said[0].upper()}{said[1:]}. Nothing was saved.")
     if volunteer.status is not VolunteerStatus.ACTIVE:
         raise GrantToMovedAway(
@@ -213,13 +224,21 @@ async def propose_openings(
     today = scheme_today(now)
     for r in cleaned:
 
-        def problem(code: str, message: str, r: OpeningIn = r) -> None:
+        def problem(
+            code: str, message: str, term: str = "passbook_number", r: OpeningIn = r
+        ) -> None:
             problems.append(
-                {"row": r.row, "passbook": r.passbook_number, "code": code, "problem": message}
+                {
+                    "row": r.row,
+                    "column": FILE_COLUMNS[term],
+                    "passbook": r.passbook_number,
+                    "code": code,
+                    "message": message,
+                }
             )
 
-        for message in check_terms(GrantKind.OPENING, r.points, r.as_of, r.note, today):
-            problem(InvalidGrant.code, message)
+        for term, message in check_terms(GrantKind.OPENING, r.points, r.as_of, r.note, today):
+            problem(InvalidGrant.code, message, term)
         if r.passbook_number in seen:
             problem(InvalidGrant.code, f"this passbook is on row {seen[r.passbook_number]} too")
         seen.setdefault(r.passbook_number, r.row)

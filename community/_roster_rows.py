@@ -119,8 +119,9 @@ def _shown(headers: list[str]) -> str:
     return ", ".join(shown) + (", …" if len(headers) > 10 else "") if shown else "none"
 
 
-def parse_joined_on(value: export.Cell, today: date) -> date:
-    """入册日期: a date cell, or text 2019-03-01, 2019/3/1 or 2019年3月1日; not after today."""
+def parse_day(value: export.Cell, column: str, today: date) -> date:
+    """A day from a spreadsheet cell: a date cell, or text 2019-03-01, 2019/3/1 or
+    2019年3月1日; not after today. ``column`` names the cell in the refusal."""
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
@@ -131,12 +132,17 @@ def parse_joined_on(value: export.Cell, today: date) -> date:
             value = None
         if value is None:
             raise InvalidPerson(
-                "入册日期 must be a date: a date cell, or written 2019-03-01, 2019/3/1 or "
+                f"{column} must be a date: a date cell, or written 2019-03-01, 2019/3/1 or "
                 "2019年3月1日."
             )
     if value > today:
-        raise InvalidPerson(f"入册日期 {value} is after today; the day they joined is past.")
+        raise InvalidPerson(f"{column} {value} is after today; it must be a day already past.")
     return value
+
+
+def parse_joined_on(value: export.Cell, today: date) -> date:
+    """入册日期, the day the volunteer joined the scheme."""
+    return parse_day(value, "入册日期", today)
 
 
 async def all_units(conn: AsyncConnection) -> list[Unit]:
@@ -248,6 +254,7 @@ __all__ = [
     "Unit",
     "all_units",
     "cell_text",
+    "parse_day",
     "parse_joined_on",
     "parse_row",
     "roster_columns",

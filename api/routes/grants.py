@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
@@ -17,7 +18,9 @@ import community
 import db
 from access import Principal, Role
 from api.auth import roles
+from api.problems import problem_response
 from api.routes._common import MAX_ID, IdPath, OptionalIdempotencyKeyHeader, optional_client_key
+from api.routes._uploads import MAX_UPLOAD_BYTES, file_upload, upload_filename
 from api.schemas import grants as schemas
 from community import services
 
@@ -221,4 +224,49 @@ async def confirm_batch(
     )
 
 
-ROUTES: list[Any] = [PassbookGrantController, GrantController, confirm_batch]
+@post(
+    "/api/opening-balances/import",
+    guards=[roles(Role.ADMIN)],
+    tags=["opening balances and adjustments"],
+    summary="Propose the opening balances of a file (.xlsx or .csv) as one batch, all or nothing",
+    description="Columns 存折号, 余额 (the paper passbook's last balance), 日期 (its date) and "
+    "optionally 备注 (or passbook_number, points, as_of, note); the header row first. Every "
+    "problem, a cell that cannot be read or a row the books refuse (unknown passbook, outside "
+    "your unit, moved away, opened already), is reported at once by row and column (422 "
+    "invalid_grant, 'problems') and nothing is saved. The batch is named 'batch', or after "
+    "the file's content, so sending the same file again answers the grants it made. Nothing "
+    "posts until another staff member confirms the batch.",
+    status_code=201,
+    operation_class=file_upload("the file of opening balances"),
+    request_max_body_size=MAX_UPLOAD_BYTES,
+    responses={
+        413: problem_response(
+            f"The file is larger than {MAX_UPLOAD_BYTES} bytes; split it into several."
+        ),
+    },
+)
+async def import_openings(
+    request: Request[Principal, str, State],
+    principal: NamedDependency[Principal],
+    tx: NamedDependency[db.Transactions],
+    batch: Annotated[
+        str | None,
+        QueryParameter(min_length=1, max_length=community.MAX_BATCH_NAME, description="batch"),
+    ] = None,
+) -> schemas.BatchProposal:
+    grants = await tx.write(
+        services.import_openings,
+        principal,
+        data=await request.body(),
+        filename=upload_filename(request),
+        batch=batch,
+    )
+    return schemas.BatchProposal(
+        batch=grants[0].batch or "",
+        grants=[grant_out(g) for g in grants],
+        points=sum(g.points for g in grants),
+        replayed=all(g.replayed for g in grants),
+    )
+
+
+ROUTES: list[Any] = [PassbookGrantController, GrantController, confirm_batch, import_openings]

@@ -3,20 +3,18 @@ roster of a unit as ``.csv`` or ``.xlsx``.
 
 The import takes the file itself as the request body (``Content-Type: text/csv`` or the
 ``.xlsx`` media type; what the file is is read from its first bytes, so a client that sends
-``application/octet-stream`` is understood too), at most :data:`MAX_ROSTER_BYTES`. Who may do
+``application/octet-stream`` is understood too), at most :data:`MAX_UPLOAD_BYTES`. Who may do
 what is checked by :mod:`community.services.roster`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
-from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import QueryParameter
 
 import db
@@ -24,39 +22,14 @@ import export
 from access import Principal, Role
 from api.auth import roles
 from api.problems import problem_response
+from api.routes._uploads import MAX_UPLOAD_BYTES, file_upload, upload_filename
 from api.schemas import roster as schemas
 from community import services
-
-MAX_ROSTER_BYTES = 4 * 1024 * 1024
-"""The largest roster file taken in one request: some 50,000 rows of CSV."""
 
 UnitQuery = Annotated[
     str | None,
     QueryParameter(max_length=40, description="org unit code; the token's own unit by default"),
 ]
-_FILE = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-
-
-@dataclass
-class _RosterUpload(Operation):
-    """The import's operation, its request body the file itself (the framework documents only
-    bodies it decodes)."""
-
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            description="the roster file: a CSV (UTF-8, UTF-8 with BOM, GBK or GB18030) or an "
-            ".xlsx workbook (its first sheet), with the header row first",
-            content={
-                "text/csv": OpenAPIMediaType(schema=_FILE),
-                export.XLSX_MEDIA_TYPE: OpenAPIMediaType(schema=_FILE),
-            },
-            required=True,
-        )
-
-
-def _filename(request: Request[Principal, str, State]) -> str:
-    media_type = request.headers.get("content-type", "")
-    return "upload.xlsx" if "spreadsheetml" in media_type else "upload.csv"
 
 
 def _attachment(content: bytes | str, media_type: str, filename: str) -> Response[Any]:
@@ -83,11 +56,11 @@ class RosterController(Controller):
         "answers what an import would do, problems included. An admin imports into the grids "
         "under their own unit.",
         status_code=200,
-        operation_class=_RosterUpload,
-        request_max_body_size=MAX_ROSTER_BYTES,
+        operation_class=file_upload("the roster file"),
+        request_max_body_size=MAX_UPLOAD_BYTES,
         responses={
             413: problem_response(
-                f"The file is larger than {MAX_ROSTER_BYTES} bytes; split it into several."
+                f"The file is larger than {MAX_UPLOAD_BYTES} bytes; split it into several."
             ),
             422: problem_response(
                 "The file cannot be read as a table (unreadable_file, empty_file, "
@@ -111,7 +84,7 @@ class RosterController(Controller):
             services.import_roster,
             principal,
             data=data,
-            filename=_filename(request),
+            filename=upload_filename(request),
             dry_run=dry_run,
         )
         return schemas.RosterImportOut(

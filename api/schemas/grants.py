@@ -77,6 +77,15 @@ class GrantPage(BaseModel):
     earlier: int | None = Field(description="pass as ?before= to read older grants")
 
 
+class BatchProposal(BaseModel):
+    batch: str = Field(
+        description="the batch's name: confirm it at /api/grant-batches/{batch}/confirmation"
+    )
+    grants: list[GrantOut]
+    points: int = Field(description="the points the batch will post once confirmed")
+    replayed: bool = Field(description="true when this file was proposed already: nothing new")
+
+
 class BatchConfirmation(BaseModel):
     batch: str
     grants: list[GrantOut] = Field(description="every grant of the batch not rejected")

@@ -11,6 +11,7 @@ for by its id names no passbook outside the caller's scope.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,7 @@ import access
 import community
 import db
 from access import Forbidden, Principal, Role
+from scheme_time import scheme_today
 
 READERS = (Role.ADMIN, Role.AUDITOR)
 
@@ -141,6 +143,36 @@ async def propose_openings(
         actor=principal.actor,
         now=now,
     )
+
+
+async def import_openings(
+    conn: AsyncConnection,
+    principal: Principal,
+    *,
+    data: bytes,
+    filename: str,
+    batch: str | None = None,
+    now: datetime | None = None,
+) -> list[community.Grant]:
+    """Propose the opening balances of a file (.xlsx, or .csv in UTF-8, UTF-8 with BOM, GBK or
+    GB18030; columns 存折号, 余额, 日期 and optionally 备注) as one batch, all or nothing, like
+    :func:`propose_openings`: every problem of the file, a cell that cannot be read or a row
+    the books refuse, is listed in the refusal's ``problems`` by row and column
+    (:class:`community.InvalidGrant`) and nothing is saved. The batch is named ``batch``, or
+    after the file's content, so the same file again answers the grants it made.
+
+    Who: an admin over every row's grid."""
+    access.require_role(principal, Role.ADMIN)
+    read = community.read_opening_file(data, filename, scheme_today(now))
+    if read.problems:
+        raise community.InvalidGrant(
+            f"{len({p['row'] for p in read.problems})} row(s) of {filename} cannot be read; "
+            "'problems' lists each by row and column. Nothing was saved: correct the file "
+            "and send it again.",
+            problems=read.problems,
+        )
+    name = batch or f"file-{hashlib.sha256(data).hexdigest()[:16]}"
+    return await propose_openings(conn, principal, rows=read.rows, batch=name, now=now)
 
 
 async def _staff_grant(

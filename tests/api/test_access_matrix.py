@@ -98,6 +98,7 @@ NEW_MEMBER_PHONE = "13912340004"
 # A roster file of one new volunteer of the subject's grid (GBK, as Excel on Windows saves it):
 # the street's admin imports it, Yaotou's admin gets the row back as "not in your unit".
 ROSTER_PHONE = "13912340005"
+OPENINGS_UPLOAD = "存折号,余额,日期\r\nYZS1-0003,120,2025-06-30\r\n"
 ROSTER_UPLOAD = f"存折号,姓名,网格,电话\r\nYZS1-0998,名册新人,yzs-g1,{ROSTER_PHONE}\r\n"
 
 # Figures that describe a passbook's points; a refusal never carries any of them.
@@ -331,6 +332,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/grant-batches/{batch:str}/confirmation"): Row(
         lambda s: f"/api/grant-batches/{s.grant_batch}/confirmation",
         "ok   403  403  403  403  403  403  403  403"),
+    # a file of opening balances: another unit's admin is told its rows are outside the unit
+    ("POST", "/api/opening-balances/import"): Row(lambda s: "/api/opening-balances/import",
+        "ok   ok   403  403  403  403  403  403  403",
+        upload=(OPENINGS_UPLOAD.encode("gbk"), "text/csv")),
     # a draft is edited by its author alone, deleted by its author or an admin over the grid
     ("PATCH", "/api/sheets/{sheet_id:int}"): Row(lambda s: f"/api/sheets/{s.editable_draft}",
         "403  403  403  ok   403  403  403  403  403", lambda s: {"place": "5号楼"}),

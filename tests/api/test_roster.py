@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import export
-from api.routes.roster import MAX_ROSTER_BYTES
+from api.routes._uploads import MAX_UPLOAD_BYTES
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, concurrent_client
 from tests.api.helpers import assert_problem, scalar
 
@@ -152,9 +152,9 @@ async def test_only_admins_import_and_unreadable_or_huge_files_are_refused(
     assert_problem(await post_roster(client, b""), 422, "empty_file")
     assert_problem(await post_roster(client, b"PK\x03\x04broken", XLSX), 422, "unreadable_file")
     assert_problem(await post_roster(client, "姓名,姓名\r\n".encode()), 422, "duplicate_headers")
-    too_big = await post_roster(client, b"a" * (MAX_ROSTER_BYTES + 1))
+    too_big = await post_roster(client, b"a" * (MAX_UPLOAD_BYTES + 1))
     problem = assert_problem(too_big, 413, "body_too_large")
-    assert problem["max_body_bytes"] == MAX_ROSTER_BYTES
+    assert problem["max_body_bytes"] == MAX_UPLOAD_BYTES
     assert "roster" in problem["detail"]
 
 
