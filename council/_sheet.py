@@ -33,9 +33,16 @@ INCENTIVE_KIND = "incentive"
 
 @dataclass(frozen=True, slots=True)
 class LineIn:
+    """One line as asked: a number typed in full-width characters or lower case is the
+    number on the cover (:func:`community.normalise_passbook_number`)."""
+
     passbook_number: str
     units: int
     note: str = ""
+
+    def __post_init__(self) -> None:
+        number = community.normalise_passbook_number(self.passbook_number)
+        object.__setattr__(self, "passbook_number", number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -272,3 +272,13 @@ async def test_drafting_in_a_closed_grid_is_refused(
     assert await scalar(demo_engine, "SELECT count(*) FROM scoring_sheet") == sheets
     gone = await client.delete(f"/api/sheets/{open_draft['id']}", headers=COUNCIL_G1)
     assert gone.status_code == 204
+
+
+async def test_a_number_typed_in_full_width_or_lower_case_is_the_number_on_the_cover(
+    client: Client,
+) -> None:
+    sheet = await draft(client, [("ｙｚｓ１－０００１", 1), ("yzs1-0002", 2)])
+    assert [(x["passbook"], x["units"]) for x in sheet["lines"]] == [
+        ("YZS1-0001", 1),
+        ("YZS1-0002", 2),
+    ]
