@@ -170,6 +170,7 @@ def adjustment_add(
             points=points,
             as_of=as_of.date(),
             reason=reason,
+            sheet_max_age_days=settings_for(database_url).sheet_max_age_days,
             batch=batch,
         )
 

@@ -23,6 +23,7 @@ from api.routes._common import MAX_ID, IdPath, OptionalIdempotencyKeyHeader, opt
 from api.routes._uploads import MAX_UPLOAD_BYTES, file_upload, upload_filename
 from api.schemas import grants as schemas
 from community import services
+from config import Settings
 
 BatchPath = Annotated[
     str, PathParameter(min_length=1, max_length=community.MAX_BATCH_NAME, description="batch")
@@ -101,6 +102,7 @@ class PassbookGrantController(Controller):
         data: JSONBody[schemas.AdjustmentIn],
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
+        settings: NamedDependency[Settings],
         idempotency_header: OptionalIdempotencyKeyHeader = None,
     ) -> schemas.GrantOut:
         grant = await tx.write(
@@ -110,6 +112,7 @@ class PassbookGrantController(Controller):
             points=data.points,
             as_of=data.as_of,
             reason=data.reason,
+            sheet_max_age_days=settings.sheet_max_age_days,
             batch=data.batch,
             key=optional_client_key(principal, idempotency_header),
         )

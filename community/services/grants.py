@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -71,16 +71,27 @@ async def propose_adjustment(
     points: int,
     as_of: date,
     reason: str,
+    sheet_max_age_days: int,
     key: str | None = None,
     batch: str | None = None,
     now: datetime | None = None,
 ) -> community.Grant:
-    """Propose an adjustment: ``points`` for service on ``as_of`` that no scoring sheet
-    carried (typically older than the sheets' age limit, which this does not check), saying
-    why (``reason``, 1 to 400 characters). It posts when another person confirms it.
+    """Propose an adjustment: ``points`` for service on ``as_of`` too old for a scoring sheet
+    (more than ``sheet_max_age_days`` days ago, the sheets' age limit), saying why
+    (``reason``, 1 to 400 characters). It posts when another person confirms it.
 
     Who and what is refused: as for :func:`propose_opening`, but a passbook may have any
-    number of adjustments."""
+    number of adjustments; service recent enough for a sheet is scored on a sheet, by the
+    council, and refused here (:class:`community.InvalidGrant`)."""
+    today = scheme_today(now)
+    if (today - as_of).days <= sheet_max_age_days and as_of <= today:
+        raise community.InvalidGrant(
+            f"Service on {as_of} is recent enough for a scoring sheet (sheets take service up "
+            f"to {sheet_max_age_days} days old): the grid council scores it on a sheet. An "
+            f"adjustment is for service before {today - timedelta(days=sheet_max_age_days)}.",
+            field="as_of",
+            sheet_max_age_days=sheet_max_age_days,
+        )
     return await _propose(
         conn, principal, community.GrantKind.ADJUSTMENT, passbook_number, points, as_of, reason,
         key=key, batch=batch, now=now,

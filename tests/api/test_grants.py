@@ -145,6 +145,23 @@ async def test_terms_and_keys(client: Client, demo_engine: AsyncEngine) -> None:
     assert (same.json()["id"], same.json()["replayed"]) == (made.json()["id"], True)
     other = await client.post(adjust, json=PAPER | {"reason": "另一次"}, headers=key)
     assert_problem(other, 409, "idempotency_conflict")
+    # service recent enough for a scoring sheet is scored on one, by the council
+    for days in (0, 60):
+        recent = {
+            "points": 3,
+            "reason": "上周探访",
+            "as_of": (scheme_today() - timedelta(days=days)).isoformat(),
+        }
+        body = assert_problem(
+            await client.post(adjust, json=recent, headers=ADMIN), 422, "invalid_grant"
+        )
+        assert (body["field"], body["sheet_max_age_days"]) == ("as_of", 60)
+    old = {
+        "points": 3,
+        "reason": "两个月前的探访",
+        "as_of": (scheme_today() - timedelta(days=61)).isoformat(),
+    }
+    assert (await client.post(adjust, json=old, headers=ADMIN)).status_code == 201
 
 
 async def test_a_batch_is_confirmed_at_once(client: Client, demo_engine: AsyncEngine) -> None:

@@ -151,6 +151,7 @@ async def test_a_passbook_gets_one_opening_balance(tx: db.Transactions) -> None:
     for _ in range(2):
         await tx.write(
             services.propose_adjustment, ALICE, passbook_number="TST-0001", points=3,
+            sheet_max_age_days=60,
             as_of=PAPER_DATE, reason="2025年春节慰问",
         )  # fmt: skip
 
@@ -206,10 +207,12 @@ async def test_terms_are_checked(tx: db.Transactions) -> None:
     with pytest.raises(community.InvalidGrant, match="reason"):
         await tx.write(
             services.propose_adjustment, ALICE, passbook_number="TST-0001", points=3,
+            sheet_max_age_days=60,
             as_of=PAPER_DATE, reason="  ",
         )  # fmt: skip
     adjustment = await tx.write(
         services.propose_adjustment, ALICE, passbook_number="TST-0001", points=3,
+            sheet_max_age_days=60,
         as_of=PAPER_DATE, reason="敬老院探访",
     )  # fmt: skip
     assert adjustment.memo == "补记积分：敬老院探访（服务日期 2025-06-30）"
@@ -241,6 +244,7 @@ async def test_a_moved_away_volunteer_gets_no_grant(tx: db.Transactions) -> None
     with pytest.raises(community.GrantToMovedAway):
         await tx.write(
             services.propose_adjustment, ALICE, passbook_number="TST-0001", points=3,
+            sheet_max_age_days=60,
             as_of=PAPER_DATE, reason="x",
         )  # fmt: skip
 
