@@ -250,9 +250,11 @@ def use_is_due(last_used_at: datetime | None, now: datetime) -> bool:
 
 async def note_use(conn: AsyncConnection, token_id: int, now: datetime) -> bool:
     """Record that token ``token_id`` let someone in at ``now``, unless a request noted it less
-    than :data:`USE_NOTED_EVERY` ago; returns whether this call wrote."""
-    result = await conn.execute(
-        update(api_token)
+    than :data:`USE_NOTED_EVERY` ago; returns whether this call wrote. Concurrent requests of
+    one token never queue behind each other's note: on PostgreSQL a row another request is
+    noting is skipped (its note will do)."""
+    due = (
+        select(api_token.c.id)
         .where(
             api_token.c.id == token_id,
             or_(
@@ -260,6 +262,10 @@ async def note_use(conn: AsyncConnection, token_id: int, now: datetime) -> bool:
                 api_token.c.last_used_at <= now - USE_NOTED_EVERY,
             ),
         )
-        .values(last_used_at=now)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        update(api_token).where(api_token.c.id == due).values(last_used_at=now)
     )
     return result.rowcount == 1
