@@ -97,6 +97,7 @@ async def enrol_volunteer(
                 volunteer.c.grid_id,
                 volunteer.c.phone,
                 volunteer.c.leaderboard_opt_out,
+                volunteer.c.joined_on,
             ).where(volunteer.c.passbook_number == passbook_number)
         )
     ).first()
@@ -108,6 +109,7 @@ async def enrol_volunteer(
                 ("grid", existing.grid_id, grid.id),
                 ("phone", existing.phone, phone),
                 ("leaderboard choice", existing.leaderboard_opt_out, leaderboard_opt_out),
+                ("joining day", existing.joined_on, joined_on or existing.joined_on),
             ]
             if stored != asked
         ]

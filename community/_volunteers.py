@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select, update
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import db
 import ledger
 from community._cleaning import clean_name, clean_phone
-from community._org_units import OrgUnit, find_org_unit, require_open, under
+from community._org_units import OrgUnit, find_org_unit, get_open_org_unit, require_open, under
 from community._tables import org_unit, volunteer, volunteer_move
 from community.errors import (
     InvalidPerson,
@@ -67,6 +67,7 @@ class Volunteer:
     pin_set: bool
     pin_failures: int
     pin_locked_until: datetime | None
+    joined_on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,7 @@ def _query() -> Select[Any]:
         volunteer.c.pin_hash.is_not(None),
         volunteer.c.pin_failures,
         volunteer.c.pin_locked_until,
+        volunteer.c.joined_on,
     ).join(org_unit, org_unit.c.id == volunteer.c.grid_id)
 
 
@@ -198,12 +200,15 @@ async def set_volunteer_status(
     conn: AsyncConnection, number: str, status: VolunteerStatus | str
 ) -> Volunteer:
     """Mark a volunteer active or moved away. A moved-away volunteer cannot sign in and their
-    volunteer tokens stop working; the passbook and its history stay."""
+    volunteer tokens stop working; the passbook and its history stay. A volunteer is made
+    active again only in an open grid (:class:`OrgUnitClosed`: move them to an open one)."""
     try:
         status = VolunteerStatus(status)
     except ValueError:
         raise InvalidPerson(f"Unknown status {status!r}: use 'active' or 'moved_away'.") from None
-    await get_volunteer(conn, number, for_update=True)
+    found = await get_volunteer(conn, number, for_update=True)
+    if status is VolunteerStatus.ACTIVE and found.status is not VolunteerStatus.ACTIVE:
+        await get_open_org_unit(conn, found.grid_code, "An active volunteer")
     await conn.execute(
         update(volunteer).where(volunteer.c.passbook_number == number).values(status=status.value)
     )

@@ -49,6 +49,7 @@ def _volunteer_out(principal: Principal, v: community.Volunteer) -> schemas.Volu
         status=v.status,
         leaderboard_opt_out=v.leaderboard_opt_out,
         registered_at=v.registered_at,
+        joined_on=v.joined_on,
         sign_in=schemas.SignInStatus(
             pin_set=v.pin_set,
             wrong_pins_in_a_row=v.pin_failures,
@@ -107,6 +108,7 @@ class VolunteerController(Controller):
             grid=data.grid,
             phone=data.phone,
             leaderboard_opt_out=data.leaderboard_opt_out,
+            joined_on=data.joined_on,
         )
         return Response(
             _volunteer_out(principal, registered.volunteer),

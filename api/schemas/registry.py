@@ -6,7 +6,7 @@ else gets them masked (``138****5678``) and ``phone_masked`` says so.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -25,10 +25,17 @@ class VolunteerIn(Strict):
     name: str = Field(min_length=1, max_length=200, description="the volunteer's name")
     grid: str = Field(min_length=1, max_length=40, description="the grid's code, e.g. yzs-g1")
     phone: str | None = Field(
-        default=None, max_length=32, description="a mainland mobile number, 11 digits"
+        default=None,
+        max_length=32,
+        description="a mainland mobile number (11 digits) or a landline (0531-86123456)",
     )
     leaderboard_opt_out: bool = Field(
         default=False, description="true keeps the volunteer off the grid's leaderboard"
+    )
+    joined_on: date | None = Field(
+        default=None,
+        description="the day they joined the scheme (入册日期), for a passbook carried over "
+        "from paper; today by default",
     )
 
 
@@ -95,6 +102,7 @@ class VolunteerOut(BaseModel):
     status: StatusName
     leaderboard_opt_out: bool
     registered_at: datetime
+    joined_on: date = Field(description="the day they joined the scheme (入册日期)")
     sign_in: SignInStatus | None = Field(
         description="PIN state, for the volunteer themself and admins in scope only"
     )

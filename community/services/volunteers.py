@@ -10,7 +10,7 @@ is an :class:`access.Forbidden` or a registry error, whoever asks (API, pages, c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -62,9 +62,11 @@ async def register_volunteer(
     grid: str,
     phone: str | None = None,
     leaderboard_opt_out: bool = False,
+    joined_on: date | None = None,
     now: datetime | None = None,
 ) -> Registration:
-    """Register a volunteer in grid ``grid`` and open their passbook.
+    """Register a volunteer in grid ``grid`` and open their passbook; ``joined_on`` is the day
+    they joined the scheme (入册日期: today unless a paper passbook says otherwise).
 
     Who: an admin over the grid. Refuses another role or a grid outside the admin's unit
     (:class:`access.Forbidden`), an unknown grid, a number registered with other data
@@ -82,6 +84,7 @@ async def register_volunteer(
             grid_code=unit.code,
             phone=phone,
             leaderboard_opt_out=leaderboard_opt_out,
+            joined_on=joined_on,
             now=now,
         )
     except community.PassbookNumberLookalike as error:

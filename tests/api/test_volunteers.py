@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import community
 import db
 from access import Role
+from scheme_time import scheme_today
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1, VOLUNTEER, concurrent_client
 from tests.api.helpers import (
     assert_problem,
@@ -59,6 +60,7 @@ async def test_registering_opens_an_empty_passbook_and_is_idempotent(client: Cli
         "status": "active",
         "leaderboard_opt_out": True,
         "registered_at": created["registered_at"],
+        "joined_on": scheme_today().isoformat(),  # today, China Standard Time, unless told
         "sign_in": {"pin_set": False, "wrong_pins_in_a_row": 0, "locked_until": None},
     }
     book = await balance(client, "YZS1-0901")
@@ -442,3 +444,31 @@ async def test_bad_moves_are_refused_and_change_nothing(
     assert_problem(response, 403, "forbidden")
     assert (await balance(client, "YZS1-0001"))["grid"]["code"] == "yzs-g1"
     assert await scalar(demo_engine, "SELECT count(*) FROM volunteer_move") == moves
+
+
+async def test_a_carried_over_volunteer_keeps_the_day_they_joined_and_a_closed_grid_takes_no_one_back(
+    client: Client,
+) -> None:
+    grid = {"code": "yzs-g9", "name": "燕子山第九网格", "kind": "grid", "parent": "yanzishan"}
+    assert (await client.post("/api/org-units", json=grid, headers=ADMIN)).status_code == 201
+    body = {"passbook_number": "YZS9-0001", "name": "老会员", "grid": "yzs-g9"}
+    made = await client.post(
+        "/api/volunteers", json=body | {"joined_on": "2018-05-01"}, headers=ADMIN
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["joined_on"] == "2018-05-01"
+    # the same registration with another joining day is not the same person's record
+    other_day = await client.post(
+        "/api/volunteers", json=body | {"joined_on": "2019-05-01"}, headers=ADMIN
+    )
+    assert_problem(other_day, 409, "registration_conflict")
+
+    status = "/api/volunteers/YZS9-0001/status"
+    moved = await client.put(status, json={"status": "moved_away"}, headers=ADMIN)
+    assert moved.status_code == 200, moved.text
+    closed = await client.patch("/api/org-units/yzs-g9", json={"closed": True}, headers=ADMIN)
+    assert closed.status_code == 200, closed.text
+    back = await client.put(status, json={"status": "active"}, headers=ADMIN)
+    assert_problem(back, 409, "org_unit_closed")
+    seen = await client.get("/api/volunteers/YZS9-0001", headers=ADMIN)
+    assert seen.json()["status"] == "moved_away"
