@@ -63,6 +63,7 @@ from council._takebacks import (
     get_takeback,
     list_takebacks,
     propose_takeback,
+    takebacks_under,
     withdraw_takeback,
 )
 from council.errors import (
@@ -155,5 +156,6 @@ __all__ = [
     "set_incentive_active",
     "sheet_notes",
     "submit_sheet",
+    "takebacks_under",
     "withdraw_takeback",
 ]

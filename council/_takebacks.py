@@ -153,6 +153,26 @@ async def list_takebacks(conn: AsyncConnection, sheet_id: int) -> list[Takeback]
     return [_takeback(row) for row in rows]
 
 
+async def takebacks_under(
+    conn: AsyncConnection,
+    *,
+    scope: str,
+    status: str | None = None,
+    before_id: int | None = None,
+    limit: int,
+) -> list[Takeback]:
+    """The take-backs of the sheets of the grids under org path ``scope``, newest first, of
+    ``status`` if given (``proposed``: those waiting for someone to decide), older than
+    ``before_id``; at most ``limit``."""
+    query = _query().where(community.under(scope))
+    if status is not None:
+        query = query.where(sheet_takeback.c.status == status)
+    if before_id is not None:
+        query = query.where(sheet_takeback.c.id < before_id)
+    rows = await conn.execute(query.order_by(sheet_takeback.c.id.desc()).limit(limit))
+    return [_takeback(row) for row in rows]
+
+
 async def propose_takeback(
     conn: AsyncConnection,
     *,

@@ -8,16 +8,16 @@ confirming again gets the take-back back (``replayed``), and the points moved on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 
 import db
 from access import Principal, Role
 from api.auth import roles
-from api.routes._common import IdPath
+from api.routes._common import MAX_ID, IdPath
 from api.routes._council_out import takeback_out
 from api.schemas import council as cs
 from council import services
@@ -26,6 +26,30 @@ from council import services
 class TakebackController(Controller):
     path = "/api/takebacks"
     tags = ["scoring sheets"]
+
+    @get(
+        "/",
+        guards=[roles(Role.ADMIN, Role.COUNCIL, Role.AUDITOR)],
+        summary="The take-backs in this token's unit waiting for a second person, newest first",
+        description="open=false lists decided ones too. A council member sees their grid's, "
+        "staff and auditors every grid under their unit.",
+    )
+    async def list_open(
+        self,
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
+        open_only: Annotated[
+            bool, QueryParameter(name="open", description="false: decided ones too")
+        ] = True,
+        before: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> cs.TakebackPage:
+        page = await tx.read(
+            services.takebacks_to_decide, principal, open_only=open_only, before=before, limit=limit
+        )
+        return cs.TakebackPage(
+            takebacks=[takeback_out(t) for t in page.items], earlier=page.earlier
+        )
 
     @get(
         "/{takeback_id:int}",

@@ -141,6 +141,11 @@ class TakebackList(BaseModel):
     takebacks: list[TakebackOut]
 
 
+class TakebackPage(BaseModel):
+    takebacks: list[TakebackOut]
+    earlier: int | None = Field(description="pass as 'before' for the next (older) page")
+
+
 class SheetLineOut(BaseModel):
     line: int
     passbook: str

@@ -35,6 +35,7 @@ from council.services.takebacks import (
     propose_correction,
     propose_reversal,
     read_takeback,
+    takebacks_to_decide,
     withdraw_takeback,
 )
 
@@ -65,5 +66,6 @@ __all__ = [
     "rule_versions",
     "set_budget",
     "submit_sheet",
+    "takebacks_to_decide",
     "withdraw_takeback",
 ]

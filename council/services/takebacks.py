@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import access
 import council
+import db
 from access import Principal, Role
 from council.services.sheets import read_sheet
 
@@ -163,3 +164,27 @@ async def list_takebacks(
     Whoever reads the sheet may (:class:`access.Forbidden`, :class:`council.SheetNotFound`)."""
     await read_sheet(conn, principal, sheet_id=sheet_id)
     return await council.list_takebacks(conn, sheet_id)
+
+
+async def takebacks_to_decide(
+    conn: AsyncConnection,
+    principal: Principal,
+    *,
+    open_only: bool = True,
+    before: int | None = None,
+    limit: int = 50,
+) -> db.Page[council.Takeback]:
+    """The take-backs of the sheets in the caller's unit, newest first, a page at a time:
+    by default only those still waiting for a second person (the list a council member or
+    staff works through); with ``open_only`` False, decided ones too.
+
+    An admin, council member or auditor may list them (:class:`access.Forbidden` otherwise)."""
+    access.require_role(principal, Role.ADMIN, Role.COUNCIL, Role.AUDITOR)
+    found = await council.takebacks_under(
+        conn,
+        scope=principal.scope,
+        status="proposed" if open_only else None,
+        before_id=before,
+        limit=db.fetch_size(limit),
+    )
+    return db.page_of(found, limit, lambda takeback: takeback.id)

@@ -348,6 +348,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/sheets/{sheet_id:int}/takebacks"): Row(
         lambda s: f"/api/sheets/{s.takeback_sheet}/takebacks",
         "ok   403  ok   ok   403  403  403  403  403"),
+    # the list to work through: each caller sees its own unit's (another unit's: none)
+    ("GET", "/api/takebacks"): Row(lambda s: "/api/takebacks",
+        "ok   ok   ok   ok   ok   403  403  403  403"),
     ("GET", "/api/takebacks/{takeback_id:int}"): Row(lambda s: f"/api/takebacks/{s.takeback}",
         "ok   403  ok   ok   403  403  403  403  403"),
     ("POST", "/api/takebacks/{takeback_id:int}/confirmation"): Row(

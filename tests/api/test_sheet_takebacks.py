@@ -224,3 +224,28 @@ async def test_concurrent_proposals_leave_one_open(
         s=sheet["id"],
     )
     assert open_ones == 1
+
+
+async def test_the_take_backs_waiting_for_a_second_person_are_listed_in_the_unit(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    sheet = await approved(client, [("YZS1-0001", 1)])
+    proposal = await proposed(client, f"/api/sheets/{sheet['id']}/reversal", COUNCIL_G1)
+    waiting = (await client.get("/api/takebacks", headers=COUNCIL_G1B)).json()
+    assert proposal["id"] in [t["id"] for t in waiting["takebacks"]]
+    assert {t["status"] for t in waiting["takebacks"]} == {"proposed"}
+    assert proposal["id"] in [
+        t["id"] for t in (await client.get("/api/takebacks", headers=ADMIN)).json()["takebacks"]
+    ]
+    # another unit's staff and another grid's council see none of grid one's
+    raw, _ = await make_token(demo_engine, Role.ADMIN, "yaotou", label="yaotou staff")
+    elsewhere = (await client.get("/api/takebacks", headers=bearer(raw))).json()
+    assert elsewhere == {"takebacks": [], "earlier": None}
+
+    await confirmed(client, proposal["id"], COUNCIL_G1B)
+    waiting = (await client.get("/api/takebacks", headers=COUNCIL_G1B)).json()
+    assert proposal["id"] not in [t["id"] for t in waiting["takebacks"]]
+    decided = (await client.get("/api/takebacks?open=false", headers=COUNCIL_G1B)).json()
+    assert [t["status"] for t in decided["takebacks"] if t["id"] == proposal["id"]] == ["confirmed"]
+    page = (await client.get("/api/takebacks?open=false&limit=1", headers=COUNCIL_G1B)).json()
+    assert len(page["takebacks"]) == 1
