@@ -14,8 +14,7 @@ from sqlalchemy.engine import make_url
 import db
 import migrations
 import office
-from cli.options import database_option, settings_for
-from cli.org import run
+from cli.options import database_option, run_use_case, settings_for
 from community.services import OPERATOR
 from config import DEFAULT_DATABASE_URL
 
@@ -59,7 +58,7 @@ def init(database_url: str | None, street_code: str, street_name: str) -> None:
     once). Refused, writing nothing, on books that already hold data."""
     settings = settings_for(database_url)
     migrations.upgrade(settings.database_url)
-    opened = run(
+    opened = run_use_case(
         database_url,
         lambda tx: tx.write(
             office.open_books, OPERATOR, street_code=street_code, street_name=street_name

@@ -24,8 +24,8 @@ import db
 import export
 from access import Principal, Role
 from cli.council_takebacks import register_takebacks
-from cli.member_cli import member_principal, run_council
-from cli.options import database_option, settings_for
+from cli.member_cli import member_principal
+from cli.options import database_option, run_use_case, settings_for
 from council import services
 
 T = TypeVar("T")
@@ -118,7 +118,7 @@ def draft(
             max_age_days=max_age,
         )
 
-    _show(run_council(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 @sheet.command("approve")
@@ -132,7 +132,7 @@ def approve(database_url: str | None, member: str, sheet_id: int) -> None:
         principal = await tx.read(member_principal, member)
         return await tx.write(services.approve_sheet, principal, sheet_id=sheet_id)
 
-    _show(run_council(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 @sheet.command("submit")
@@ -146,7 +146,7 @@ def submit(database_url: str | None, member: str, sheet_id: int) -> None:
         principal = await tx.read(member_principal, member)
         return await tx.write(services.submit_sheet, principal, sheet_id=sheet_id)
 
-    _show(run_council(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 @sheet.command("reject")
@@ -161,7 +161,7 @@ def reject(database_url: str | None, member: str, reason: str, sheet_id: int) ->
         principal = await tx.read(member_principal, member)
         return await tx.write(services.reject_sheet, principal, sheet_id=sheet_id, reason=reason)
 
-    _show(run_council(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 def _changes(
@@ -231,7 +231,7 @@ def edit(
             submit=submit, max_age_days=max_age,
         )  # fmt: skip
 
-    _show(run_council(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 @sheet.command("delete")
@@ -245,7 +245,7 @@ def delete(database_url: str | None, member: str, sheet_id: int) -> None:
         principal = await tx.read(member_principal, member)
         return await tx.write(services.delete_draft, principal, sheet_id=sheet_id)
 
-    gone = run_council(database_url, work)
+    gone = run_use_case(database_url, work)
     click.echo(f"Deleted draft {gone.id}: {gone.memo}, {len(gone.lines)} line(s).")
 
 
@@ -276,7 +276,7 @@ def revise(
             submit=submit, max_age_days=max_age,
         )  # fmt: skip
 
-    revision = run_council(database_url, work)
+    revision = run_use_case(database_url, work)
     _show(revision)
     click.echo(f"  revises rejected sheet {revision.revises_sheet_id}.")
 
@@ -316,7 +316,7 @@ def issuance(
         principal = await tx.read(reader_principal, scope)
         return await tx.read(services.issuance_report, principal, since=since, until=until)
 
-    rows = run_council(database_url, work).rows
+    rows = run_use_case(database_url, work).rows
     header = ["grid", "grid name", "month", "sheets", "scored", "bonuses", "taken back", "net"]
     values = [
         [r.grid_code, r.grid_name, r.month, r.sheets, r.scored, r.bonuses, r.taken_back, r.net]

@@ -11,8 +11,8 @@ import click
 
 import council
 import db
-from cli.member_cli import member_principal, run_council
-from cli.options import database_option
+from cli.member_cli import member_principal
+from cli.options import database_option, run_use_case
 from council import services
 
 
@@ -50,7 +50,7 @@ def reverse(database_url: str | None, member: str, reason: str, sheet_id: int) -
             services.propose_reversal, principal, sheet_id=sheet_id, reason=reason
         )
 
-    _show_takeback(run_council(database_url, work))
+    _show_takeback(run_use_case(database_url, work))
 
 
 @click.command("correct")
@@ -71,7 +71,7 @@ def correct(
             reason=reason,
         )  # fmt: skip
 
-    _show_takeback(run_council(database_url, work))
+    _show_takeback(run_use_case(database_url, work))
 
 
 @click.command("confirm-takeback")
@@ -85,7 +85,7 @@ def confirm_takeback(database_url: str | None, member: str, takeback_id: int) ->
         principal = await tx.read(member_principal, member)
         return await tx.write(services.confirm_takeback, principal, takeback_id=takeback_id)
 
-    _show_takeback(run_council(database_url, work))
+    _show_takeback(run_use_case(database_url, work))
 
 
 @click.command("decline-takeback")
@@ -102,7 +102,7 @@ def decline_takeback(database_url: str | None, member: str, reason: str, takebac
             services.decline_takeback, principal, takeback_id=takeback_id, reason=reason
         )
 
-    _show_takeback(run_council(database_url, work))
+    _show_takeback(run_use_case(database_url, work))
 
 
 @click.command("withdraw-takeback")
@@ -116,4 +116,4 @@ def withdraw_takeback(database_url: str | None, member: str, takeback_id: int) -
         principal = await tx.read(member_principal, member)
         return await tx.write(services.withdraw_takeback, principal, takeback_id=takeback_id)
 
-    _show_takeback(run_council(database_url, work))
+    _show_takeback(run_use_case(database_url, work))

@@ -10,8 +10,6 @@ the API (:mod:`community.services.grants`).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
@@ -21,7 +19,7 @@ from sqlalchemy import select
 import community
 import db
 from access import Principal, Role
-from cli.options import database_option, settings_for
+from cli.options import database_option, run_use_case, settings_for
 from community import services
 
 T = TypeVar("T")
@@ -32,30 +30,6 @@ by_option = click.option(
 )
 date_option = click.option("--date", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]))
 points_option = click.option("--points", required=True, type=click.IntRange(min=1))
-
-
-def _run(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
-    """Run ``work`` on the database, turning a refusal into a clear exit 1."""
-
-    async def run() -> T:
-        engine = db.create_engine(settings_for(database_url).database_url)
-        try:
-            return await work(db.Transactions(engine))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except db.DomainError as error:
-        message = f"{error} [{error.code}]"
-        for problem in error.figures.get("problems", []):
-            where = (
-                f"row {problem['row']}, {problem['column']} ({problem['passbook']})"
-                if "row" in problem
-                else (f"grant {problem.get('grant')}")
-            )
-            message += f"\n  {where}: {problem['message']}"
-        raise click.ClickException(message) from error
 
 
 async def staff_principal(conn: db.Connection, name: str | None) -> Principal:
@@ -133,7 +107,7 @@ def opening_add(
             batch=batch,
         )
 
-    _show(_run(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 @click.group()
@@ -174,7 +148,7 @@ def adjustment_add(
             batch=batch,
         )
 
-    _show(_run(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 @click.group()
@@ -211,7 +185,7 @@ def grants_list(
             limit=limit,
         )
 
-    listing = _run(database_url, work)
+    listing = run_use_case(database_url, work)
     for g in listing.grants:
         click.echo(
             f"{g.id}  {g.kind}  {g.status}  {g.passbook_number}  {g.holder_name}  {g.points}  "
@@ -241,7 +215,7 @@ def grants_confirm(
         assert grant_id is not None
         return [await tx.write(services.confirm_grant, principal, grant_id=grant_id)]
 
-    confirmed = _run(database_url, work)
+    confirmed = run_use_case(database_url, work)
     for grant in confirmed:
         _show(grant)
     posted = [g for g in confirmed if not g.replayed]
@@ -260,7 +234,7 @@ def grants_reject(database_url: str | None, reason: str, by: str, grant_id: int)
         principal = await tx.read(staff_principal, by)
         return await tx.write(services.reject_grant, principal, grant_id=grant_id, reason=reason)
 
-    _show(_run(database_url, work))
+    _show(run_use_case(database_url, work))
 
 
 COMMANDS = [opening, adjustment, grants]

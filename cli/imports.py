@@ -10,9 +10,7 @@ column (exit 1).
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
@@ -23,34 +21,10 @@ import community
 import db
 import export
 from cli.grants import staff_principal
-from cli.options import database_option, settings_for
+from cli.options import database_option, problem_line, run_use_case
 from community import services
 
 T = TypeVar("T")
-
-
-def run_use_case(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
-    """Run ``work`` on the database; a refusal is a clear exit 1 listing its problems (by row
-    and column) when it has some."""
-
-    async def run() -> T:
-        engine = db.create_engine(settings_for(database_url).database_url)
-        try:
-            return await work(db.Transactions(engine))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except db.DomainError as error:
-        lines = [str(error)]
-        for problem in error.figures.get("problems", []):
-            lines.append(_problem_line(problem))
-        raise click.ClickException("\n".join(lines)) from error
-
-
-def _problem_line(problem: dict[str, object]) -> str:
-    return f"  row {problem['row']}, {problem['column']} ({problem['code']}): {problem['message']}"
 
 
 @click.group("import")
@@ -91,7 +65,7 @@ def import_volunteers(database_url: str | None, dry_run: bool, file: Path) -> No
     if done.problems:
         click.echo(f"{len(done.problems)} problem(s); an import would save nothing:", err=True)
         for problem in done.problems:
-            click.echo(_problem_line(asdict(problem)), err=True)
+            click.echo(problem_line(asdict(problem)), err=True)
         sys.exit(1)
 
 

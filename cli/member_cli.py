@@ -8,38 +8,14 @@ is a clear exit 1 that lists the lines it names.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import TypeVar
-
-import click
 
 import community
 import council
 import db
 from access import Principal, Role
-from cli.options import settings_for
 
 T = TypeVar("T")
-
-
-def run_council(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
-    """Run ``work`` on the database, turning domain errors into a clear exit 1."""
-
-    async def run() -> T:
-        engine = db.create_engine(settings_for(database_url).database_url)
-        try:
-            return await work(db.Transactions(engine))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except db.DomainError as error:
-        message = str(error)
-        for line in error.figures.get("lines", []):
-            message += f"\n  line {line['line']} ({line['passbook_number']}): {line['problem']}"
-        raise click.ClickException(message) from error
 
 
 async def member_principal(conn: db.Connection, code: str) -> Principal:

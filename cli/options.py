@@ -1,13 +1,20 @@
 """What every ``passbook`` command shares: the ``--database-url`` option and the settings it
-makes, refusing an unsupported URL before anything runs."""
+makes (refusing an unsupported URL before anything runs), and running a use case on the
+database with a refusal told as a clear exit 1, every problem it names on a line of its own."""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.exc import ArgumentError
 
 import db
 from config import Settings
+
+T = TypeVar("T")
 
 
 def settings_for(database_url: str | None) -> Settings:
@@ -27,3 +34,44 @@ database_option = click.option(
     default=None,
     help="Database URL (default: PASSBOOK_DATABASE_URL or sqlite+aiosqlite:///passbook.db).",
 )
+
+
+def run_use_case(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
+    """Run ``work`` on the database at ``database_url``; a refusal (a
+    :class:`db.DomainError`) is a clear exit 1 saying what happened and every problem it
+    names (:func:`refusal_text`)."""
+    url = settings_for(database_url).database_url
+
+    async def run() -> T:
+        engine = db.create_engine(url)
+        try:
+            return await work(db.Transactions(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except db.DomainError as error:
+        raise click.ClickException(refusal_text(error)) from error
+
+
+def refusal_text(error: db.DomainError) -> str:
+    """The refusal's message and code, then a line for each problem it names: a file's rows
+    (``problems`` with row and column), grants of a batch (``problems`` with grant) and a
+    sheet's lines (``lines``)."""
+    said = [f"{error.message} [{error.code}]"]
+    said += [problem_line(problem) for problem in error.figures.get("problems", [])]
+    said += [
+        f"  line {line['line']} ({line['passbook_number']}): {line['problem']}"
+        for line in error.figures.get("lines", [])
+    ]
+    return "\n".join(said)
+
+
+def problem_line(problem: dict[str, Any]) -> str:
+    if "row" in problem:
+        where = f"row {problem['row']}, {problem['column'] or 'the file'}"
+    else:
+        where = f"grant {problem.get('grant')}"
+    who = f"{problem['passbook']}: " if problem.get("passbook") else ""
+    return f"  {where} ({problem['code']}): {who}{problem['message']}"

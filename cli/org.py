@@ -7,35 +7,15 @@ the books record ``cli:operator`` as who closed a unit. Every refusal is a clear
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
 
-import db
 import office
-from cli.options import database_option, settings_for
+from cli.options import database_option, run_use_case
 from community.services import OPERATOR
 
 T = TypeVar("T")
-
-
-def run(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
-    """Run ``work`` on the database, turning a domain refusal into a clear exit 1."""
-    url = settings_for(database_url).database_url
-
-    async def go() -> T:
-        engine = db.create_engine(url)
-        try:
-            return await work(db.Transactions(engine))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(go())
-    except db.DomainError as error:
-        raise click.ClickException(error.message) from error
 
 
 def describe(view: office.OrgUnitView) -> str:
@@ -67,7 +47,7 @@ def org() -> None:
 def org_add(database_url: str | None, kind: str, code: str, name: str, parent: str) -> None:
     """Add a community under the street or a grid under a community (with its issuance
     account). Adding it again with the same details changes nothing."""
-    added = run(
+    added = run_use_case(
         database_url,
         lambda tx: tx.write(
             office.add_org_unit, OPERATOR, code=code, name=name, kind=kind, parent_code=parent
@@ -81,7 +61,7 @@ def org_add(database_url: str | None, kind: str, code: str, name: str, parent: s
 @database_option
 def org_list(database_url: str | None) -> None:
     """Print the org tree, with each unit's active volunteers and whether it is closed."""
-    tree = run(database_url, lambda tx: tx.read(office.list_org_units, OPERATOR))
+    tree = run_use_case(database_url, lambda tx: tx.read(office.list_org_units, OPERATOR))
     if not tree.units:
         click.echo("No org units yet: open the books with 'passbook init'.")
     for view in tree.units:
@@ -94,7 +74,7 @@ def org_list(database_url: str | None) -> None:
 @click.argument("name")
 def org_rename(database_url: str | None, code: str, name: str) -> None:
     """Give the unit CODE the name NAME (its code stays)."""
-    view = run(
+    view = run_use_case(
         database_url, lambda tx: tx.write(office.rename_org_unit, OPERATOR, code=code, name=name)
     )
     click.echo(f"Renamed: {describe(view).strip()}")
@@ -106,5 +86,7 @@ def org_rename(database_url: str | None, code: str, name: str) -> None:
 def org_close(database_url: str | None, code: str) -> None:
     """Close the community or grid CODE: its history stays, it takes nothing new. Refused
     while it has active volunteers, open scoring sheets or open units under it."""
-    view = run(database_url, lambda tx: tx.write(office.close_org_unit, OPERATOR, code=code))
+    view = run_use_case(
+        database_url, lambda tx: tx.write(office.close_org_unit, OPERATOR, code=code)
+    )
     click.echo(f"Closed: {describe(view).strip()}")

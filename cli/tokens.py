@@ -8,8 +8,6 @@ A token is printed once, when made; a listing never shows a hash.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -18,7 +16,7 @@ import click
 import db
 import office
 from access import Role, TokenRecord
-from cli.options import database_option, settings_for
+from cli.options import database_option, run_use_case
 from community.services import OPERATOR
 
 T = TypeVar("T")
@@ -26,22 +24,6 @@ ROLES = [r.value for r in Role]
 LIST_COLUMNS = (
     "id", "role", "scope", "label", "state", "created", "by", "last used", "expires", "revoked",
 )  # fmt: skip
-
-
-def _run(database_url: str | None, work: Callable[[db.Transactions], Awaitable[T]]) -> T:
-    """Run ``work`` on the database, turning a refusal into a clear exit 1."""
-
-    async def run() -> T:
-        engine = db.create_engine(settings_for(database_url).database_url)
-        try:
-            return await work(db.Transactions(engine))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except db.DomainError as error:
-        raise click.ClickException(error.message) from error
 
 
 @click.group()
@@ -74,7 +56,7 @@ def token_create(
             valid_for=timedelta(days=days) if days else None,
         )
 
-    click.echo(_run(database_url, work).token)
+    click.echo(run_use_case(database_url, work).token)
 
 
 def _when(moment: datetime | None) -> str:
@@ -130,7 +112,7 @@ def token_list(
             limit=limit,
         )
 
-    listed = _run(database_url, work)
+    listed = run_use_case(database_url, work)
     click.echo("\t".join(LIST_COLUMNS))
     for record in listed.page.items:
         click.echo("\t".join(_row(record, listed.now)))
@@ -148,7 +130,7 @@ def token_revoke(database_url: str | None, token_id: int) -> None:
     async def work(tx: db.Transactions) -> office.Revocation:
         return await tx.write(office.revoke_credential, OPERATOR, token_id=token_id)
 
-    done = _run(database_url, work)
+    done = run_use_case(database_url, work)
     record = done.record
     what = f"Token {record.id} ({record.role}, {record.label})"
     if done.revoked_now:
