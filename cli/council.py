@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
@@ -28,7 +27,6 @@ from cli.member_cli import member_principal
 from cli.options import database_option, run_use_case, settings_for
 from council import services
 
-T = TypeVar("T")
 LINE_COLUMNS = ("passbook", "units")
 
 

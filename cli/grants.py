@@ -11,7 +11,6 @@ the API (:mod:`community.services.grants`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
 
 import click
 from sqlalchemy import select
@@ -22,7 +21,6 @@ from access import Principal, Role
 from cli.options import database_option, run_use_case, settings_for
 from community import services
 
-T = TypeVar("T")
 MAX_NAME = 100
 
 by_option = click.option(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
@@ -23,8 +22,6 @@ import export
 from cli.grants import staff_principal
 from cli.options import database_option, problem_line, run_use_case
 from community import services
-
-T = TypeVar("T")
 
 
 @click.group("import")

@@ -2,20 +2,16 @@
 
 The command line acts with database access, so it names the council member who acts and runs
 the use cases (:mod:`council.services`) as that member; the books record ``cli:<code>``, and
-four eyes compare members, so two commands by two members are two people. A domain refusal
-is a clear exit 1 that lists the lines it names.
+four eyes compare members, so two commands by two members are two people. (Running them, and
+telling a refusal, is :func:`cli.options.run_use_case`.)
 """
 
 from __future__ import annotations
-
-from typing import TypeVar
 
 import community
 import council
 import db
 from access import Principal, Role
-
-T = TypeVar("T")
 
 
 async def member_principal(conn: db.Connection, code: str) -> Principal:

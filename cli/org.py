@@ -7,15 +7,11 @@ the books record ``cli:operator`` as who closed a unit. Every refusal is a clear
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import click
 
 import office
 from cli.options import database_option, run_use_case
 from community.services import OPERATOR
-
-T = TypeVar("T")
 
 
 def describe(view: office.OrgUnitView) -> str:

@@ -9,7 +9,6 @@ A token is printed once, when made; a listing never shows a hash.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import click
 
@@ -19,7 +18,6 @@ from access import Role, TokenRecord
 from cli.options import database_option, run_use_case
 from community.services import OPERATOR
 
-T = TypeVar("T")
 ROLES = [r.value for r in Role]
 LIST_COLUMNS = (
     "id", "role", "scope", "label", "state", "created", "by", "last used", "expires", "revoked",
