@@ -70,10 +70,19 @@ def require_open(unit: OrgUnit, what: str = "It") -> None:
 
 
 async def add_org_unit(
-    conn: AsyncConnection, *, code: str, name: str, kind: str, parent_code: str | None = None
+    conn: AsyncConnection,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None = None,
+    new_only: bool = False,
 ) -> OrgUnit:
     """Add a street, community or grid with its issuance account (or return the existing one
-    with that code, kind and parent). A closed parent takes no new units."""
+    with that code, kind and parent). A closed parent takes no new units. With ``new_only``,
+    a unit that appeared since the caller looked (a concurrent add committed while this one
+    waited for the parent's row) is an :class:`OrgUnitCodeRace`: the caller's use case runs
+    again and finds it, so it can tell it did not add it."""
     if not is_code(code):
         raise RegistryError(
             f"Org unit code {code!r} must be 1-40 lower-case letters, digits or dashes."
@@ -96,6 +105,8 @@ async def add_org_unit(
                 org_unit=code,
                 kind=existing.kind,
             )
+        if new_only:
+            raise OrgUnitCodeRace(code)
         return existing
     if parent is not None:
         require_open(parent, f"a new {kind}")

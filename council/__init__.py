@@ -56,14 +56,11 @@ from council._sheet import (
     sheet_notes,
 )
 from council._status import LIVE_STATES, SheetStatus
+from council._takeback_reading import Takeback, get_takeback, list_takebacks, takebacks_under
 from council._takebacks import (
-    Takeback,
     confirm_takeback,
     decline_takeback,
-    get_takeback,
-    list_takebacks,
     propose_takeback,
-    takebacks_under,
     withdraw_takeback,
 )
 from council.errors import (

@@ -129,7 +129,7 @@ async def add_org_unit(
             )
         return OrgUnitAdded(await unit_view(conn, existing), created=False)
     unit = await community.add_org_unit(
-        conn, code=code, name=name, kind=kind, parent_code=parent.code
+        conn, code=code, name=name, kind=kind, parent_code=parent.code, new_only=True
     )
     return OrgUnitAdded(OrgUnitView(unit, parent.code, 0), created=True)
 
