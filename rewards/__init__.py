@@ -24,7 +24,6 @@ from rewards._ballot_draw import (
     commitment_of,
     draw_order,
     lottery_key,
-    pseudonym_of,
     weighted_score,
 )
 from rewards._ballot_drawing import draw_ballot
@@ -48,6 +47,7 @@ from rewards._ballot_reading import (
     list_ballots,
 )
 from rewards._ballot_sweeping import cancel_ballot, process_ballot, process_ballots
+from rewards._ballot_tickets import is_ticket, new_ticket
 from rewards._ballot_types import (
     Application,
     ApplicationStatus,
@@ -200,6 +200,7 @@ __all__ = [
     "get_voucher",
     "give_back",
     "grouped",
+    "is_ticket",
     "is_well_formed",
     "issue_voucher",
     "list_ballots",
@@ -209,12 +210,12 @@ __all__ = [
     "lottery_key",
     "merchant_owner_ref",
     "new_code",
+    "new_ticket",
     "offer",
     "open_ballot",
     "parse_code",
     "process_ballot",
     "process_ballots",
-    "pseudonym_of",
     "qr",
     "redeem_reward",
     "refusals",

@@ -8,6 +8,8 @@ Invariants protected here:
 * applications and the draw exclude each other: an application reads the ballot row under a
   shared lock, the draw changes it (PostgreSQL; SQLite's writers are serial), so no
   application can slip in after the draw has read the list;
+* an application's pseudonym is a random ticket unique within the ballot
+  (:mod:`rewards._ballot_tickets`), never derived from the passbook number;
 * an applicant is judged by the reward's own rules (as for instant redemption, but the
   ballot itself), its limit per volunteer and, for a weighted lottery, a point to weigh.
 """
@@ -24,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import ledger
 from db import constraint_name, metadata
 from ledger.errors import InsufficientPoints
-from rewards._ballot_draw import pseudonym_of
 from rewards._ballot_errors import (
     AlreadyApplied,
     ApplicationKeyReused,
@@ -41,6 +42,7 @@ from rewards._ballot_reading import (
     lock_ballot,
     to_application,
 )
+from rewards._ballot_tickets import free_ticket
 from rewards._ballot_types import (
     Application,
     ApplicationStatus,
@@ -67,8 +69,10 @@ async def apply_to_ballot(
     now: datetime | None = None,
 ) -> Application:
     """Apply for a place: eligibility checked, the points frozen, the cost held until the
-    draw. ``actor`` is who did it (the volunteer, or an admin on their behalf). Replaying
-    ``idempotency_key`` returns the application as it stands now."""
+    draw, and a random ticket (the application's pseudonym on the public page) handed out; an
+    application made again after withdrawing keeps its ticket. ``actor`` is who did it (the
+    volunteer, or an admin on their behalf). Replaying ``idempotency_key`` returns the
+    application as it stands now."""
     now = now or utcnow()
     if not idempotency_key or len(idempotency_key) > 200:
         raise InvalidBallot("An application needs an idempotency key of 1 to 200 characters.")
@@ -137,7 +141,7 @@ async def apply_to_ballot(
                 .values(
                     ballot_id=current.id,
                     volunteer_id=volunteer.id,
-                    pseudonym=pseudonym_of(current.code, volunteer.passbook_number),
+                    pseudonym=await free_ticket(conn, current.id),
                     **values,
                 )
                 .returning(ballot_application.c.id)

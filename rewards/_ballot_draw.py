@@ -4,14 +4,16 @@ pseudonyms and frozen points, and the rule. Anyone can recompute it (docs/ballot
 Invariants protected here: the drawn order depends on nothing else (no clock, no database
 order, no floating point), so the same inputs give the same order on every platform; the seed
 cannot be chosen after the fact, because its SHA-256 (the commitment) was published when the
-ballot opened; and no applicant can be favoured by the choice of pseudonyms, which are fixed
-by the ballot code and passbook number before the seed is revealed.
+ballot opened, before any pseudonym existed; and no applicant can be favoured by the choice of
+pseudonyms, which are random tickets (:mod:`rewards._ballot_tickets`) handed out at
+application and published before the seed is revealed.
 
 The algorithm (docs/ballots.md repeats it):
 
 * ``commitment = sha256(seed).hexdigest()`` over the seed's 32 bytes; the seed is published as
   64 lower-case hex digits;
-* ``pseudonym = sha256(f"{ballot_code}:{passbook_number}".encode()).hexdigest()[:12]``;
+* each applicant's ``pseudonym`` is the ticket on the public page (12 random characters,
+  unique within the ballot; nothing to compute);
 * ``key = sha256(f"{seed_hex}:{pseudonym}".encode()).hexdigest()``, and ``k`` is that hex
   number as an integer (0 <= k < 2**256);
 * ``points_rank``: ascending by ``(-points, k)``: more points first, ties by the smaller key;
@@ -35,7 +37,6 @@ from decimal import Decimal
 
 from rewards._ballot_types import BallotRule
 
-PSEUDONYM_LENGTH = 12
 SCORE_DIGITS = 60
 _SPACE = Decimal(2**256)
 
@@ -47,11 +48,6 @@ def new_seed() -> str:
 
 def commitment_of(seed_hex: str) -> str:
     return hashlib.sha256(bytes.fromhex(seed_hex)).hexdigest()
-
-
-def pseudonym_of(ballot_code: str, passbook_number: str) -> str:
-    digest = hashlib.sha256(f"{ballot_code}:{passbook_number}".encode()).hexdigest()
-    return digest[:PSEUDONYM_LENGTH]
 
 
 def lottery_key(seed_hex: str, pseudonym: str) -> str:

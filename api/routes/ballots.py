@@ -27,7 +27,8 @@ PUBLIC_PATH = "/api/public/ballots"
 
 ALGORITHM = (
     "commitment = sha256(bytes.fromhex(seed)).hexdigest(); "
-    "pseudonym = sha256(f'{ballot_code}:{passbook_number}'.encode()).hexdigest()[:12]; "
+    "pseudonym = the applicant's ticket as listed (12 random characters handed out at "
+    "application, not derived from the passbook number); "
     "key = sha256(f'{seed}:{pseudonym}'.encode()).hexdigest(), k = int(key, 16); "
     "points_rank: sort ascending by (-points, k); "
     "weighted_lottery: ctx = decimal.Context(prec=60, rounding=ROUND_HALF_EVEN), "

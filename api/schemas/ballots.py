@@ -78,7 +78,11 @@ class ApplicationOut(BaseModel):
     ballot: str
     passbook: str
     holder: str
-    pseudonym: str = Field(description="how this application appears in the public list")
+    pseudonym: str = Field(
+        description="the applicant's ballot ticket: 12 random characters handed out at "
+        "application, how this application (and its result) appears in the public list; "
+        "not derived from the passbook number, so only the applicant and staff know it"
+    )
     points: int = Field(description="lifetime points earned when applying: what the rule uses")
     status: ApplicationState
     reason: str | None
@@ -99,7 +103,7 @@ class ApplicationList(BaseModel):
 
 
 class PublicApplicant(BaseModel):
-    pseudonym: str
+    pseudonym: str = Field(description="the application's random ticket (its holder knows it)")
     points: int
     rank: int | None = Field(description="place in the drawn order; none before the draw")
     lottery_key: str | None = Field(description="sha256(seed_hex + ':' + pseudonym), hex")

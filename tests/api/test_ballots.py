@@ -63,10 +63,6 @@ def recompute(seed: str, rule: str, applicants: list[tuple[str, int]]) -> list[d
     ]
 
 
-def pseudonym(ballot_code: str, number: str) -> str:
-    return hashlib.sha256(f"{ballot_code}:{number}".encode()).hexdigest()[:12]
-
-
 def assert_reproduced(page: dict[str, Any]) -> None:
     """The public page's order is the one anyone recomputes from its seed, and the seed is the
     one committed to when the ballot opened."""
@@ -221,8 +217,12 @@ def by_status(page: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
-def number_of(code: str, alias: str) -> str:
-    return next(n for n in APPLICANTS if pseudonym(code, n) == alias)
+async def holders(client: Client, code: str = "b1") -> dict[str, str]:
+    """Whose each ticket is (pseudonym -> passbook number), from the staff's list of
+    applications: the only place a ticket meets a number."""
+    response = await client.get(f"/api/ballots/{code}/applications", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    return {a["pseudonym"]: a["passbook"] for a in response.json()["applications"]}
 
 
 # ----------------------------------------------------------------------------------- tests
@@ -248,7 +248,7 @@ async def test_a_full_ballot_from_opening_to_vouchers(
     assert first.status_code == 201, first.text
     mine = first.json()
     assert mine["status"] == "applied"
-    assert mine["pseudonym"] == pseudonym("b1", "YZS1-0001")
+    ticket = mine["pseudonym"]  # a random ticket (tests/api/test_ballot_pseudonyms.py)
     assert mine["points"] == (await balance(client, "YZS1-0001"))["lifetime_earned"]
     again = await apply(client, headers=VOLUNTEER, key=key)
     assert again.status_code == 201
@@ -274,9 +274,10 @@ async def test_a_full_ballot_from_opening_to_vouchers(
     assert (await balance(client, "YZS6-0001"))["held"] == held_before["YZS6-0001"]
     assert (await applied(client, "b1", "YZS6-0001"))["status"] == "applied"
     listed = await public(client)
-    assert sorted(a["pseudonym"] for a in listed["applicants"]) == sorted(
-        pseudonym("b1", n) for n in APPLICANTS
-    )
+    owner = await holders(client)
+    assert sorted(owner.values()) == sorted(APPLICANTS)
+    assert owner[ticket] == "YZS1-0001"
+    assert sorted(a["pseudonym"] for a in listed["applicants"]) == sorted(owner)
     assert "YZS" not in str(listed)  # pseudonyms only
     assert_problem(
         await client.post("/api/ballots/b1/draw", headers=ADMIN), 409, "ballot_still_open"
@@ -302,7 +303,7 @@ async def test_a_full_ballot_from_opening_to_vouchers(
     points = [a["points"] for a in page["applicants"]]
     assert points == sorted(points, reverse=True)
     for a in page["applicants"]:
-        number = number_of("b1", a["pseudonym"])
+        number = owner[a["pseudonym"]]
         mine = await application(client, "b1", number)
         if a["pseudonym"] in winners:
             assert mine["status"] == "offered"
@@ -399,10 +400,11 @@ async def test_a_declined_place_goes_to_the_next_who_can_take_it(
     page = await drawn_ballot(client, demo_engine)
     first, second = page["result"]["winners"]
     third, fourth = page["result"]["waiting"]
-    declining = number_of("b1", first)
+    owner = await holders(client)
+    declining = owner[first]
     held = (await balance(client, declining))["held"]
     # the next in line has spent their points meanwhile: skipped, and the one after gets it
-    skipped = number_of("b1", third)
+    skipped = owner[third]
     available = (await balance(client, skipped))["available"]
     await move_points(demo_engine, skipped, -(available - 10))
     response = await client.post(f"/api/ballots/b1/applications/{declining}/decline", headers=ADMIN)
@@ -421,7 +423,7 @@ async def test_a_declined_place_goes_to_the_next_who_can_take_it(
         (first, "declined", "declined"),
         (third, "skipped", "not_enough_points"),
     ]
-    taker = await application(client, "b1", number_of("b1", fourth))
+    taker = await application(client, "b1", owner[fourth])
     assert taker["status"] == "offered"
     assert taker["voucher"]["status"] == "issued"
     assert await stock_used(demo_engine, "place") == 2
@@ -440,15 +442,16 @@ async def test_a_place_not_claimed_in_time_goes_to_the_next(
     page = await drawn_ballot(client, demo_engine)
     first, second = page["result"]["winners"]
     third = page["result"]["waiting"][0]
-    late = await application(client, "b1", number_of("b1", first))
-    on_time = await application(client, "b1", number_of("b1", second))
+    owner = await holders(client)
+    late = await application(client, "b1", owner[first])
+    on_time = await application(client, "b1", owner[second])
     # the second winner claims the place at the kindergarten
     used = await scan(client, "consume", on_time["voucher"]["code"], KINDERGARTEN)
     assert used.status_code == 200, used.text
     await run_out_claim(demo_engine, late["voucher"]["code"])
     seen = await scan(client, "verify", late["voucher"]["code"], KINDERGARTEN)
     assert seen.json()["verdict"] == "expired"  # before any sweep
-    held = (await balance(client, number_of("b1", first)))["held"]
+    held = (await balance(client, owner[first]))["held"]
 
     response = await client.post("/api/ballots/b1/process", headers=ADMIN)
     assert response.status_code == 200, response.text
@@ -458,7 +461,7 @@ async def test_a_place_not_claimed_in_time_goes_to_the_next(
     assert after["result"]["passes"][0]["outcome"] == "lapsed"
     statuses = {a["pseudonym"]: a["status"] for a in after["applicants"]}
     assert (statuses[first], statuses[second], statuses[third]) == ("lapsed", "claimed", "offered")
-    assert (await balance(client, number_of("b1", first)))["held"] == held - 50
+    assert (await balance(client, owner[first]))["held"] == held - 50
     assert await stock_used(demo_engine, "place") == 2
     assert (await verify(client))["ok"] is True
 
@@ -544,13 +547,14 @@ async def test_cancelling_a_place_voucher_passes_the_place_on_at_once(
     page = await drawn_ballot(client, demo_engine)
     first, second = page["result"]["winners"]
     third, fourth = page["result"]["waiting"]
-    winner = await application(client, "b1", number_of("b1", first))
+    owner = await holders(client)
+    winner = await application(client, "b1", owner[first])
     response = await client.post(f"/api/vouchers/{winner['voucher']['id']}/cancel", headers=ADMIN)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "cancelled"
     after = await public(client)
     assert after["result"]["winners"] == [second, third]
     assert after["result"]["waiting"] == [fourth]
-    assert (await application(client, "b1", number_of("b1", first)))["status"] == "declined"
+    assert (await application(client, "b1", owner[first]))["status"] == "declined"
     assert await stock_used(demo_engine, "place") == 2
     assert (await verify(client))["ok"] is True

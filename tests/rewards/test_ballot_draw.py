@@ -1,5 +1,5 @@
 """The draw as a pure function: deterministic, ties by the seeded lottery, and a weighted
-lottery that favours points in proportion."""
+lottery that favours points in proportion; the tickets it is drawn over are random."""
 
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ from rewards import BallotRule, draw_order
 SEED = "00" * 31 + "2a"
 
 
-def test_the_commitment_is_the_seeds_sha256_and_seeds_are_fresh() -> None:
+def test_the_commitment_is_the_seeds_sha256() -> None:
     assert rewards.commitment_of(SEED) == hashlib.sha256(bytes.fromhex(SEED)).hexdigest()
-    assert (
-        rewards.pseudonym_of("b1", "YZS1-0001")
-        == (hashlib.sha256(b"b1:YZS1-0001").hexdigest()[:12])
-    )
+
+
+def test_tickets_are_random_characters_of_the_voucher_alphabet() -> None:
+    tickets = [rewards.new_ticket() for _ in range(2000)]
+    assert len(set(tickets)) == len(tickets)
+    assert all(len(t) == 12 and rewards.is_ticket(t) for t in tickets)
+    assert set("".join(tickets)) == set(rewards.ALPHABET)  # every character is drawn
+    assert not rewards.is_ticket(hashlib.sha256(b"b1:YZS1-0001").hexdigest()[:12])
 
 
 def test_points_rank_puts_more_points_first_and_breaks_ties_by_key() -> None:

@@ -1,6 +1,6 @@
 """Ballots on a real database with the clock passed in: the expiry sweep passes on a place
 not claimed in time and cancels a ballot not drawn in time; a winner who moved away is
-skipped at the draw."""
+skipped at the draw; a ticket already taken in the ballot is never handed out twice."""
 
 from __future__ import annotations
 
@@ -145,3 +145,33 @@ async def test_the_window_and_draw_are_judged_by_the_clock(exchange: Exchange) -
                 now=later(5) + timedelta(seconds=1),
             )
         )
+
+
+async def test_a_ticket_taken_in_the_ballot_is_drawn_again(
+    exchange: Exchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = iter(["AAAAAAAAAAAA", "AAAAAAAAAAAA", "BBBBBBBBBBBB", "CCCCCCCCCCCC"])
+    monkeypatch.setattr(rewards._ballot_tickets, "new_ticket", lambda: next(drawn))
+    await ballot(exchange)
+    tickets = {n: a.pseudonym for n, a in (await applications(exchange)).items()}
+    assert tickets == {"P-1": "AAAAAAAAAAAA", "P-2": "BBBBBBBBBBBB", "P-3": "CCCCCCCCCCCC"}
+
+
+async def test_two_applications_drawing_one_ticket_at_once_are_told_apart_by_a_retry(
+    exchange: Exchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if a concurrent application had drawn the same ticket after this one checked it was
+    free: the UNIQUE constraint refuses the insert, and the retried transaction draws anew."""
+    offered = iter(["XXXXXXXXXXXX", "XXXXXXXXXXXX", "YYYYYYYYYYYY", "ZZZZZZZZZZZZ"])
+
+    async def racing_ticket(conn: AsyncConnection, ballot_id: int) -> str:
+        return next(offered)  # no check that it is free: the second is P-1's
+
+    monkeypatch.setattr(rewards._ballot_applying, "free_ticket", racing_ticket)
+    await ballot(exchange)
+    found = await applications(exchange)
+    tickets = {n: a.pseudonym for n, a in found.items()}
+    assert tickets == {"P-1": "XXXXXXXXXXXX", "P-2": "YYYYYYYYYYYY", "P-3": "ZZZZZZZZZZZZ"}
+    assert {a.status for a in found.values()} == {ApplicationStatus.APPLIED}
+    assert (await exchange.balance("P-2")).held == 20  # held once, by the retry
+    assert (await exchange.verify()).ok
