@@ -153,7 +153,7 @@ class BooksBroken(LedgerError):
         super().__init__(
             f"The books do not verify: {problems} problem(s){first}. A checkpoint vouches only "
             "for books that verify; run 'passbook verify' and find out what happened first.",
-            problems=problems,
+            problem_count=problems,
             first_broken_entry=first_broken_entry,
         )
 
