@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 import click
 
@@ -12,6 +13,7 @@ import db
 import ledger
 import migrations
 from cli.books import demo_wanted, init, load_demo_into
+from cli.checkpoints import checkpoint, verify_checkpoint_file
 from cli.council import report, sheet
 from cli.grants import COMMANDS as GRANT_COMMANDS
 from cli.imports import export_group, import_group
@@ -87,8 +89,27 @@ def demo(database_url: str | None) -> None:
 
 @main.command()
 @database_option
-def verify(database_url: str | None) -> None:
-    """Recompute the books and hash chains; exit 1 naming the first broken entry."""
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also prove that today's books extend this signed checkpoint (passbook checkpoint).",
+)
+@click.option(
+    "--public-key",
+    "public_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The auditor's public key (PEM or hex) to check the checkpoint's signature with.",
+)
+def verify(database_url: str | None, checkpoint_file: Path | None, public_key: Path | None) -> None:
+    """Recompute the books and hash chains; exit 1 naming the first broken entry. With
+    --checkpoint FILE, check its signature and that today's books extend it, naming every
+    account whose history before it was rewritten."""
+    if checkpoint_file is not None:
+        verify_checkpoint_file(database_url, checkpoint_file, public_key)
+        return
+    if public_key is not None:
+        raise click.UsageError("--public-key goes with --checkpoint FILE.")
     settings = settings_for(database_url)
 
     async def run() -> ledger.VerifyReport:
@@ -195,6 +216,7 @@ def bench_rewards(database_url: str | None, seconds: float) -> None:
 
 
 main.add_command(init)
+main.add_command(checkpoint)
 main.add_command(org)
 main.add_command(token)
 main.add_command(sheet)

@@ -4,7 +4,9 @@ Every change of a balance is an entry of two or more postings that sum to zero; 
 never edited or deleted (database triggers refuse it) and a mistake is undone by a reversing
 entry. Balances are kept on the account row and each posting records the balance after it.
 Holds reserve points in two phases. Every write that moves points carries an idempotency key.
-A per-account hash chain makes tampering evident; :func:`verify_books` recomputes it all.
+A per-account hash chain makes tampering evident; :func:`verify_books` recomputes it all, and
+a signed checkpoint (:func:`make_checkpoint`, :func:`verify_checkpoint`) proves to an outsider
+that history before it was not rewritten.
 
 Every function takes an open connection: the caller's use case owns the transaction (see
 :func:`db.run_in_transaction`), so several ledger calls commit or roll back together.
@@ -12,8 +14,31 @@ Every function takes an open connection: the caller's use case owns the transact
 
 from ledger._accounts import find_account, get_balance, get_balances, open_account
 from ledger._bulk import load_unchained_entries, open_accounts
+from ledger._checkpoints import (
+    ChainHead,
+    Checkpoint,
+    CheckpointReport,
+    Rewritten,
+    canonical_bytes,
+    checkpoint_from_body,
+    make_checkpoint,
+    verify_checkpoint,
+)
 from ledger._holds import expire_holds, get_hold, place_hold, release_hold, settle_hold
 from ledger._posting import CORRECTION_KIND, REVERSAL_KIND, load_entry, post_entry, reverse_entry
+from ledger._signing import (
+    SignedCheckpoint,
+    check_signature,
+    fingerprint,
+    load_private_key,
+    load_public_key,
+    new_private_key,
+    private_key_pem,
+    public_key_hex,
+    public_key_pem,
+    read_signed,
+    sign_checkpoint,
+)
 from ledger._statements import (
     MAX_PAGE,
     StatementLine,
@@ -46,6 +71,9 @@ __all__ = [
     "REVERSAL_KIND",
     "AccountId",
     "Balance",
+    "ChainHead",
+    "Checkpoint",
+    "CheckpointReport",
     "Entry",
     "EntryId",
     "Hold",
@@ -55,27 +83,43 @@ __all__ = [
     "Points",
     "Posting",
     "Problem",
+    "Rewritten",
+    "SignedCheckpoint",
     "StatementLine",
     "StatementPage",
     "TrialBalance",
     "TrialBalanceRow",
     "VerifyReport",
+    "canonical_bytes",
+    "check_signature",
+    "checkpoint_from_body",
     "expire_holds",
     "find_account",
+    "fingerprint",
     "first_entries_of_kind",
     "get_balance",
     "get_balances",
     "get_hold",
     "load_entry",
+    "load_private_key",
+    "load_public_key",
     "load_unchained_entries",
+    "make_checkpoint",
+    "new_private_key",
     "open_account",
     "open_accounts",
     "place_hold",
     "post_entry",
+    "private_key_pem",
+    "public_key_hex",
+    "public_key_pem",
+    "read_signed",
     "release_hold",
     "reverse_entry",
     "settle_hold",
+    "sign_checkpoint",
     "statement",
     "trial_balance",
     "verify_books",
+    "verify_checkpoint",
 ]

@@ -12,8 +12,11 @@ The ledger's branch of the one error tree (:class:`db.DomainError`)::
     ├── IdempotencyConflict        the key was used before with a different request
     ├── EntryAlreadyReversed
     ├── ReversalNotAllowed         a reversal is not itself reversed
-    └── HoldNotOpen                settled, released or expired already
-        └── HoldExpired
+    ├── HoldNotOpen                settled, released or expired already
+    │   └── HoldExpired
+    ├── BooksBroken                a checkpoint of books that do not verify
+    └── InvalidCheckpoint          a checkpoint file that is malformed or altered
+        └── SignatureInvalid       its signature does not verify with the auditor's key
 
     IdempotencyRace (db.Retryable) a concurrent request with the same key committed first
 
@@ -138,6 +141,31 @@ class HoldExpired(HoldNotOpen):
             "account and it can no longer be settled.",
         )
         self.expires_at = expires_at
+
+
+class BooksBroken(LedgerError):
+    code = "books_broken"
+    category = Category.CONFLICT
+    title = "The books do not verify"
+
+    def __init__(self, problems: int, first_broken_entry: int | None) -> None:
+        first = f" (first broken entry {first_broken_entry})" if first_broken_entry else ""
+        super().__init__(
+            f"The books do not verify: {problems} problem(s){first}. A checkpoint vouches only "
+            "for books that verify; run 'passbook verify' and find out what happened first.",
+            problem_count=problems,
+            first_broken_entry=first_broken_entry,
+        )
+
+
+class InvalidCheckpoint(LedgerError):
+    code = "invalid_checkpoint"
+    title = "Invalid checkpoint"
+
+
+class SignatureInvalid(InvalidCheckpoint):
+    code = "checkpoint_signature_invalid"
+    title = "Checkpoint signature does not verify"
 
 
 class IdempotencyRace(Retryable):

@@ -8,6 +8,7 @@ from typing import Any
 from api.routes import (
     ballots,
     books,
+    checkpoints,
     council,
     council_reports,
     grants,
@@ -25,6 +26,7 @@ from api.routes._common import DEPENDENCIES
 
 ROUTES: list[Any] = [
     *books.ROUTES,
+    *checkpoints.ROUTES,
     *registry.ROUTES,
     *org_units.ROUTES,
     *tokens.ROUTES,

@@ -5,8 +5,8 @@ the :mod:`access` checks and refuses with a :class:`db.DomainError`.
 An entry point (the API, the pages, the command line) runs one in one transaction, e.g.
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
 ``volunteers``, ``roster`` (import and export), ``council_members``, ``tokens`` (the
-command line's operator), ``sign_in``, ``books`` and ``grants`` (opening balances and
-adjustments).
+command line's operator), ``sign_in``, ``books``, ``checkpoints`` (signed proof for
+outsiders) and ``grants`` (opening balances and adjustments).
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -25,6 +25,7 @@ from community.services.books import (
     trial_balance,
     verify_books,
 )
+from community.services.checkpoints import check_checkpoint, take_checkpoint
 from community.services.council_members import (
     Appointment,
     CouncilListing,
@@ -93,6 +94,7 @@ __all__ = [
     "VolunteerListing",
     "add_council_member",
     "change_volunteer",
+    "check_checkpoint",
     "confirm_batch",
     "confirm_grant",
     "export_roster",
@@ -118,6 +120,7 @@ __all__ = [
     "set_volunteer_status",
     "sign_in",
     "step_down_council_member",
+    "take_checkpoint",
     "trial_balance",
     "verify_books",
     "volunteer_moves",

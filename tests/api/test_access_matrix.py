@@ -196,6 +196,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         "ok   403  ok   403  403  403  403  403  403"),
     ("GET", "/api/books/verify"): Row(lambda s: "/api/books/verify",
         "ok   403  ok   403  403  403  403  403  403"),
+    ("GET", "/api/books/checkpoint"): Row(lambda s: "/api/books/checkpoint",
+        "ok   403  ok   403  403  403  403  403  403"),
+    ("POST", "/api/books/checkpoint/verification"): Row(
+        lambda s: "/api/books/checkpoint/verification",
+        "ok   403  ok   403  403  403  403  403  403", _empty),
     # volunteers and council members
     # (the phone whole to an admin over the grid and to its owner, masked to the council)
     ("GET", "/api/volunteers"): Row(lambda s: f"/api/volunteers?unit={s.grid}",
