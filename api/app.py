@@ -22,6 +22,7 @@ import db
 import rewards
 from api.auth import BearerTokenMiddleware
 from api.problems import EXCEPTION_HANDLERS, ProblemResponses
+from api.requests import PassbookRequest
 from api.routes import DEPENDENCIES, ROUTES
 from config import Settings
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=ROUTES,
+        request_class=PassbookRequest,
         state=State({"settings": settings}),
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
