@@ -15,13 +15,15 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 import db
 import rewards
 from api.auth import BearerTokenMiddleware
+from api.docs import DOCS_PATH, DocsPage, docs_assets
+from api.headers import security_headers
 from api.problems import EXCEPTION_HANDLERS, ProblemResponses
+from api.requests import PassbookRequest
 from api.routes import DEPENDENCIES, ROUTES
 from config import Settings
 
@@ -55,7 +57,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, docs_assets()],
+        before_send=[security_headers],
+        request_class=PassbookRequest,
         state=State({"settings": settings}),
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
@@ -78,8 +82,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "Points ledger and rewards exchange for community volunteer schemes. Every "
                 "endpoint but /health and these docs needs 'Authorization: Bearer <token>'."
             ),
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path="/swagger"), ScalarRenderPlugin(path="/")],
+            path=DOCS_PATH,
+            # Swagger UI from the package's own copy (api/static/docs), never from a CDN.
+            render_plugins=[DocsPage(path=["/", "/swagger"])],
             components=Components(
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
             ),

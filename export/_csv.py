@@ -2,7 +2,9 @@
 
 Invariant: every CSV the service or the command line writes starts with the byte-order mark
 (without it Excel reads the file in the local ANSI code page and Chinese names turn to noise)
-and ends its rows with CRLF; a CSV read back has the mark removed.
+and ends its rows with CRLF; a CSV read back has the mark removed; no text cell starts a
+formula (:mod:`export._formulas`). The media type names no charset: the framework adds
+``charset=utf-8`` to every ``text/*`` answer, and one charset is what a client expects.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from export._formulas import neutralise
+
 UTF8_BOM = "\ufeff"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"
 
 
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
-    """The table as CSV text, byte-order mark first."""
+    """The table as CSV text, byte-order mark first, every text cell that would start a
+    formula neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralise(v) for v in header])
+    writer.writerows([neutralise(v) for v in row] for row in rows)
     return UTF8_BOM + out.getvalue()
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from db import DomainError
+from export._formulas import restore
 
 Cell = str | date | None
 """One value: trimmed text, a date (or a date-time with a time of day), or None if blank."""
@@ -176,8 +177,9 @@ def _csv_rows(text: str) -> Iterable[tuple[int, Sequence[Any]]]:
 
 
 def cell_value(value: Any) -> Cell:
-    """A spreadsheet value as a :data:`Cell`: text trimmed (blank is None), a whole number as
-    its digits, other numbers as written, an Excel date as a date."""
+    """A spreadsheet value as a :data:`Cell`: text trimmed (blank is None) and without the
+    apostrophe an export put before a formula-like text (:func:`export._formulas.restore`), a
+    whole number as its digits, other numbers as written, an Excel date as a date."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -192,7 +194,7 @@ def cell_value(value: Any) -> Cell:
         if value == int(value):
             return str(int(value))
         return format(value, "f").rstrip("0") if isinstance(value, Decimal) else repr(value)
-    text = str(value).replace("\ufeff", "").strip()
+    text = restore(str(value).replace("\ufeff", "").strip()).strip()
     return text or None
 
 

@@ -4,7 +4,9 @@ Invariants: a workbook holds one sheet whose first row is the header (bold, froz
 is a real date cell shown ``yyyy-mm-dd`` and a moment a date-time cell in the scheme's time
 (China Standard Time: Excel has no time zones), so the office can sort and filter by them; a
 whole number is a number cell, never text; columns are wide enough for their longest value
-(a Chinese character counts double), within bounds.
+(a Chinese character counts double), within bounds; a text cell is a string cell (data type
+``s``), never a formula, and one that would start a formula is neutralised
+(:mod:`export._formulas`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from export._formulas import neutralise
 from scheme_time import SCHEME_TZ
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,9 +32,9 @@ _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(SCHEME_TZ).replace(tzinfo=None)
-    if value is None or isinstance(value, str | int | float | date):
+    if value is None or isinstance(value, int | float | Decimal | date):
         return value
-    return str(value)
+    return neutralise(str(value))
 
 
 def display_width(value: Any) -> int:
@@ -58,7 +62,7 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_titl
     sheet = book.active
     assert sheet is not None
     sheet.title = sheet_title(sheet_title_)
-    sheet.append(list(headers))
+    sheet.append([neutralise(str(h)) for h in headers])
     widths = [display_width(h) for h in headers]
     for row in rows:
         values = [_cell(v) for v in row]
@@ -66,9 +70,12 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_titl
         for i, value in enumerate(values):
             if i < len(widths):
                 widths[i] = max(widths[i], display_width(value))
-    for cells in sheet.iter_rows(min_row=2):
+    for cells in sheet.iter_rows():
         for cell in cells:
-            if isinstance(cell.value, datetime):
+            if isinstance(cell.value, str):
+                # openpyxl takes any text starting '=' for a formula; text is text.
+                cell.data_type = "s"
+            elif isinstance(cell.value, datetime):
                 cell.number_format = DATETIME_FORMAT
             elif isinstance(cell.value, date):
                 cell.number_format = DATE_FORMAT
