@@ -17,6 +17,10 @@ import access
 import community
 from access import OUTSIDE_ADMIN_SCOPE, Forbidden, Principal, Role
 
+CODE_TAKEN_OUTSIDE = (
+    "Council member code {code!r} is taken outside your unit; choose another code for this person."
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Appointment:
@@ -51,9 +55,15 @@ async def add_council_member(
 
     Who: an admin over the grid, and over the passbook's grid if one is named. Idempotent on
     the code: the same data again is no change; different data, or a member who stepped down,
-    is a :class:`community.RegistrationConflict` (codes are never reused)."""
+    is a :class:`community.RegistrationConflict` (codes are never reused). A code taken by a
+    member outside the admin's unit gets one answer (:data:`CODE_TAKEN_OUTSIDE`), whatever the
+    request says, and no comparison with that member."""
     access.require_role(principal, Role.ADMIN)
     unit = await access.grid_administered_by(conn, principal, grid)
+    existing = await community.find_council_member(conn, code)
+    if existing is not None and not access.admin_over(principal, existing.grid_path):
+        # Say nothing of the member: a comparison would confirm their name or phone.
+        raise community.RegistrationConflict(CODE_TAKEN_OUTSIDE.format(code=code), member=code)
     if passbook_number is not None:
         passbook = await community.find_passbook(conn, passbook_number.strip().upper())
         if passbook is not None and not access.admin_over(principal, passbook.grid_path):
@@ -102,6 +112,7 @@ async def step_down_council_member(
 
 
 __all__ = [
+    "CODE_TAKEN_OUTSIDE",
     "Appointment",
     "CouncilListing",
     "add_council_member",
