@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import access
 import community
-from access import OUTSIDE_ADMIN_SCOPE, Forbidden, Principal, Role
+from access import Principal, Role
 
 CODE_TAKEN_OUTSIDE = (
     "Council member code {code!r} is taken outside your unit; choose another code for this person."
@@ -65,9 +65,12 @@ async def add_council_member(
         # Say nothing of the member: a comparison would confirm their name or phone.
         raise community.RegistrationConflict(CODE_TAKEN_OUTSIDE.format(code=code), member=code)
     if passbook_number is not None:
-        passbook = await community.find_passbook(conn, passbook_number.strip().upper())
-        if passbook is not None and not access.admin_over(principal, passbook.grid_path):
-            raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=f"Passbook {passbook.number}"))
+        await access.passbook_in_sight(
+            conn,
+            principal,
+            community.normalise_passbook_number(passbook_number),
+            lambda p, b: access.admin_over(p, b.grid_path),
+        )
     member, created = await community.appoint_council_member(
         conn,
         code=code,

@@ -171,14 +171,12 @@ async def change_volunteer(
 
     Who: an admin above their grid changes any of them; the volunteer themself their phone
     and leaderboard choice, never their name (the grid worker checks names). Refuses anyone
-    else, without telling a volunteer whether another number exists."""
-    passbook = await community.find_passbook(conn, number)
-    if passbook is None or not access.may_act_for(principal, passbook):
-        if principal.role is Role.VOLUNTEER or passbook is not None:
-            raise Forbidden(
-                "Only the volunteer themself or an admin above their grid may change their details."
-            )
-        raise community.PassbookNotFound(f"No passbook numbered {number!r}.")
+    else, without telling anyone whether a number outside their scope exists."""
+    if principal.role is Role.VOLUNTEER and principal.scope != number:
+        raise Forbidden(
+            "Only the volunteer themself or an admin above their grid may change their details."
+        )
+    await access.passbook_in_sight(conn, principal, number, access.may_act_for)
     if name is not None and principal.role is not Role.ADMIN:
         raise Forbidden("A name is changed by the grid worker, who checks it; ask them.")
     return await community.update_volunteer(

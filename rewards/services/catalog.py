@@ -18,7 +18,7 @@ import access
 import community
 import ledger
 import rewards
-from access import ORG_ROLES, Principal, Role
+from access import Principal, Role
 from rewards.services._rules import outside_admin_scope, require_admin_of
 from scheme_time import utcnow
 
@@ -112,9 +112,7 @@ async def _judged_for(
         return principal.scope
     if number is None:
         return None
-    passbook = await access.find_passbook(conn, number)
-    if principal.role not in ORG_ROLES or not access.may_read_passbook(principal, passbook):
-        raise access.Forbidden(f"Passbook {number} is outside this token's scope.")
+    await access.passbook_read_by(conn, principal, number)
     return number
 
 

@@ -8,12 +8,15 @@ number that does not exist; sign-in answers a number with no PIN exactly as a wr
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from access import Role
+from scheme_time import scheme_today
+from seeds.rewards import merchant_token
 from tests.api.conftest import ADMIN
 from tests.api.helpers import assert_problem, bearer, make_token
 
@@ -103,3 +106,111 @@ async def test_a_roster_row_outside_the_unit_compares_nothing(
         assert codes == {"not_in_your_unit"}, problem
         answers.append(without_instance(problem))
     assert answers[0] == answers[1]
+
+
+# --- finding 10: a number outside the caller's scope is answered as an unknown one ----------
+
+KNOWN, UNKNOWN = "YZS1-0001", "YZS1-0777"  # 王秀兰 of grid yzs-g1; a number nobody holds
+
+# (method, url, body) with {n} for the number; each asked with both numbers by each caller.
+ASKED: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/api/passbooks/{n}", None),
+    ("GET", "/api/passbooks/{n}/statement", None),
+    ("GET", "/api/passbooks/{n}/vouchers", None),
+    ("GET", "/api/volunteers/{n}", None),
+    ("GET", "/api/volunteers/{n}/moves", None),
+    ("PATCH", "/api/volunteers/{n}", {"leaderboard_opt_out": True}),
+    ("PUT", "/api/volunteers/{n}/pin", {"pin": "480613"}),
+    ("PUT", "/api/volunteers/{n}/status", {"status": "active"}),
+    ("POST", "/api/volunteers/{n}/move", {"to_grid": "yt-g1"}),
+    ("GET", "/api/rewards?passbook={n}", None),
+    ("GET", "/api/rewards/tissues?passbook={n}", None),
+    ("POST", "/api/rewards/tissues/redemptions", {"passbook": "{n}"}),
+    ("GET", "/api/grants?passbook={n}", None),
+    ("POST", "/api/passbooks/{n}/opening-balance", {"points": 10, "as_of": "2025-06-30"}),
+    ("POST", "/api/passbooks/{n}/adjustments", {"points": 2, "as_of": "2025-06-30", "reason": "x"}),
+    ("POST", "/api/council-members",
+     {"code": "yt-g1-z", "name": "测试委员", "grid": "yt-g1", "passbook_number": "{n}"}),
+]  # fmt: skip
+
+
+def _with(body: dict[str, Any] | None, number: str) -> dict[str, Any] | None:
+    if body is None:
+        return None
+    return {k: v.replace("{n}", number) if isinstance(v, str) else v for k, v in body.items()}
+
+
+async def _answer(
+    client: Client, method: str, url: str, body: dict[str, Any] | None, headers: dict[str, str]
+) -> tuple[int, str]:
+    response = await client.request(
+        method, url, json=body, headers={**headers, "Idempotency-Key": f"probe-{method}-{url}"}
+    )
+    text = response.text.replace(response.request.url.path, "<path>")
+    return response.status_code, text
+
+
+async def test_a_number_outside_the_scope_is_answered_as_an_unknown_one(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    callers = {
+        "Yaotou's admin": await yaotou_admin(demo_engine),
+        "a council member of grid yzs-g2": bearer(
+            (await make_token(demo_engine, Role.COUNCIL, "yzs-g2-a"))[0]
+        ),
+        "an auditor of grid yzs-g2": bearer(
+            (await make_token(demo_engine, Role.AUDITOR, "yzs-g2"))[0]
+        ),
+        "the market (a merchant)": bearer(merchant_token("market")),
+    }
+    failures = []
+    for who, headers in callers.items():
+        for method, template, body in ASKED:
+            known = await _answer(
+                client, method, template.replace("{n}", KNOWN), _with(body, KNOWN), headers
+            )
+            unknown = await _answer(
+                client, method, template.replace("{n}", UNKNOWN), _with(body, UNKNOWN), headers
+            )
+            if known[0] < 400:
+                failures.append(f"{who} {method} {template}: answered {known}")
+            elif (known[0], known[1].replace(KNOWN, UNKNOWN)) != unknown:
+                failures.append(f"{who} {method} {template}: {known} but {unknown}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_a_sheet_line_outside_the_grid_is_refused_as_an_unknown_number(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    council = bearer((await make_token(demo_engine, Role.COUNCIL, "yzs-g2-a"))[0])
+    today = scheme_today().isoformat()
+    problems = []
+    for number in (KNOWN, UNKNOWN):
+        response = await client.post(
+            "/api/sheets",
+            json={"rule": "garbage-sorting", "activity_date": today,
+                  "lines": [{"passbook": "YZS2-0001", "units": 1},
+                            {"passbook": number, "units": 20},
+                            {"passbook": number, "units": 1}]},
+            headers={**council, "Idempotency-Key": f"sheet-{number}"},
+        )  # fmt: skip
+        problem = assert_problem(response, 422, "invalid_scoring_sheet")
+        problems.append(json.dumps(problem["lines"], ensure_ascii=False).replace(number, "N"))
+    assert problems[0] == problems[1]
+
+
+async def test_sign_in_answers_a_number_with_no_pin_as_a_wrong_pin(client: Client) -> None:
+    made = await client.put("/api/volunteers/YZS1-0001/pin", json={"pin": "2580"}, headers=ADMIN)
+    assert made.status_code == 200, made.text
+    runs = []
+    for number in ("YZS1-0001", "YZS1-0002"):  # a PIN set; none set yet
+        answers = []
+        for _ in range(4):
+            response = await client.post(
+                "/api/sign-in", json={"passbook_number": number, "pin": "3691"}
+            )
+            body = response.json()
+            answers.append((response.status_code, body["code"], body["detail"]))
+        runs.append(answers)
+    assert runs[0] == runs[1]
+    assert [status for status, _, _ in runs[0]] == [401, 401, 401, 429]
