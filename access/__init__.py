@@ -9,6 +9,7 @@ Errors (the access branch of :class:`db.DomainError`) are drawn in :mod:`access.
 """
 
 from access._checks import (
+    NOT_IN_SIGHT,
     OUTSIDE_ADMIN_SCOPE,
     admin_over,
     can_see_accounts,
@@ -17,10 +18,12 @@ from access._checks import (
     grid_administered_by,
     may_act_for,
     may_read_passbook,
+    not_in_sight,
     org_unit_in_scope,
     org_unit_in_scope_of,
     org_unit_listed_for,
     passbook_acted_for,
+    passbook_in_sight,
     passbook_read_by,
     require_acts_for_number,
     require_admin_over,
@@ -29,6 +32,7 @@ from access._checks import (
     require_role,
     require_sees_volunteers,
     require_whole_books,
+    sees_every_passbook,
     volunteer_administered_by,
     volunteer_seen_by,
 )
@@ -65,6 +69,7 @@ from access.errors import (
 )
 
 __all__ = [
+    "NOT_IN_SIGHT",
     "ORG_ROLES",
     "OUTSIDE_ADMIN_SCOPE",
     "SIGNED_IN",
@@ -96,11 +101,13 @@ __all__ = [
     "list_tokens",
     "may_act_for",
     "may_read_passbook",
+    "not_in_sight",
     "note_use",
     "org_unit_in_scope",
     "org_unit_in_scope_of",
     "org_unit_listed_for",
     "passbook_acted_for",
+    "passbook_in_sight",
     "passbook_read_by",
     "require_acts_for_number",
     "require_admin_over",
@@ -112,6 +119,7 @@ __all__ = [
     "revoke_passbook_tokens",
     "revoke_sign_ins",
     "revoke_token",
+    "sees_every_passbook",
     "use_is_due",
     "volunteer_administered_by",
     "volunteer_seen_by",

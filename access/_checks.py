@@ -7,7 +7,10 @@ Invariants protected here:
   merchant;
 * a volunteer asking about another passbook is refused before the number is looked up, so a
   volunteer's credential cannot probe which numbers exist;
-* a refusal names nothing outside the caller's scope that the caller did not already send.
+* a refusal names nothing outside the caller's scope that the caller did not already send;
+* a passbook number outside the caller's scope is answered exactly as a number no passbook
+  has: the same 403 (:func:`not_in_sight`), whatever the role; only staff of the whole street,
+  who may read every passbook, are told 404 for an unknown number (to them nothing is hidden).
 
 Predicates (``may_...``, ``admin_over``) answer yes or no; ``require_...`` raise
 :class:`access.Forbidden`; the lookups (``passbook_read_by``, ``passbook_acted_for``,
@@ -16,6 +19,8 @@ guards only pre-check the role for a quick 403.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -109,8 +114,30 @@ async def can_see_accounts(
     return dict.fromkeys(account_ids, False)
 
 
+NOT_IN_SIGHT = (
+    "Passbook {number} is outside this token's scope, or no passbook has this number: check "
+    "the number on the cover."
+)
+"""The one answer to a passbook number a caller may not see and to one that does not exist."""
+
+
+def sees_every_passbook(principal: Principal) -> bool:
+    """Whether ``principal`` is staff of the whole street, who may read every passbook: to
+    them, and only to them, an unknown number is told as unknown (404)."""
+    return principal.role in ORG_ROLES and "/" not in principal.scope
+
+
+def not_in_sight(number: str) -> Forbidden:
+    """The refusal of passbook ``number`` (as the caller sent it) to a caller who may not see
+    it, or when no passbook has that number: one answer, so a refusal never tells whether a
+    number exists or in which grid."""
+    return Forbidden(NOT_IN_SIGHT.format(number=number))
+
+
 async def find_passbook(conn: AsyncConnection, number: str) -> community.Passbook:
-    """The passbook numbered ``number``, or :class:`community.PassbookNotFound`."""
+    """The passbook numbered ``number``, or :class:`community.PassbookNotFound`. Only for
+    callers to whom existence is no secret; use cases asked by a principal use
+    :func:`passbook_in_sight`."""
     found = await community.find_passbook(conn, number)
     if found is None:
         raise community.PassbookNotFound(
@@ -119,18 +146,32 @@ async def find_passbook(conn: AsyncConnection, number: str) -> community.Passboo
     return found
 
 
+async def passbook_in_sight(
+    conn: AsyncConnection,
+    principal: Principal,
+    number: str,
+    allowed: Callable[[Principal, community.Passbook], bool],
+) -> community.Passbook:
+    """The passbook numbered ``number`` if ``allowed(principal, passbook)``. A passbook it
+    does not allow and a number no passbook has get the same 403 (:func:`not_in_sight`),
+    except to staff of the whole street (:func:`sees_every_passbook`), who are told 404."""
+    found = await community.find_passbook(conn, number)
+    if found is not None and allowed(principal, found):
+        return found
+    if found is None and sees_every_passbook(principal):
+        raise community.PassbookNotFound(
+            f"No passbook numbered {number!r}. Check the number on the cover."
+        )
+    raise not_in_sight(number)
+
+
 async def passbook_read_by(
     conn: AsyncConnection, principal: Principal, number: str
 ) -> community.Passbook:
     """The passbook, if ``principal`` may read it (see :func:`may_read_passbook`)."""
     if principal.role is Role.VOLUNTEER and principal.scope != number:
         raise Forbidden("A volunteer can read only their own passbook.")
-    passbook = await find_passbook(conn, number)
-    if not may_read_passbook(principal, passbook):
-        raise Forbidden(
-            f"Passbook {number} belongs to grid {passbook.grid_name}, outside this token's scope."
-        )
-    return passbook
+    return await passbook_in_sight(conn, principal, number, may_read_passbook)
 
 
 async def passbook_acted_for(
@@ -144,13 +185,7 @@ async def passbook_acted_for(
         number = principal.scope
     if principal.role is Role.VOLUNTEER and number != principal.scope:
         raise Forbidden("A volunteer can act only for their own passbook.")
-    passbook = await find_passbook(conn, number)
-    if not may_act_for(principal, passbook):
-        raise Forbidden(
-            f"This token cannot act for passbook {number}: only its holder, or an admin of "
-            f"the unit holding grid {passbook.grid_name}, can."
-        )
-    return passbook
+    return await passbook_in_sight(conn, principal, number, may_act_for)
 
 
 async def require_acts_for_number(
@@ -197,28 +232,30 @@ async def volunteer_seen_by(
 ) -> community.Volunteer:
     """The volunteer, if ``principal`` may see them at all: themself, the council of their
     grid, or an admin above it. A volunteer asking for someone else is refused before the
-    number is even looked up, so tokens cannot probe which numbers exist."""
+    number is even looked up, so tokens cannot probe which numbers exist; staff are answered
+    alike for a number outside their unit and for one that does not exist."""
     require_sees_volunteers(principal)
     if principal.role is Role.VOLUNTEER and principal.scope != number:
         raise Forbidden("A volunteer can see only their own registration.")
-    found = await community.get_volunteer(conn, number)
-    if principal.role in (Role.ADMIN, Role.COUNCIL) and community.within(
-        found.grid_path, principal.scope
-    ):
-        return found
+    await passbook_in_sight(conn, principal, number, _sees_volunteer)
+    return await community.get_volunteer(conn, number)
+
+
+def _sees_volunteer(principal: Principal, passbook: community.Passbook) -> bool:
     if principal.role is Role.VOLUNTEER:
-        return found
-    raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=f"Passbook {number}"))
+        return principal.scope == passbook.number
+    return principal.role in (Role.ADMIN, Role.COUNCIL) and community.within(
+        passbook.grid_path, principal.scope
+    )
 
 
 async def volunteer_administered_by(
     conn: AsyncConnection, principal: Principal, number: str
 ) -> community.Volunteer:
     """The volunteer, locked for the change to come, if ``principal`` is an admin above their
-    grid."""
-    found = await community.get_volunteer(conn, number, for_update=True)
-    require_admin_over(principal, found.grid_path, f"Passbook {number}")
-    return found
+    grid (answered alike for a number outside the admin's unit and for an unknown one)."""
+    await passbook_in_sight(conn, principal, number, lambda p, b: admin_over(p, b.grid_path))
+    return await community.get_volunteer(conn, number, for_update=True)
 
 
 async def council_member_administered_by(

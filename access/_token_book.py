@@ -16,6 +16,7 @@ Invariants protected here:
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -80,7 +81,8 @@ class TokenRecord:
     @property
     def unit_path(self) -> str | None:
         """The org unit the credential lies in: its own for org roles, its passbook's grid
-        for a volunteer; None for a merchant (merchants serve the whole street)."""
+        for a volunteer; None for a merchant (judged by the org unit the merchant serves, which
+        the rewards' register holds)."""
         if self.role in ORG_ROLES:
             return self.scope
         return self.passbook_grid_path
@@ -145,11 +147,17 @@ def _within(column: ColumnElement[str], path: str) -> ColumnElement[bool]:
     return or_(column == path, column.startswith(path + "/", autoescape=True))
 
 
+def _merchants_kept(merchants: bool | Collection[str]) -> ColumnElement[bool]:
+    if isinstance(merchants, bool):
+        return true() if merchants else false()
+    return api_token.c.scope.in_(list(merchants)) if merchants else false()
+
+
 async def list_tokens(
     conn: AsyncConnection,
     *,
     under_path: str | None,
-    merchants: bool,
+    merchants: bool | Collection[str],
     role: Role | None = None,
     scope: str | None = None,
     include_inactive: bool = False,
@@ -161,7 +169,7 @@ async def list_tokens(
 
     ``under_path`` keeps those lying in that org subtree (org roles by their path, volunteer
     tokens by their passbook's grid; None keeps all), ``merchants`` whether merchant tokens
-    are kept too. ``scope`` keeps those made for it: an org unit code (the unit an org token
+    are kept too, or the codes of the merchants whose tokens are kept. ``scope`` keeps those made for it: an org unit code (the unit an org token
     acts in), a council member's code, a passbook number or a merchant code. Only active ones
     unless ``include_inactive``."""
     query = _select()
@@ -172,7 +180,7 @@ async def list_tokens(
                     api_token.c.role.in_(_ORG_ROLE_VALUES), _within(api_token.c.scope, under_path)
                 ),
                 and_(api_token.c.role == Role.VOLUNTEER.value, _within(_grid.c.path, under_path)),
-                and_(api_token.c.role == Role.MERCHANT.value, true() if merchants else false()),
+                and_(api_token.c.role == Role.MERCHANT.value, _merchants_kept(merchants)),
             )
         )
     if role is not None:

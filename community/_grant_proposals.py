@@ -184,6 +184,9 @@ async def propose_grant(
     return await get_grant(conn, grant_id)
 
 
+OUT_OF_SIGHT = "this passbook is outside this token's scope, or no passbook has this number"
+
+
 async def propose_openings(
     conn: AsyncConnection,
     *,
@@ -193,11 +196,14 @@ async def propose_openings(
     proposer: str,
     actor: str,
     now: datetime | None = None,
+    unknown_told: bool = True,
 ) -> list[Grant]:
     """Propose an opening balance for every row, all in batch ``batch``, or none: every bad row
     is listed in the refusal's ``problems`` (row, passbook, code, problem). A row's passbook
     must be one the caller may grant to (``may_grant``); a refusal of one outside that names
-    nothing but the number sent. The same rows again under the same batch by the same person
+    nothing but the number sent, and unless ``unknown_told`` (the caller may see every
+    passbook) a number no passbook has is refused exactly alike, so a file cannot probe which
+    numbers exist. The same rows again under the same batch by the same person
     answer the grants made (``replayed``); a batch name already used otherwise is refused."""
     now = now or datetime.now(UTC)
     name = clean_batch(batch)
@@ -243,10 +249,10 @@ async def propose_openings(
             problem(InvalidGrant.code, f"this passbook is on row {seen[r.passbook_number]} too")
         seen.setdefault(r.passbook_number, r.row)
         v = found.get(r.passbook_number)
-        if v is None:
+        if v is None and unknown_told:
             problem("passbook_not_found", "no passbook with this number")
-        elif not may_grant(v):
-            problem("forbidden", "this passbook is outside this token's scope")
+        elif v is None or not may_grant(v):
+            problem("forbidden", OUT_OF_SIGHT)
         elif v.status is not VolunteerStatus.ACTIVE:
             problem(GrantToMovedAway.code, "the holder has moved away and gets no grant")
         elif (refusal := held.get(v.id)) is not None:

@@ -12,7 +12,9 @@ Invariants:
 * while an attempt must wait or the sign-in is locked, no PIN is checked at all, the right one
   included;
 * an unknown number, a number with no PIN set and a wrong PIN get the same answer, after the
-  same amount of hashing work, so the answer does not tell which numbers exist.
+  same amount of hashing work, so the answer does not tell which numbers exist; a number with
+  no PIN set counts wrong PINs, waits and locks exactly as one with a PIN, so a run of
+  attempts does not tell which numbers have a PIN either.
 """
 
 from __future__ import annotations
@@ -220,7 +222,7 @@ async def check_pin(
             .with_for_update()
         )
     ).first()
-    if row is None or row.pin_hash is None:
+    if row is None:
         await asyncio.to_thread(pin_matches, pin, _decoy())
         return SignInCheck(None, _failed())
     if row.pin_locked_until is not None and now < row.pin_locked_until:
@@ -237,7 +239,9 @@ async def check_pin(
                     retry_after=_seconds(ready_at - now),
                 ),
             )
-    if not await asyncio.to_thread(pin_matches, pin, row.pin_hash):
+    # A passbook with no PIN yet is answered as one with a wrong PIN, waits and lock included
+    # (no PIN matches the decoy), so the answers never tell which numbers have a PIN.
+    if not await asyncio.to_thread(pin_matches, pin, row.pin_hash or _decoy()):
         failures = row.pin_failures + 1
         locked_until = now + LOCK_DURATION if failures >= LOCK_AFTER_FAILURES else None
         await conn.execute(

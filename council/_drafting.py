@@ -10,7 +10,8 @@ Invariants protected here (the database backs the ones marked *):
 * the volunteers' units stay within the rule's daily cap across the live sheets;
 * one client idempotency key makes one sheet*: the same key with the same draft answers the
   first sheet, with another draft it is refused; a refusal names no passbook outside the
-  author's grid beyond the number the author sent;
+  author's grid beyond the number the author sent, and a line naming one is refused exactly
+  as a line naming a number no passbook has (so drafting cannot probe which numbers exist);
 * every refusal says which lines to change (``lines``, and the message names them); one about
   the whole sheet lists every line and names the ``field``.
 
@@ -297,21 +298,20 @@ async def _check_lines(
         def problem(message: str, n: int = n, line: LineIn = line) -> None:
             problems.append(line_problem(n, line.passbook_number, message))
 
-        if volunteer is None:
-            problem("no passbook with this number")
+        # A number outside the author's grid is answered exactly as one no passbook has (one
+        # problem, nothing else checked): a refusal must not tell which numbers exist, nor turn
+        # them into names, grids or moves.
+        if volunteer is None or not community.within(volunteer.grid_path, where):
+            here = "this community" if community_wide else "this grid"
+            problem(
+                f"no passbook with this number in {here} (one registered outside {here} is "
+                "scored by its own grid's council)"
+            )
             continue
         if line.passbook_number in seen:
             problem("this volunteer already has a line on this sheet")
         seen.add(line.passbook_number)
-        # Someone outside the author's grid is named by nothing but the number the author sent:
-        # a refusal must not turn passbook numbers into names, grids or moves.
-        if not community.within(volunteer.grid_path, where):
-            problem(
-                "this passbook is registered outside "
-                + ("this community" if community_wide else "this grid")
-                + "; only its own grid's council scores it"
-            )
-        elif volunteer.status != "active":
+        if volunteer.status != "active":
             problem(f"{volunteer.name} has moved away and is no longer scored")
         if author.volunteer_id == volunteer.id:
             problem("a council member cannot score their own service")

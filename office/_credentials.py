@@ -7,11 +7,12 @@ Who reaches which credential (the rule, written once here, for the API and the c
 * an admin **issues** admin credentials only for org units strictly under their own (a
   community's staff make grid workers' credentials: admin tokens scoped to a grid), auditor
   credentials for their own unit or one under it (an auditor reads no more than the admin),
-  council credentials for the council members of their unit, and, when their unit is the
-  street, merchant credentials (a merchant serves the whole street). Never above or beside
-  their unit, never a volunteer's (volunteers sign in with their PIN);
+  council credentials for the council members of their unit, and merchant credentials of
+  the merchants serving their unit or one under it (a merchant serves one org unit: a
+  street's merchant is the street admins'). Never above or beside their unit, never a
+  volunteer's (volunteers sign in with their PIN);
 * an admin **sees** the credentials lying in their unit: org roles by path (their own unit's
-  included), volunteers' by their passbook's grid, merchants' when their unit is the street;
+  included), volunteers' by their passbook's grid, merchants' by the merchant's unit;
 * an admin **revokes** what they could issue, and volunteers' tokens of their unit; an admin
   token of their own unit (their own or a colleague's) is revoked from above or by the
   operator, so no admin locks out the colleagues who could undo it.
@@ -38,8 +39,8 @@ from scheme_time import utcnow
 
 _REVOKES_WHAT = (
     "an admin revokes admin credentials of units strictly under their own, auditor, council "
-    "and volunteer credentials in their unit, and merchant credentials if their unit is the "
-    "street; ask an admin above, or the operator ('passbook token revoke')"
+    "and volunteer credentials in their unit, and merchant credentials of merchants serving "
+    "their unit; ask an admin above, or the operator ('passbook token revoke')"
 )
 
 
@@ -79,22 +80,19 @@ def _is_operator(principal: Principal) -> bool:
     return principal == OPERATOR
 
 
-def _is_street_admin(principal: Principal) -> bool:
-    return principal.role is Role.ADMIN and bool(principal.scope) and "/" not in principal.scope
-
-
 def _strictly_under(path: str, scope: str) -> bool:
     return path != scope and community.within(path, scope)
 
 
-def manages(principal: Principal, record: TokenRecord) -> bool:
-    """Whether ``principal`` may revoke the credential ``record`` (see the module's rule)."""
+def manages(principal: Principal, record: TokenRecord, *, merchant_path: str | None = None) -> bool:
+    """Whether ``principal`` may revoke the credential ``record`` (see the module's rule);
+    ``merchant_path`` is the org unit path of the merchant a merchant credential speaks for."""
     if _is_operator(principal):
         return True
     if principal.role is not Role.ADMIN:
         return False
     if record.role is Role.MERCHANT:
-        return _is_street_admin(principal)
+        return merchant_path is not None and community.within(merchant_path, principal.scope)
     path = record.unit_path
     if path is None:
         return False
@@ -126,10 +124,11 @@ async def _within_reach(
             "the PIN (PUT /api/volunteers/{number}/pin) instead of making a token."
         )
     if role is Role.MERCHANT:
-        if not _is_street_admin(principal):
+        seller = await rewards.find_merchant(conn, scope)
+        if seller is not None and not community.within(seller.org_unit_path, principal.scope):
             raise CredentialOutOfReach(
-                "A merchant serves the whole street: its credential is made by an admin of the "
-                "street (or the operator), not of a community or grid."
+                f"Merchant {scope!r} serves a unit outside this token's scope: its credential "
+                "is made by an admin over that unit (or the operator)."
             )
         return None
     if role is Role.COUNCIL:
@@ -216,9 +215,11 @@ async def _require_filter_in_reach(conn: AsyncConnection, principal: Principal, 
     ]
     if any(p is not None and not community.within(p, principal.scope) for p in paths):
         raise CredentialOutOfReach(outside)
-    if not _is_street_admin(principal) and await rewards.find_merchant(conn, scope):
+    seller = await rewards.find_merchant(conn, scope)
+    if seller is not None and not community.within(seller.org_unit_path, principal.scope):
         raise CredentialOutOfReach(
-            f"{scope!r} is a merchant: merchant credentials are seen by the street's admins."
+            f"{scope!r} is a merchant of a unit outside this token's scope: its credentials "
+            "are seen by the admins over that unit."
         )
 
 
@@ -244,12 +245,13 @@ async def list_credentials(
     reach (:class:`access.CredentialOutOfReach`)."""
     now = now or utcnow()
     under_path: str | None = None
-    merchants = True
+    merchants: bool | list[str] = True
     if not _is_operator(principal):
         access.require_role(principal, Role.ADMIN)
         if scope is not None:
             await _require_filter_in_reach(conn, principal, scope)
-        under_path, merchants = principal.scope, _is_street_admin(principal)
+        under_path = principal.scope
+        merchants = [m.code for m in await rewards.list_merchants(conn, under_path=principal.scope)]
     rows = await access.list_tokens(
         conn,
         under_path=under_path,
@@ -276,7 +278,12 @@ async def revoke_credential(
     if not _is_operator(principal):
         access.require_role(principal, Role.ADMIN)
     record = await access.get_token(conn, token_id)
-    if not manages(principal, record):
+    seller = (
+        await rewards.find_merchant(conn, record.scope) if record.role is Role.MERCHANT else None
+    )
+    if not manages(
+        principal, record, merchant_path=None if seller is None else seller.org_unit_path
+    ):
         mine = (
             " It is the token this request is made with." if record.id == principal.token_id else ""
         )

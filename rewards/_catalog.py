@@ -1,7 +1,8 @@
 """The catalog: merchants and the rewards they honour.
 
 Invariants protected here: a merchant has exactly one ledger account (kind ``merchant``),
-which receives the points of the vouchers it consumes; a reward names a merchant that exists,
+which receives the points of the vouchers it consumes, and serves one org unit; a reward lies
+within its merchant's unit; a reward names a merchant that exists,
 an org unit whose volunteers may redeem it, a positive whole cost and sane limits; stock can
 be topped up or cut, but never below what vouchers have already taken (the database's CHECK
 backs this up).
@@ -42,9 +43,16 @@ def merchant_owner_ref(code: str) -> str:
 
 
 async def add_merchant(
-    conn: AsyncConnection, *, code: str, name: str, actor: str, now: datetime | None = None
+    conn: AsyncConnection,
+    *,
+    code: str,
+    name: str,
+    org_unit_code: str | None = None,
+    actor: str,
+    now: datetime | None = None,
 ) -> Merchant:
-    """Add a merchant and open its ledger account; adding the same code and name again
+    """Add a merchant serving the org unit ``org_unit_code`` (the street, the root of the org
+    tree, when None) and open its ledger account; adding the same code, name and unit again
     returns the existing one."""
     if not community.is_code(code):
         raise InvalidCatalog(
@@ -53,10 +61,21 @@ async def add_merchant(
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidCatalog("A merchant needs a name of 1 to 100 characters.")
+    if org_unit_code is None:
+        org_unit_code = await conn.scalar(
+            select(community.org_unit.c.code)
+            .where(community.org_unit.c.parent_id.is_(None))
+            .order_by(community.org_unit.c.id)
+            .limit(1)
+        )
+    unit = None if org_unit_code is None else await community.find_org_unit(conn, org_unit_code)
+    if unit is None:
+        raise InvalidCatalog(f"No org unit with code {org_unit_code!r} for the merchant to serve.")
     if existing := await find_merchant(conn, code):
-        if existing.name != name:
+        if existing.name != name or existing.org_unit_code != unit.code:
             raise InvalidCatalog(
-                f"Merchant {code!r} already exists as {existing.name!r}; choose another code."
+                f"Merchant {code!r} already exists as {existing.name!r} of "
+                f"{existing.org_unit_code}; choose another code."
             )
         return existing
     account_id = await ledger.open_account(
@@ -67,6 +86,7 @@ async def add_merchant(
             code=code,
             name=name,
             account_id=account_id,
+            org_unit_id=unit.id,
             created_at=now or utcnow(),
             created_by=actor,
         )
@@ -74,11 +94,31 @@ async def add_merchant(
     return await get_merchant(conn, code)
 
 
+def _merchant_query() -> Select[Any]:
+    unit = community.org_unit
+    return select(
+        merchant,
+        unit.c.code.label("unit_code"),
+        unit.c.name.label("unit_name"),
+        unit.c.path.label("unit_path"),
+    ).join(unit, unit.c.id == merchant.c.org_unit_id)
+
+
+def _merchant(row: Row[Any]) -> Merchant:
+    return Merchant(
+        row.id,
+        row.code,
+        row.name,
+        ledger.AccountId(row.account_id),
+        row.unit_code,
+        row.unit_name,
+        row.unit_path,
+    )
+
+
 async def find_merchant(conn: AsyncConnection, code: str) -> Merchant | None:
-    row = (await conn.execute(select(merchant).where(merchant.c.code == code))).first()
-    if row is None:
-        return None
-    return Merchant(row.id, row.code, row.name, ledger.AccountId(row.account_id))
+    row = (await conn.execute(_merchant_query().where(merchant.c.code == code))).first()
+    return None if row is None else _merchant(row)
 
 
 async def get_merchant(conn: AsyncConnection, code: str) -> Merchant:
@@ -88,9 +128,13 @@ async def get_merchant(conn: AsyncConnection, code: str) -> Merchant:
     return found
 
 
-async def list_merchants(conn: AsyncConnection) -> list[Merchant]:
-    rows = await conn.execute(select(merchant).order_by(merchant.c.code))
-    return [Merchant(r.id, r.code, r.name, ledger.AccountId(r.account_id)) for r in rows]
+async def list_merchants(conn: AsyncConnection, *, under_path: str | None = None) -> list[Merchant]:
+    """The merchants by code; with ``under_path``, those serving a unit within the org unit at
+    that path (its subtree)."""
+    query = _merchant_query().order_by(merchant.c.code)
+    if under_path is not None:
+        query = query.where(community.under(under_path))
+    return [_merchant(r) for r in await conn.execute(query)]
 
 
 def _check_spec(spec: RewardSpec) -> None:
@@ -143,6 +187,11 @@ async def add_reward(
     unit = await community.find_org_unit(conn, spec.org_unit_code)
     if unit is None:
         raise InvalidCatalog(f"No org unit with code {spec.org_unit_code!r}.")
+    if not community.within(unit.path, seller.org_unit_path):
+        raise InvalidCatalog(
+            f"Merchant {seller.code!r} serves {seller.org_unit_name} ({seller.org_unit_code}); "
+            f"its rewards are for volunteers within that unit, and {unit.code!r} is not."
+        )
     try:
         await conn.execute(
             reward.insert().values(
@@ -210,17 +259,22 @@ async def change_reward(conn: AsyncConnection, code: str, changes: RewardChanges
 
 def _reward_query() -> Select[Any]:
     unit = community.org_unit
+    served = unit.alias("merchant_unit")
     return (
         select(
             reward,
             merchant.c.code.label("merchant_code"),
             merchant.c.name.label("merchant_name"),
             merchant.c.account_id.label("merchant_account_id"),
+            served.c.code.label("merchant_unit_code"),
+            served.c.name.label("merchant_unit_name"),
+            served.c.path.label("merchant_unit_path"),
             unit.c.code.label("unit_code"),
             unit.c.name.label("unit_name"),
             unit.c.path.label("unit_path"),
         )
         .join(merchant, merchant.c.id == reward.c.merchant_id)
+        .join(served, served.c.id == merchant.c.org_unit_id)
         .join(unit, unit.c.id == reward.c.org_unit_id)
     )
 
@@ -238,6 +292,9 @@ def _reward(row: Row[Any]) -> Reward:
             row.merchant_code,
             row.merchant_name,
             ledger.AccountId(row.merchant_account_id),
+            row.merchant_unit_code,
+            row.merchant_unit_name,
+            row.merchant_unit_path,
         ),
         allocation=Allocation(row.allocation),
         stock_total=row.stock_total,

@@ -44,6 +44,8 @@ class MerchantRow(Base):
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    # The org unit it serves (the street, a community or a grid): its admins manage it.
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(128))
 

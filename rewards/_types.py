@@ -37,10 +37,16 @@ class VoucherStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Merchant:
+    """A merchant, and the org unit it serves: that unit's admins (and those above) add it,
+    issue its credentials and read its settlement; its rewards lie within that unit."""
+
     id: int
     code: str
     name: str
     account_id: ledger.AccountId
+    org_unit_code: str
+    org_unit_name: str
+    org_unit_path: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from rewards import (
 
 ACTOR = "demo-loader"
 
+MERCHANT_UNIT = "yanshan"
 MERCHANTS = [
     ("market", "燕子山便民超市"),
     ("carwash", "洁亮洗车行"),
@@ -210,7 +211,10 @@ async def load_ballot_demo(conn: AsyncConnection, now: datetime) -> None:
 
 async def load_rewards_demo(conn: AsyncConnection) -> None:
     for code, name in MERCHANTS:
-        await rewards.add_merchant(conn, code=code, name=name, actor=ACTOR)
+        # Every demo merchant serves the whole street; a community's own shop would name it.
+        await rewards.add_merchant(
+            conn, code=code, name=name, org_unit_code=MERCHANT_UNIT, actor=ACTOR
+        )
         raw = merchant_token(code)
         known = await conn.scalar(
             select(api_token.c.id).where(api_token.c.token_hash == hash_token(raw))

@@ -29,6 +29,16 @@ FromDay = Annotated[date | None, QueryParameter(name="from")]
 ToDay = Annotated[date | None, QueryParameter(name="to")]
 
 
+def merchant_out(found: rewards.Merchant) -> schemas.MerchantOut:
+    return schemas.MerchantOut(
+        code=found.code,
+        name=found.name,
+        account_id=found.account_id,
+        org_unit=found.org_unit_code,
+        org_unit_name=found.org_unit_name,
+    )
+
+
 def settlement_out(found: rewards.Settlement) -> schemas.SettlementOut:
     return schemas.SettlementOut(
         merchant=schemas.MerchantRef(code=found.merchant.code, name=found.merchant.name),
@@ -62,17 +72,32 @@ class MerchantController(Controller):
     path = "/api/merchants"
     tags = ["rewards: merchants"]
 
-    @post("/", guards=[roles(Role.ADMIN)], summary="Add a merchant", status_code=201)
+    @post(
+        "/",
+        guards=[roles(Role.ADMIN)],
+        summary="Add a merchant",
+        description="The merchant serves org unit 'org_unit' (the admin's own by default): "
+        "only admins over that unit add it, issue its credentials and read its settlement, and "
+        "its rewards lie within that unit.",
+        status_code=201,
+    )
     async def add(
         self,
         data: JSONBody[schemas.MerchantIn],
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
     ) -> schemas.MerchantOut:
-        found = await tx.write(services.add_merchant, principal, code=data.code, name=data.name)
-        return schemas.MerchantOut(code=found.code, name=found.name, account_id=found.account_id)
+        found = await tx.write(
+            services.add_merchant, principal, code=data.code, name=data.name, org_unit=data.org_unit
+        )
+        return merchant_out(found)
 
-    @get("/", summary="The merchants that honour vouchers")
+    @get(
+        "/",
+        summary="The merchants that serve the caller's unit",
+        description="Those of a unit within the caller's and those of a unit above it (a "
+        "street's merchant serves every grid); a merchant sees itself.",
+    )
     async def list_all(
         self, principal: NamedDependency[Principal], tx: NamedDependency[db.Transactions]
     ) -> list[schemas.MerchantRef]:

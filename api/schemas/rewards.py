@@ -15,6 +15,12 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 class MerchantIn(Strict):
     code: str = Field(pattern=CODE_PATTERN, description="lower-case letters, digits, dashes")
     name: str = Field(min_length=1, max_length=100)
+    org_unit: str | None = Field(
+        default=None,
+        pattern=CODE_PATTERN,
+        description="the org unit the merchant serves (its admins manage it and read its "
+        "settlement; its rewards lie within it); the admin's own unit by default",
+    )
 
 
 class MerchantRef(BaseModel):
@@ -24,6 +30,8 @@ class MerchantRef(BaseModel):
 
 class MerchantOut(MerchantRef):
     account_id: int = Field(description="the ledger account that receives consumed vouchers")
+    org_unit: str = Field(description="the code of the org unit the merchant serves")
+    org_unit_name: str
 
 
 class RewardIn(Strict):

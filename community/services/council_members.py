@@ -15,7 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import access
 import community
-from access import OUTSIDE_ADMIN_SCOPE, Forbidden, Principal, Role
+from access import Principal, Role
+
+CODE_TAKEN_OUTSIDE = (
+    "Council member code {code!r} is taken outside your unit; choose another code for this person."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +55,22 @@ async def add_council_member(
 
     Who: an admin over the grid, and over the passbook's grid if one is named. Idempotent on
     the code: the same data again is no change; different data, or a member who stepped down,
-    is a :class:`community.RegistrationConflict` (codes are never reused)."""
+    is a :class:`community.RegistrationConflict` (codes are never reused). A code taken by a
+    member outside the admin's unit gets one answer (:data:`CODE_TAKEN_OUTSIDE`), whatever the
+    request says, and no comparison with that member."""
     access.require_role(principal, Role.ADMIN)
     unit = await access.grid_administered_by(conn, principal, grid)
+    existing = await community.find_council_member(conn, code)
+    if existing is not None and not access.admin_over(principal, existing.grid_path):
+        # Say nothing of the member: a comparison would confirm their name or phone.
+        raise community.RegistrationConflict(CODE_TAKEN_OUTSIDE.format(code=code), member=code)
     if passbook_number is not None:
-        passbook = await community.find_passbook(conn, passbook_number.strip().upper())
-        if passbook is not None and not access.admin_over(principal, passbook.grid_path):
-            raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=f"Passbook {passbook.number}"))
+        await access.passbook_in_sight(
+            conn,
+            principal,
+            community.normalise_passbook_number(passbook_number),
+            lambda p, b: access.admin_over(p, b.grid_path),
+        )
     member, created = await community.appoint_council_member(
         conn,
         code=code,
@@ -102,6 +115,7 @@ async def step_down_council_member(
 
 
 __all__ = [
+    "CODE_TAKEN_OUTSIDE",
     "Appointment",
     "CouncilListing",
     "add_council_member",

@@ -139,7 +139,8 @@ async def propose_openings(
     """Propose the opening balances of many passbooks at once (a file carried over from the
     paper passbooks), all in batch ``batch``, or none of them: every bad row is named in the
     refusal's ``problems`` by its ``row`` (:class:`community.InvalidGrant`), among them rows
-    whose passbook is unknown, outside the caller's unit, moved away or already opened. The
+    whose passbook is unknown, outside the caller's unit (one answer, ``forbidden``, for
+    these two unless the caller sees the whole street), moved away or already opened. The
     same rows again by the same person answer the grants made (``replayed``); a batch name
     used otherwise is :class:`community.GrantKeyConflict`.
 
@@ -153,6 +154,7 @@ async def propose_openings(
         proposer=principal.person,
         actor=principal.actor,
         now=now,
+        unknown_told=access.sees_every_passbook(principal),
     )
 
 

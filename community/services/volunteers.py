@@ -70,12 +70,14 @@ async def register_volunteer(
 
     Who: an admin over the grid. Refuses another role or a grid outside the admin's unit
     (:class:`access.Forbidden`), an unknown grid, a number registered with other data
-    (:class:`community.RegistrationConflict`), a closed grid (:class:`community.OrgUnitClosed`)
+    (:class:`community.RegistrationConflict`: which data differ is told only if the number is
+    in the admin's unit; outside it one answer, :data:`REGISTERED_OUTSIDE`, whatever is sent), a closed grid (:class:`community.OrgUnitClosed`)
     and a new number that differs from a registered one only by O/0, I/1 or L/1
     (:class:`community.PassbookNumberLookalike`, naming it if the admin is over its grid);
     the same data again is no change."""
     access.require_role(principal, Role.ADMIN)
     unit = await access.grid_administered_by(conn, principal, grid)
+    await _require_number_in_unit(conn, principal, passbook_number)
     try:
         passbook, created = await community.enrol_volunteer(
             conn,
@@ -98,6 +100,25 @@ async def register_volunteer(
             passbook_number=error.figures["passbook_number"],
         ) from None
     return Registration(await community.get_volunteer(conn, passbook.number), created)
+
+
+REGISTERED_OUTSIDE = (
+    "This passbook number is registered outside your unit; check the number on the cover or "
+    "ask the street office."
+)
+
+
+async def _require_number_in_unit(
+    conn: AsyncConnection, principal: Principal, passbook_number: str
+) -> None:
+    """Refuse a number already registered outside the admin's unit with one answer, whatever
+    the request says of the person: no comparison of their name, grid, phone or joining day
+    is told (that would confirm data the admin may not see, or let them guess a phone)."""
+    found = await community.find_passbook(
+        conn, community.normalise_passbook_number(passbook_number)
+    )
+    if found is not None and not access.admin_over(principal, found.grid_path):
+        raise community.RegistrationConflict(REGISTERED_OUTSIDE, passbook_number=found.number)
 
 
 async def see_volunteer(
@@ -150,14 +171,12 @@ async def change_volunteer(
 
     Who: an admin above their grid changes any of them; the volunteer themself their phone
     and leaderboard choice, never their name (the grid worker checks names). Refuses anyone
-    else, without telling a volunteer whether another number exists."""
-    passbook = await community.find_passbook(conn, number)
-    if passbook is None or not access.may_act_for(principal, passbook):
-        if principal.role is Role.VOLUNTEER or passbook is not None:
-            raise Forbidden(
-                "Only the volunteer themself or an admin above their grid may change their details."
-            )
-        raise community.PassbookNotFound(f"No passbook numbered {number!r}.")
+    else, without telling anyone whether a number outside their scope exists."""
+    if principal.role is Role.VOLUNTEER and principal.scope != number:
+        raise Forbidden(
+            "Only the volunteer themself or an admin above their grid may change their details."
+        )
+    await access.passbook_in_sight(conn, principal, number, access.may_act_for)
     if name is not None and principal.role is not Role.ADMIN:
         raise Forbidden("A name is changed by the grid worker, who checks it; ask them.")
     return await community.update_volunteer(
@@ -251,6 +270,7 @@ async def set_pin(
 
 
 __all__ = [
+    "REGISTERED_OUTSIDE",
     "MoveHistory",
     "Moved",
     "Registration",

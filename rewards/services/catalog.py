@@ -18,7 +18,7 @@ import access
 import community
 import ledger
 import rewards
-from access import ORG_ROLES, Principal, Role
+from access import Principal, Role
 from rewards.services._rules import outside_admin_scope, require_admin_of
 from scheme_time import utcnow
 
@@ -52,17 +52,47 @@ async def add_merchant(
     *,
     code: str,
     name: str,
+    org_unit: str | None = None,
     now: datetime | None = None,
 ) -> rewards.Merchant:
-    """Add a merchant and open its ledger account; the same code and name again return the
-    merchant as it is. Admins only."""
+    """Add a merchant serving org unit ``org_unit`` (the admin's own unit by default) and open
+    its ledger account; the same code, name and unit again return the merchant as it is.
+
+    Who: an admin over that unit (a grid's admin adds a merchant of their grid, not one of
+    the whole street). Refuses a unit outside the admin's."""
     access.require_role(principal, Role.ADMIN)
-    return await rewards.add_merchant(conn, code=code, name=name, actor=principal.actor, now=now)
+    if org_unit is None:
+        org_unit = principal.scope.rsplit("/", 1)[-1]
+    unit = await community.find_org_unit(conn, org_unit)
+    if unit is None:
+        raise rewards.errors.InvalidCatalog(f"No org unit with code {org_unit!r}.")
+    require_admin_of(
+        principal, unit.path, outside_admin_scope(principal, f"Org unit {org_unit!r}", unit.path)
+    )
+    return await rewards.add_merchant(
+        conn, code=code, name=name, org_unit_code=unit.code, actor=principal.actor, now=now
+    )
 
 
 async def list_merchants(conn: AsyncConnection, principal: Principal) -> list[rewards.Merchant]:
-    """The merchants that honour vouchers, by code. Anyone signed in."""
-    return await rewards.list_merchants(conn)
+    """The merchants that serve the caller's unit, by code: those of a unit within it and
+    those of a unit above it (a street's merchant serves every grid). A merchant sees itself,
+    a volunteer the merchants serving their grid."""
+    if principal.role is Role.MERCHANT:
+        found = await rewards.find_merchant(conn, principal.scope)
+        return [] if found is None else [found]
+    if principal.role is Role.VOLUNTEER:
+        own = await community.find_passbook(conn, principal.scope)
+        if own is None:
+            return []
+        where = own.grid_path
+    else:
+        where = principal.scope
+    return [
+        m
+        for m in await rewards.list_merchants(conn)
+        if community.within(m.org_unit_path, where) or community.within(where, m.org_unit_path)
+    ]
 
 
 async def browse_catalog(
@@ -112,9 +142,7 @@ async def _judged_for(
         return principal.scope
     if number is None:
         return None
-    passbook = await access.find_passbook(conn, number)
-    if principal.role not in ORG_ROLES or not access.may_read_passbook(principal, passbook):
-        raise access.Forbidden(f"Passbook {number} is outside this token's scope.")
+    await access.passbook_read_by(conn, principal, number)
     return number
 
 

@@ -1,8 +1,9 @@
 """The use case of a merchant's settlement: the vouchers it consumed in a period, and their
 points, checkable against the books line by line.
 
-Who may do what: a merchant sees its own settlement only; admins and auditors see any
-merchant's. The period is this month so far unless asked: a month (``YYYY-MM``), or a first
+Who may do what: a merchant sees its own settlement only; admins and auditors see the
+settlements of the merchants whose org unit lies in theirs (a grid's admin not the street's
+merchants). The period is this month so far unless asked: a month (``YYYY-MM``), or a first
 and a last local day (both included), never both.
 """
 
@@ -13,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import access
+import community
 import db
 import rewards
 import scheme_time
@@ -33,11 +35,18 @@ async def merchant_settlement(
 ) -> rewards.Settlement:
     """The settlement of ``merchant_code`` for ``month``, or from ``first_day`` to
     ``last_day`` (default: the first of this month to today). The merchant itself, admins and
-    auditors; refuses a month given with days, or a month not written YYYY-MM."""
+    auditors over the merchant's org unit; refuses a month given with days, or a month not written YYYY-MM."""
     if principal.role is Role.MERCHANT and principal.scope != merchant_code:
         raise access.Forbidden("A merchant sees only its own settlement.")
     if principal.role not in (Role.MERCHANT, Role.ADMIN, Role.AUDITOR):
         raise access.Forbidden("Settlements are for the merchant, admins and auditors.")
+    if principal.role is not Role.MERCHANT:
+        seller = await rewards.get_merchant(conn, merchant_code)
+        if not community.within(seller.org_unit_path, principal.scope):
+            raise access.Forbidden(
+                f"Merchant {merchant_code!r} serves a unit outside this token's scope: its "
+                "settlement is read by admins and auditors over that unit."
+            )
     if month is not None:
         if first_day is not None or last_day is not None:
             raise db.InvalidRequest("Give either 'month' or 'from' and 'to', not both.")

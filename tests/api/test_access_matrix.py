@@ -21,12 +21,18 @@ market that honours her voucher. Out-of-scope callers are another volunteer of t
 a council member of grid yzs-g2, the admin of Yaotou community (another org unit) and the car
 wash (another merchant).
 
-Out of scope is 403 throughout, never 404. A volunteer asking about another person's passbook,
-registration, vouchers or application is refused before the number is looked up, so a
-volunteer's token cannot probe which passbook numbers exist; staff outside the unit are
-refused once the object is found, and the refusal names nothing the request did not (a
-redemption id does not tell whose it is). The 404 code exists so that a deliberate "hide it"
-decision can be written in the table.
+Out of scope is 403 throughout, never 404, and a passbook number out of scope is answered
+exactly as a number no passbook has: the same 403, for every role (only staff of the whole
+street, who may read every passbook, are told 404 for an unknown number; to them nothing is
+hidden). A volunteer asking about another person's passbook, registration, vouchers or
+application is refused before the number is looked up; staff outside the unit and merchants
+get the one refusal :data:`access.NOT_IN_SIGHT`, which names nothing the request did not (a
+redemption id does not tell whose it is either); ``tests/api/test_scope_leaks.py`` asks each
+such endpoint with a known and an unknown number and compares the answers. The 404 code
+exists so that a deliberate "hide it" decision can be written in the table.
+
+Merchants serve an org unit (the demo's serve the street): admins and auditors over it read a
+merchant's settlement, admins over it add merchants and issue their credentials.
 
 One test per caller, each on a fresh copy of the demo database: the rows are asked in table
 order, so a write may change what a later row of the same caller finds (a cancelled voucher
@@ -389,7 +395,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/reports/leaderboard.xlsx"): Row(
         lambda s: f"/api/reports/leaderboard.xlsx?since=2026-08&until=2026-12&grid={s.grid}",
         "ok   403  ok   ok   403  403  403  403  403"),
-    # merchants: not in the org tree, so any admin or auditor sees any settlement
+    # merchants serve an org unit (the market: the street); its settlement is read by the
+    # merchant and by admins and auditors over that unit, not by Yaotou's admin; an admin adds
+    # a merchant of their own unit (Yaotou's bakery)
     ("GET", "/api/merchants"): Row(lambda s: "/api/merchants",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
     ("POST", "/api/merchants"): Row(lambda s: "/api/merchants",
@@ -397,13 +405,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda s: {"code": "bakery", "name": "燕子山面包房"}),
     ("GET", "/api/merchants/{code:str}/settlement"): Row(
         lambda s: "/api/merchants/market/settlement",
-        "ok   ok   ok   403  403  403  403  ok   403"),
+        "ok   403  ok   403  403  403  403  ok   403"),
     ("GET", "/api/merchants/{code:str}/settlement.csv"): Row(
         lambda s: "/api/merchants/market/settlement.csv",
-        "ok   ok   ok   403  403  403  403  ok   403"),
+        "ok   403  ok   403  403  403  403  ok   403"),
     ("GET", "/api/merchants/{code:str}/settlement.xlsx"): Row(
         lambda s: "/api/merchants/market/settlement.xlsx",
-        "ok   ok   ok   403  403  403  403  ok   403"),
+        "ok   403  ok   403  403  403  403  ok   403"),
     # the catalog, asked about the subject's passbook (what it can redeem and why not)
     ("GET", "/api/rewards"): Row(lambda s: f"/api/rewards?passbook={s.number}",
         "ok   403  ok   ok   403  ok   403  403  403"),

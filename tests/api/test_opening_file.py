@@ -96,7 +96,7 @@ async def test_a_file_with_bad_rows_saves_nothing_and_names_every_bad_row(
     problem = assert_problem(await post_file(client, readable, staff), 422, "invalid_grant")
     by_row = {p["row"]: (p["code"], p["passbook"]) for p in problem["problems"]}
     assert by_row == {
-        3: ("passbook_not_found", "YZS9-9999"),
+        3: ("forbidden", "YZS9-9999"),  # unknown and outside the unit are told alike
         6: ("invalid_grant", "YZS1-0003"),
         7: ("opening_balance_exists", "YZS1-0001"),
         9: ("forbidden", "YT1-0001"),

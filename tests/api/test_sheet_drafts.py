@@ -57,7 +57,12 @@ async def test_the_author_edits_a_draft_and_it_is_checked_as_a_new_one(client: C
         "invalid_scoring_sheet",
     )
     assert refused["lines"] == [
-        {"line": 2, "passbook_number": "NOPE-0001", "problem": "no passbook with this number"}
+        {
+            "line": 2,
+            "passbook_number": "NOPE-0001",
+            "problem": "no passbook with this number in this grid (one registered outside this "
+            "grid is scored by its own grid's council)",
+        }
     ]
     assert "line 2 (NOPE-0001)" in refused["detail"]
     old = assert_problem(

@@ -322,7 +322,12 @@ class PassbookMachine(RuleBasedStateMachine):
             )
             merchants = [
                 await rewards.add_merchant(
-                    conn, code=f"{prefix}-shop{i}", name=f"小店 {i}", actor=ACTOR, now=now
+                    conn,
+                    code=f"{prefix}-shop{i}",
+                    name=f"小店 {i}",
+                    org_unit_code=grid,
+                    actor=ACTOR,
+                    now=now,
                 )
                 for i in range(MERCHANTS)
             ]
