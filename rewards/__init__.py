@@ -88,7 +88,7 @@ from rewards._redemption import (
     get_redemption,
     redeem_reward,
 )
-from rewards._scanning import REPLAY_WINDOW, consume_voucher, verify_voucher
+from rewards._scanning import consume_voucher, verify_voucher
 from rewards._settlement import MAX_PERIOD_DAYS, settlement, settlement_csv, settlement_xlsx
 from rewards._stock import give_back, take_stock
 from rewards._throttle import ScanThrottle
@@ -125,7 +125,6 @@ __all__ = [
     "MAX_QUANTITY",
     "MEDIA_TYPES",
     "MERCHANT_KIND",
-    "REPLAY_WINDOW",
     "Allocation",
     "AlreadyApplied",
     "AnotherBallotOpen",
