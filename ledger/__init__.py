@@ -13,6 +13,7 @@ Every function takes an open connection: the caller's use case owns the transact
 from ledger._accounts import find_account, get_balance, get_balances, open_account
 from ledger._bulk import load_unchained_entries, open_accounts
 from ledger._holds import expire_holds, get_hold, place_hold, release_hold, settle_hold
+from ledger._owners import EntryOwner, entry_references, recording_columns
 from ledger._posting import CORRECTION_KIND, REVERSAL_KIND, load_entry, post_entry, reverse_entry
 from ledger._statements import (
     MAX_PAGE,
@@ -48,6 +49,7 @@ __all__ = [
     "Balance",
     "Entry",
     "EntryId",
+    "EntryOwner",
     "Hold",
     "HoldId",
     "HoldStatus",
@@ -60,6 +62,7 @@ __all__ = [
     "TrialBalance",
     "TrialBalanceRow",
     "VerifyReport",
+    "entry_references",
     "expire_holds",
     "find_account",
     "first_entries_of_kind",
@@ -72,6 +75,7 @@ __all__ = [
     "open_accounts",
     "place_hold",
     "post_entry",
+    "recording_columns",
     "release_hold",
     "reverse_entry",
     "settle_hold",

@@ -73,6 +73,7 @@ from rewards._catalog import (
 )
 from rewards._codes import ALPHABET, CODE_LENGTH, grouped, is_well_formed, new_code, parse_code
 from rewards._eligibility import Volunteer, find_volunteer, offer, refusals
+from rewards._entry_owner import entry_owner
 from rewards._expiry import (
     ExpirySweep,
     due_vouchers,
@@ -182,6 +183,7 @@ __all__ = [
     "draw_ballot",
     "draw_order",
     "due_vouchers",
+    "entry_owner",
     "errors",
     "expire_periodically",
     "expire_voucher",
