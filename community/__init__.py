@@ -36,6 +36,7 @@ from community._council_members import (
     list_council_members,
     step_down_council_member,
 )
+from community._entry_owner import entry_owner
 from community._grant_decisions import confirm_grants, entry_key, reject_grant
 from community._grant_proposals import check_terms, propose_grant, propose_openings
 from community._grants import (
@@ -233,6 +234,7 @@ __all__ = [
     "council_member",
     "enrol_volunteer",
     "entry_key",
+    "entry_owner",
     "find_council_member",
     "find_lookalike",
     "find_org_unit",

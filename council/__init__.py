@@ -25,6 +25,7 @@ from council._incentives import (
     list_incentives,
     set_incentive_active,
 )
+from council._owners import entry_owner
 from council._reports import (
     CirculationRow,
     IssuanceReport,
@@ -129,6 +130,7 @@ __all__ = [
     "delete_draft",
     "draft_sheet",
     "edit_draft",
+    "entry_owner",
     "find_incentive",
     "get_sheet",
     "get_takeback",

@@ -25,6 +25,7 @@ from ledger._checkpoints import (
     verify_checkpoint,
 )
 from ledger._holds import expire_holds, get_hold, place_hold, release_hold, settle_hold
+from ledger._owners import EntryOwner, entry_references, recording_columns
 from ledger._posting import CORRECTION_KIND, REVERSAL_KIND, load_entry, post_entry, reverse_entry
 from ledger._signing import (
     SignedCheckpoint,
@@ -76,6 +77,7 @@ __all__ = [
     "CheckpointReport",
     "Entry",
     "EntryId",
+    "EntryOwner",
     "Hold",
     "HoldId",
     "HoldStatus",
@@ -93,6 +95,7 @@ __all__ = [
     "canonical_bytes",
     "check_signature",
     "checkpoint_from_body",
+    "entry_references",
     "expire_holds",
     "find_account",
     "fingerprint",
@@ -114,6 +117,7 @@ __all__ = [
     "public_key_hex",
     "public_key_pem",
     "read_signed",
+    "recording_columns",
     "release_hold",
     "reverse_entry",
     "settle_hold",

@@ -6,7 +6,8 @@ Invariants protected here (the database backs each one up):
 * the kept balances (posted, held, lifetime earned), each posting's running balance and the
   account's hash chain change in the same transaction as the postings;
 * accounts are locked in ascending id order, so two writers can never deadlock on them;
-* a non-negative account never shows less than zero available;
+* a non-negative account never shows less than zero available, and no account's lifetime
+  earned goes below zero (both refused with the figures, before the database would);
 * one idempotency key makes at most one entry; replaying it returns the first entry.
 """
 
@@ -35,6 +36,7 @@ from ledger.errors import (
     IdempotencyRace,
     InsufficientPoints,
     InvalidEntry,
+    LifetimeEarnedBelowZero,
     ReversalNotAllowed,
 )
 
@@ -189,6 +191,15 @@ async def write_entry(
             raise InsufficientPoints(acc.id, acc.posted - held, -leg.amount, action=action)
         if abs(posted) > MAX_POINTS:
             raise InvalidEntry(f"Account {acc.id} would exceed the largest balance allowed.")
+        earned = acc.lifetime_earned + earned_delta(leg.amount, is_reversal)
+        if earned < 0:  # the database refuses it too; say why rather than fail
+            if in_one_statement and (
+                replay := await _replay(conn, idempotency_key, request_digest)
+            ):
+                return replay
+            raise LifetimeEarnedBelowZero(
+                acc.id, acc.lifetime_earned, acc.lifetime_earned - earned, action=action
+            )
         seq = acc.posting_count + 1
         link = _chain.chain_link(
             acc.head_hash,
@@ -214,7 +225,7 @@ async def write_entry(
                 "b_seq": acc.posting_count,
                 "posted": posted,
                 "held": held,
-                "lifetime_earned": acc.lifetime_earned + earned_delta(leg.amount, is_reversal),
+                "lifetime_earned": earned,
                 "posting_count": seq,
                 "head_hash": link,
             }

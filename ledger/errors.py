@@ -12,6 +12,8 @@ The ledger's branch of the one error tree (:class:`db.DomainError`)::
     ├── IdempotencyConflict        the key was used before with a different request
     ├── EntryAlreadyReversed
     ├── ReversalNotAllowed         a reversal is not itself reversed
+    ├── EntryBelongsTo             the entry is a sheet's, a grant's, a voucher's...: correct it there
+    ├── LifetimeEarnedBelowZero    undoing the entry would take lifetime earned below zero
     ├── HoldNotOpen                settled, released or expired already
     │   └── HoldExpired
     ├── BooksBroken                a checkpoint of books that do not verify
@@ -117,6 +119,48 @@ class ReversalNotAllowed(LedgerError):
     code = "reversal_not_allowed"
     category = Category.CONFLICT
     title = "Reversal not allowed"
+
+
+class EntryBelongsTo(LedgerError):
+    """The generic reversal refuses an entry that a record outside the ledger owns (a sheet's
+    approval, a line's correction, a bonus, a grant, a used voucher): reversing it alone would
+    leave that record saying the points stand, and its own correction would take them again."""
+
+    code = "entry_belongs_to"
+    category = Category.CONFLICT
+    title = "Entry belongs to another record"
+
+    def __init__(self, entry_id: int, *, owner: str, owner_id: int, what: str, use_instead: str):
+        super().__init__(
+            f"Entry {entry_id} is {what}; it is not reversed on its own, which would leave the "
+            f"{owner.replace('_', ' ')} saying its points stand. Instead: {use_instead}. "
+            "Nothing was changed.",
+            entry_id=entry_id,
+            owner=owner,
+            owner_id=owner_id,
+            use_instead=use_instead,
+        )
+        self.entry_id = entry_id
+
+
+class LifetimeEarnedBelowZero(LedgerError):
+    """An entry (a reversal, say) would take back more of an account's lifetime earned than
+    the account has: the points it credited were taken back already."""
+
+    code = "lifetime_earned_below_zero"
+    category = Category.CONFLICT
+    title = "Lifetime earned below zero"
+
+    def __init__(self, account_id: int, earned: int, taken: int, *, action: str) -> None:
+        super().__init__(
+            f"{action} would take {taken} points off account {account_id}'s lifetime earned, "
+            f"which is {earned}: the points it credited were taken back already (by a "
+            "correction or a reversal). Nothing was changed.",
+            account_id=account_id,
+            lifetime_earned=earned,
+            taken=taken,
+        )
+        self.account_id = account_id
 
 
 class HoldNotOpen(LedgerError):

@@ -8,7 +8,8 @@ its own access rule and runs inside the caller's one transaction, like the servi
 ``community``, ``council`` and ``rewards``. Nothing in the domain packages imports this one.
 
 Modules, one job each: ``_books`` (opening empty books), ``_org_tree`` (the org tree,
-managed), ``_credentials`` (credentials, managed) and ``errors`` (the office's branch of the
+managed), ``_credentials`` (credentials, managed), ``_reversal`` (the generic reversal of an entry that
+belongs to no sheet, grant or voucher, which must ask them all) and ``errors`` (the office's branch of the
 error tree).
 """
 
@@ -33,6 +34,7 @@ from office._org_tree import (
     list_org_units,
     rename_org_unit,
 )
+from office._reversal import entry_owner, reverse_entry
 from office.errors import BooksNotEmpty, BooksOpenRace, OfficeError, OrgUnitNotEmpty
 
 __all__ = [
@@ -53,11 +55,13 @@ __all__ = [
     "books_contents",
     "change_org_unit",
     "close_org_unit",
+    "entry_owner",
     "issue_credential",
     "list_credentials",
     "list_org_units",
     "manages",
     "open_books",
     "rename_org_unit",
+    "reverse_entry",
     "revoke_credential",
 ]

@@ -73,6 +73,7 @@ from rewards._catalog import (
 )
 from rewards._codes import ALPHABET, CODE_LENGTH, grouped, is_well_formed, new_code, parse_code
 from rewards._eligibility import Volunteer, find_volunteer, offer, refusals
+from rewards._entry_owner import entry_owner
 from rewards._expiry import (
     ExpirySweep,
     due_vouchers,
@@ -88,7 +89,7 @@ from rewards._redemption import (
     get_redemption,
     redeem_reward,
 )
-from rewards._scanning import REPLAY_WINDOW, consume_voucher, verify_voucher
+from rewards._scanning import consume_voucher, verify_voucher
 from rewards._settlement import MAX_PERIOD_DAYS, settlement, settlement_csv, settlement_xlsx
 from rewards._stock import give_back, take_stock
 from rewards._throttle import ScanThrottle
@@ -125,7 +126,6 @@ __all__ = [
     "MAX_QUANTITY",
     "MEDIA_TYPES",
     "MERCHANT_KIND",
-    "REPLAY_WINDOW",
     "Allocation",
     "AlreadyApplied",
     "AnotherBallotOpen",
@@ -183,6 +183,7 @@ __all__ = [
     "draw_ballot",
     "draw_order",
     "due_vouchers",
+    "entry_owner",
     "errors",
     "expire_periodically",
     "expire_voucher",

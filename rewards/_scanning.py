@@ -8,15 +8,18 @@ Invariants protected here:
 * consuming settles the voucher's hold into the merchant's ledger account and marks the voucher
   used by a conditional update ``WHERE status = 'issued'`` on a locked row: of any number of
   concurrent scans exactly one settles;
-* a scanner retrying a consume that succeeded (its answer was lost) gets the same success,
-  marked as a replay: at any time if it sent the same Idempotency-Key, else for a short while
-  (:data:`REPLAY_WINDOW`). Any other scan of a used voucher is refused, so a second scan at the
-  counter never looks like a first; a key is bound to the one voucher it used.
+* a scanner retrying a consume that succeeded (its answer was lost) with the same
+  Idempotency-Key gets the same success, marked as a replay, at any time. Every other scan of
+  a used voucher is refused as already used, naming when and by which scanner: a fresh key is
+  a new scan, and so is a scan without a key (nothing tells it from a second till sharing the
+  credential), so a second scan at the counter never looks like a first; a key is bound to
+  the one voucher it used.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,14 +44,38 @@ from rewards.errors import (
     VoucherNotYours,
 )
 
-REPLAY_WINDOW = timedelta(minutes=2)
-"""How long a scanner's retry of a successful consume is answered with that success."""
-
 CONSUME_KIND = "voucher"
+_CREDENTIAL_ACTOR = re.compile(r"^[a-z]+:(?P<label>.*)#\d+$")
 
 
 def _at(moment: datetime | None) -> str:
     return local_minute(moment) if moment else "?"
+
+
+def scanner_label(actor: str) -> str:
+    """The label of the credential the books record as ``actor`` (``merchant:till 1#7`` is
+    ``till 1``); an actor that is no credential (the command line) as it is recorded."""
+    found = _CREDENTIAL_ACTOR.match(actor)
+    return found.group("label") if found else actor
+
+
+def _already_used(current: Voucher, scanner: str, key: str | None) -> VoucherAlreadyUsed:
+    by = scanner_label(current.closed_by or "?")
+    same = current.closed_by == scanner
+    who = f"by this scanner ({by})" if same else f"by scanner {by}"
+    if key is None:
+        why = "This scan sent no Idempotency-Key, so it is a new scan."
+    else:
+        why = "This scan sent another Idempotency-Key than that one, so it is a new scan."
+    return VoucherAlreadyUsed(
+        f"Already used on {_at(current.closed_at)} (China Standard Time) {who}: "
+        f"{current.reward_name}. Do not hand it over again. {why} Only a retry with the "
+        "first scan's key is answered with its success.",
+        used_at=_at(current.closed_at),
+        used_at_iso=current.closed_at.isoformat() if current.closed_at else None,
+        used_by=by,
+        same_scanner=same,
+    )
 
 
 def _verdict(found: Voucher, merchant_code: str, now: datetime) -> tuple[Verdict, str]:
@@ -99,7 +126,8 @@ async def consume_voucher(
     """Use a voucher at ``merchant_code``: settle its hold into the merchant's account and
     mark it used, exactly once. ``scanner`` is the credential that scanned it (the books
     record it as the actor); ``idempotency_key``, namespaced by that credential, makes a
-    retry of this scan answer the stored success however late it comes."""
+    retry of this scan answer the stored success however late it comes. Any other scan of a
+    used voucher, with a fresh key or none, is refused (:class:`VoucherAlreadyUsed`)."""
     now = now or utcnow()
     normalised = parse_code(code)
     seller = await get_merchant(conn, merchant_code)
@@ -115,20 +143,15 @@ async def consume_voucher(
         raise VoucherNotYours(message, reward=current.reward_name, merchant=current.merchant_name)
     if verdict is Verdict.USED:
         same_key = idempotency_key is not None and current.consume_key == idempotency_key
-        recent = current.closed_at is not None and now - current.closed_at <= REPLAY_WINDOW
-        if (
-            current.closed_by == scanner
-            and (same_key or recent)
-            and current.settle_entry_id is not None
-        ):
+        if same_key and current.closed_by == scanner and current.settle_entry_id is not None:
             return Consumption(
                 current,
                 current.settle_entry_id,
                 replayed=True,
-                message=f"Used (this scanner's retry of {_at(current.closed_at)}): "
-                f"{current.reward_name}.",
+                message=f"Used (this scanner's retry of {_at(current.closed_at)}, same "
+                f"Idempotency-Key): {current.reward_name}.",
             )
-        raise VoucherAlreadyUsed(message, used_at=_at(current.closed_at))
+        raise _already_used(current, scanner, idempotency_key)
     if verdict is Verdict.CANCELLED:
         raise VoucherCancelled(message)
     if verdict is Verdict.EXPIRED:

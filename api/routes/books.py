@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 import ledger
+import office
 from access import Principal, Role
 from api import schemas
 from api.auth import roles, whole_books
@@ -166,7 +167,7 @@ class EntryController(Controller):
     ) -> schemas.EntryOut:
         key = client_key(principal, idempotency_header)
         reversal = await tx.write(
-            services.reverse_entry,
+            office.reverse_entry,
             principal,
             entry_id=entry_id,
             reason=data.reason,

@@ -249,7 +249,8 @@ class ScanController(Controller):
         summary="Use the voucher: exactly once, paying the merchant",
         description="Send an Idempotency-Key header (a fresh one per voucher scanned) to make a "
         "retry safe at any time: the same key answers the stored success, marked replayed. "
-        "Without a key, the same scanner's retry is recognised for 2 minutes only.",
+        "A used voucher scanned with a fresh key, or without one, is a new scan and is refused "
+        "(409 voucher_already_used, with when and by which scanner), however soon it comes.",
         status_code=200,
         responses={429: problem_response(_TOO_MANY_INVALID)},
     )

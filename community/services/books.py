@@ -1,17 +1,17 @@
 """Use cases on the books as people in the registry see them: a passbook's balance and
-statement, a journal entry with the postings the caller may see, reversing an entry, and the
+statement, a journal entry with the postings the caller may see, and the
 whole-book trial balance and verification.
 
 Who may do what: a passbook is read by its holder, the council of its grid and admins and
 auditors above it; an entry is shown with only the postings on accounts the caller may see
-(and refused if that is none); an entry is reversed by an admin who may see every account it
-touches; the whole book is reported to admins and auditors scoped to the street.
+(and refused if that is none); the whole book is reported to admins and auditors scoped to
+the street. Reversing an entry is the street office's (``office.reverse_entry``): it must ask
+scoring and the exchange whether a sheet or a voucher owns the entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -85,7 +85,10 @@ async def passbook_statement(
     return PassbookStatement(passbook, page)
 
 
-async def _shown(conn: AsyncConnection, principal: Principal, entry: ledger.Entry) -> ShownEntry:
+async def show_entry(
+    conn: AsyncConnection, principal: Principal, entry: ledger.Entry
+) -> ShownEntry:
+    """``entry`` with the postings ``principal`` may see; refused if none."""
     ids = [p.account_id for p in entry.postings]
     visible = await access.can_see_accounts(conn, principal, ids)
     if not any(visible.values()):
@@ -100,42 +103,7 @@ async def read_entry(conn: AsyncConnection, principal: Principal, *, entry_id: i
 
     Who: anyone who may see at least one account it touches; refused otherwise."""
     entry = await ledger.load_entry(conn, ledger.EntryId(entry_id))
-    return await _shown(conn, principal, entry)
-
-
-async def reverse_entry(
-    conn: AsyncConnection,
-    principal: Principal,
-    *,
-    entry_id: int,
-    reason: str,
-    idempotency_key: str,
-    now: datetime | None = None,
-) -> ShownEntry:
-    """Correct a mistaken entry by posting its reversal, recorded with who did it and why.
-    Sent again with the same key, it returns the reversal already posted.
-
-    Who: an admin who may see every account the entry touches (one of a unit above them
-    all). The ledger refuses a second reversal and one that would overdraw a passbook."""
-    access.require_role(principal, Role.ADMIN)
-    original = await ledger.load_entry(conn, ledger.EntryId(entry_id))
-    visible = await access.can_see_accounts(
-        conn, principal, [p.account_id for p in original.postings]
-    )
-    if not all(visible.values()):
-        raise Forbidden(
-            f"Entry {entry_id} touches accounts outside this token's scope; an admin of a unit "
-            "above them all must reverse it."
-        )
-    reversal = await ledger.reverse_entry(
-        conn,
-        entry_id=ledger.EntryId(entry_id),
-        idempotency_key=idempotency_key,
-        actor=principal.actor,
-        memo=reason,
-        now=now,
-    )
-    return await _shown(conn, principal, reversal)
+    return await show_entry(conn, principal, entry)
 
 
 async def trial_balance(conn: AsyncConnection, principal: Principal) -> ledger.TrialBalance:
@@ -164,7 +132,7 @@ __all__ = [
     "passbook_balance",
     "passbook_statement",
     "read_entry",
-    "reverse_entry",
+    "show_entry",
     "trial_balance",
     "verify_books",
 ]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import export
 import rewards
 from access import Role
+from scheme_time import SCHEME_TZ
 from tests.api.conftest import ADMIN, AUDITOR, VOLUNTEER, concurrent_client
 from tests.api.helpers import assert_problem, balance, bearer, execute, make_token, verify
 from tests.api.rewards_helpers import (
@@ -65,11 +66,19 @@ async def test_verify_changes_nothing_and_consume_pays_the_merchant_once(
     assert await merchant_points(client, "market") == merchant_before + 7
     assert await stock_used(demo_engine, "soap") == 1  # a used voucher keeps its stock
 
-    # the scanner's retry answers the same success; a second scan elsewhere is refused
-    retry = await scan(client, "consume", voucher["code"])
-    assert retry.status_code == 200
-    assert retry.json()["replayed"] is True
-    assert retry.json()["entry_id"] == used.json()["entry_id"]
+    # a scan without a key is a new scan, even from the same scanner at once: refused, saying
+    # when (China Standard Time) and by which scanner; so is a scan by another till
+    again = assert_problem(
+        await scan(client, "consume", voucher["code"]), 409, "voucher_already_used"
+    )
+    assert again["same_scanner"] is True
+    assert again["used_by"] == "燕子山便民超市 demo scanner"
+    assert "by this scanner (燕子山便民超市 demo scanner)" in again["detail"]
+    used_at = datetime.fromisoformat(again["used_at_iso"])
+    assert abs((used_at - datetime.now(UTC)).total_seconds()) < 60
+    assert again["used_at"] == used_at.astimezone(SCHEME_TZ).strftime("%Y-%m-%d %H:%M")
+    assert f"Already used on {again['used_at']} (China Standard Time)" in again["detail"]
+    assert "no Idempotency-Key" in again["detail"]
     other_scanner, _ = await make_token(demo_engine, Role.MERCHANT, "market", label="till 2")
     body = assert_problem(
         await scan(client, "consume", voucher["code"], bearer(other_scanner)),
@@ -77,24 +86,55 @@ async def test_verify_changes_nothing_and_consume_pays_the_merchant_once(
         "voucher_already_used",
     )
     assert "Already used" in body["detail"]
+    assert (body["used_by"], body["same_scanner"]) == ("燕子山便民超市 demo scanner", False)
+    assert "by scanner 燕子山便民超市 demo scanner" in body["detail"]
     assert (await scan(client, "verify", voucher["code"])).json()["verdict"] == "used"
     assert await merchant_points(client, "market") == merchant_before + 7
     assert (await verify(client))["ok"] is True
 
 
-async def test_a_retry_long_after_is_refused_as_already_used(
-    client: Client, demo_engine: AsyncEngine
-) -> None:
+async def test_a_second_scan_with_a_fresh_key_is_refused_at_once(client: Client) -> None:
+    """Issue 13, finding 4: a second scan seconds after the first, with a new key, is a new
+    scan (two customers, one screenshot), not a retry of the first."""
     await add_reward(client, "soap", stock_total=5)
     voucher = (await redeemed(client, "soap"))["vouchers"][0]
-    assert (await scan(client, "consume", voucher["code"])).status_code == 200
-    await execute(
-        demo_engine,
-        "UPDATE voucher SET closed_at = :t WHERE code = :c",
-        t=datetime.now(UTC) - rewards.REPLAY_WINDOW - timedelta(seconds=5),
-        c=voucher["code"].replace("-", ""),
+    first = {**MARKET, "Idempotency-Key": "scan-0001"}
+    used = await scan(client, "consume", voucher["code"], first)
+    assert (used.status_code, used.json()["replayed"]) == (200, False)
+    merchant_after = await merchant_points(client, "market")
+    fresh = {**MARKET, "Idempotency-Key": "scan-0002"}
+    body = assert_problem(
+        await scan(client, "consume", voucher["code"], fresh), 409, "voucher_already_used"
     )
-    assert_problem(await scan(client, "consume", voucher["code"]), 409, "voucher_already_used")
+    assert body["same_scanner"] is True
+    assert "another Idempotency-Key" in body["detail"]
+    # the first key still replays the first success
+    retry = await scan(client, "consume", voucher["code"], first)
+    assert (retry.status_code, retry.json()["replayed"]) == (200, True)
+    assert retry.json()["entry_id"] == used.json()["entry_id"]
+    assert await merchant_points(client, "market") == merchant_after
+
+
+async def test_two_tills_sharing_one_credential_are_two_scans(
+    client: Client, database_url: str
+) -> None:
+    """Two tills with one merchant credential, each with its own key, scan one voucher at
+    once: one is served, the other is refused as already used."""
+    await add_reward(client, "soap", stock_total=5)
+    voucher = (await redeemed(client, "soap"))["vouchers"][0]
+    async with concurrent_client(database_url) as concurrent:
+        answers = await asyncio.gather(
+            *(
+                scan(concurrent, "consume", voucher["code"], {**MARKET, "Idempotency-Key": k})
+                for k in ("till-1-scan-1", "till-2-scan-1")
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert assert_problem(refused, 409, "voucher_already_used")["same_scanner"] is True
+    served = next(a for a in answers if a.status_code == 200)
+    assert served.json()["replayed"] is False
+    assert (await verify(client))["ok"] is True
 
 
 async def test_a_retry_with_the_scan_key_is_answered_at_any_time(

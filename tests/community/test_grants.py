@@ -14,6 +14,7 @@ import access
 import community
 import db
 import ledger
+import office
 from access import Principal, Role
 from community import services
 from community.services import grants
@@ -175,7 +176,7 @@ async def test_a_passbook_whose_ledger_holds_an_opening_entry_gets_no_second(
         await propose(tx, "TST-0002")
     entry_id = refused.value.figures["entry_id"]
     await tx.write(
-        services.reverse_entry, ALICE, entry_id=entry_id, reason="wrong book", idempotency_key="r1"
+        office.reverse_entry, ALICE, entry_id=entry_id, reason="wrong book", idempotency_key="r1"
     )
     made = await propose(tx, "TST-0002")  # a reversed opening entry no longer stands
     assert made.status == "proposed"

@@ -10,6 +10,7 @@ from ledger.errors import (
     EntryNotFound,
     IdempotencyConflict,
     InsufficientPoints,
+    LifetimeEarnedBelowZero,
     ReversalNotAllowed,
 )
 from tests.ledger.conftest import Books
@@ -148,4 +149,27 @@ async def test_a_correction_takes_credited_points_off_lifetime_earned(books: Boo
     # and verification recomputes lifetime earned the same way
     await books.post([(books.alice, -5), (books.issuance, 5)], kind=CORRECTION_KIND)
     assert (await books.balance(books.alice)).lifetime_earned == 15
+    assert (await books.verify()).ok
+
+
+async def test_a_reversal_taking_lifetime_earned_below_zero_is_refused_with_figures(
+    books: Books,
+) -> None:
+    """Reversing a correction would take back, off the issuance account's lifetime earned,
+    points the correction never counted there: refused clearly (once a CHECK failure, a 500),
+    nothing changed; the same key again is refused the same way."""
+    await books.award(books.alice, 30)
+    correction = await books.post([(books.alice, -10), (books.issuance, 10)], kind=CORRECTION_KIND)
+    before = await books.snapshot()
+    for _ in range(2):
+        with pytest.raises(LifetimeEarnedBelowZero) as refused:
+            await books.reverse(correction.id, key="undo-correction")
+        assert refused.value.code == "lifetime_earned_below_zero"
+        assert refused.value.figures == {
+            "account_id": books.issuance,
+            "lifetime_earned": 0,
+            "taken": 10,
+        }
+        assert f"Reversing entry {correction.id}" in str(refused.value)
+    assert await books.snapshot() == before
     assert (await books.verify()).ok

@@ -90,6 +90,7 @@ class VoucherModel:
     status: Status = Status.ISSUED
     used_at: datetime | None = None
     used_by: str | None = None
+    used_key: str | None = None
 
     def state(self, now: datetime) -> Status:
         """What a reader sees now: past its date an issued voucher is expired, swept or not."""
@@ -122,7 +123,6 @@ class Model:
     now: datetime
     points_per_unit: int
     daily_cap: int
-    replay_window: timedelta
     passbooks: list[PassbookModel]
     rewards: list[RewardModel]
     merchant_takings: list[int]
@@ -245,16 +245,19 @@ class Model:
 
     # the merchant's counter ----------------------------------------------------------------
 
-    def consume(self, voucher_index: int, merchant: int, scanner: str) -> set[Refusal] | Scan:
+    def consume(
+        self, voucher_index: int, merchant: int, scanner: str, key: str | None
+    ) -> set[Refusal] | Scan:
         """Scan a voucher at ``merchant``: settle its hold into the merchant's account, once.
-        The same scanner retrying a success within the replay window is told it succeeded."""
+        The same scanner retrying a success with the same key is told it succeeded; any other
+        scan of a used voucher (a fresh key, or none) is refused as already used."""
         voucher = self.vouchers[voucher_index]
         if self.rewards[voucher.reward].merchant != merchant:
             return {Refusal.NOT_YOURS}
         state = voucher.state(self.now)
         if state is Status.USED:
             assert voucher.used_at is not None
-            if voucher.used_by == scanner and self.now - voucher.used_at <= self.replay_window:
+            if key is not None and (voucher.used_by, voucher.used_key) == (scanner, key):
                 return Scan(replayed=True)
             return {Refusal.ALREADY_USED}
         if state is Status.CANCELLED:
@@ -266,4 +269,5 @@ class Model:
         passbook.posted -= voucher.points
         self.merchant_takings[merchant] += voucher.points
         voucher.status, voucher.used_at, voucher.used_by = Status.USED, self.now, scanner
+        voucher.used_key = key
         return Scan(replayed=False)

@@ -85,6 +85,7 @@ VOLUNTEERS = 3
 MERCHANTS = 2
 REWARDS = 3
 SCANNERS = ("till-1", "till-2")
+FRESH = itertools.count(1)  # fresh scan keys, never repeated
 FIRST_DAY = date(2027, 3, 1)
 OPENING_HOUR = time(10, 0)
 ACTOR = "model-test"
@@ -362,7 +363,6 @@ class PassbookMachine(RuleBasedStateMachine):
             now=now,
             points_per_unit=points_per_unit,
             daily_cap=daily_cap,
-            replay_window=rewards.REPLAY_WINDOW,
             passbooks=[PassbookModel(posted=p, earned=p) for p in opening],
             issued_net=sum(opening),
             rewards=[
@@ -610,24 +610,32 @@ class PassbookMachine(RuleBasedStateMachine):
         which=st.integers(0, 2),
         elsewhere=st.sampled_from([False, False, False, False, True]),
         scanner=st.sampled_from(SCANNERS),
+        key=st.sampled_from([None, "first", "first", "fresh"]),
     )
-    def consume(self, redemption: int, which: int, elsewhere: bool, scanner: str) -> None:
-        """A merchant scans a voucher at the counter (or another merchant scans it)."""
+    def consume(
+        self, redemption: int, which: int, elsewhere: bool, scanner: str, key: str | None
+    ) -> None:
+        """A merchant scans a voucher at the counter (or another merchant scans it), with the
+        key its first scan of this voucher sent (a retry), a fresh key (a new scan) or none."""
         index, now = self.voucher_of(redemption, which), self.model.now
         own = self.model.rewards[self.model.vouchers[index].reward].merchant
         merchant = (own + 1) % MERCHANTS if elsewhere else own
         merchant_code, code = self.world.merchants[merchant].code, self.vouchers[index].code
+        scanner = f"merchant:{merchant_code}:{scanner}"
+        if key is not None:
+            key = f"{scanner}:v{index}:{key}-{next(FRESH) if key == 'fresh' else 0}"
 
         async def consume(conn: AsyncConnection) -> rewards.Consumption:
             return await rewards.consume_voucher(
                 conn,
                 code=code,
                 merchant_code=merchant_code,
-                scanner=f"merchant:{merchant_code}:{scanner}",
+                scanner=scanner,
+                idempotency_key=key,
                 now=now,
             )
 
-        outcome = self.model.consume(index, merchant, f"merchant:{merchant_code}:{scanner}")
+        outcome = self.model.consume(index, merchant, scanner, key)
         if isinstance(outcome, set):
             self.refused(outcome, consume)
             return

@@ -1,0 +1,86 @@
+"""The entries scoring owns, named for the generic reversal, which refuses them.
+
+Invariant: a sheet's approval, a line's correction, a bonus paid with a sheet and a sheet's
+reversal are taken back only through the sheet (four-eyed take-backs, :mod:`council._takebacks`),
+so the sheet always shows what its points did; this names the record and the request to use.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import ledger
+from council._tables import incentive_award, scoring_sheet, sheet_line, sheet_takeback
+
+_TAKE_BACK = (
+    "propose a take-back at POST /api/sheets/{id}/reversal (the whole sheet, its bonuses too) "
+    "or POST /api/sheets/{id}/lines/{{line}}/correction (one line); another person confirms it"
+)
+_RESCORE = (
+    "if the points were due after all, score the work again on a new sheet (POST /api/sheets)"
+)
+
+
+async def entry_owner(conn: AsyncConnection, entry_id: int) -> ledger.EntryOwner | None:
+    """The sheet, line or bonus ``entry_id`` belongs to, if any."""
+    s = scoring_sheet
+    approved = await conn.scalar(select(s.c.id).where(s.c.entry_id == entry_id))
+    if approved is not None:
+        return ledger.EntryOwner(
+            "scoring_sheet",
+            approved,
+            f"the approval of scoring sheet {approved}",
+            _TAKE_BACK.format(id=approved),
+        )
+    reversed_ = await conn.scalar(select(s.c.id).where(s.c.reversal_entry_id == entry_id))
+    if reversed_ is not None:
+        return ledger.EntryOwner(
+            "scoring_sheet",
+            reversed_,
+            f"the reversal of scoring sheet {reversed_}",
+            f"a confirmed take-back stands; {_RESCORE}",
+        )
+    line = (
+        await conn.execute(
+            select(sheet_line.c.id, sheet_line.c.sheet_id, sheet_line.c.line_no).where(
+                sheet_line.c.correction_entry_id == entry_id
+            )
+        )
+    ).first()
+    if line is not None:
+        return ledger.EntryOwner(
+            "sheet_line",
+            line.id,
+            f"the correction of line {line.line_no} of scoring sheet {line.sheet_id}",
+            f"a confirmed take-back stands; {_RESCORE}",
+        )
+    bonus = (
+        await conn.execute(
+            select(incentive_award.c.id, incentive_award.c.sheet_id)
+            .where(incentive_award.c.entry_id == entry_id)
+            .limit(1)
+        )
+    ).first()
+    if bonus is not None:
+        return ledger.EntryOwner(
+            "incentive_award",
+            bonus.id,
+            f"the 爱心激励 bonus paid with scoring sheet {bonus.sheet_id}",
+            "a bonus is taken back with its sheet: " + _TAKE_BACK.format(id=bonus.sheet_id),
+        )
+    takeback = (
+        await conn.execute(
+            select(sheet_takeback.c.id, sheet_takeback.c.sheet_id).where(
+                sheet_takeback.c.entry_id == entry_id
+            )
+        )
+    ).first()
+    if takeback is not None:  # the columns above name these entries already
+        return ledger.EntryOwner(
+            "sheet_takeback",
+            takeback.id,
+            f"take-back {takeback.id} of scoring sheet {takeback.sheet_id}",
+            f"a confirmed take-back stands; {_RESCORE}",
+        )
+    return None
