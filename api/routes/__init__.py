@@ -17,6 +17,7 @@ from api.routes import (
     rewards,
     roster,
     sheets,
+    sign_in,
     takebacks,
     tokens,
     vouchers,
@@ -26,6 +27,7 @@ from api.routes._common import DEPENDENCIES
 ROUTES: list[Any] = [
     *books.ROUTES,
     *registry.ROUTES,
+    *sign_in.ROUTES,
     *org_units.ROUTES,
     *tokens.ROUTES,
     *roster.ROUTES,

@@ -54,7 +54,7 @@ from community.services.roster import (
     import_roster,
     roster_rows,
 )
-from community.services.sign_in import SignedIn, SignInAttempt, sign_in
+from community.services.sign_in import SignedIn, SignInAttempt, clear_sign_in_wait, sign_in
 from community.services.tokens import OPERATOR
 from community.services.volunteers import (
     Moved,
@@ -93,6 +93,7 @@ __all__ = [
     "VolunteerListing",
     "add_council_member",
     "change_volunteer",
+    "clear_sign_in_wait",
     "confirm_batch",
     "confirm_grant",
     "export_roster",
