@@ -7,9 +7,10 @@ Invariants:
   out: :func:`begin_attempt` (one short write transaction) counts the attempt and reads what
   the hash needs, :func:`run_hash` hashes in a worker thread with no connection held, and
   :func:`finish_attempt` (another short write transaction) records a success;
-* at most :data:`HASHES_AT_ONCE` hashes run at once in a process; an attempt that cannot get
-  a place within :data:`HASH_SLOT_WAIT` is refused at once (503 with Retry-After) instead of
-  queueing, and counts nothing;
+* at most :data:`HASHES_AT_ONCE` sign-ins (and so hashes) run at once in a process; an
+  attempt that cannot get a place within :data:`HASH_SLOT_WAIT` is refused (503 with
+  Retry-After) before it reads or counts anything, instead of queueing for the connection
+  pool, so other requests keep their connections;
 * every attempt is counted before its PIN is checked, in the shared ``throttle`` table by one
   atomic statement per scope, so concurrent attempts cannot check more PINs than the policy
   allows, in every worker process and across restarts: per client address, and per passbook
@@ -29,6 +30,8 @@ from __future__ import annotations
 import asyncio
 import math
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,8 +70,9 @@ FORGET_AFTER = timedelta(hours=24)
 """A number's or device's count with no attempt for this long starts over."""
 ADDRESS_FORGET_AFTER = timedelta(hours=1)
 """An address's count with no attempt for this long starts over."""
-HASHES_AT_ONCE = 2
-"""How many PIN hashes one process runs at once (each takes ~16 MiB and tens of ms of CPU)."""
+HASHES_AT_ONCE = 3
+"""How many sign-ins one process runs at once (each hash takes ~16 MiB and tens of ms of
+CPU; each attempt two short transactions)."""
 HASH_SLOT_WAIT = 0.5
 """Seconds an attempt waits for a hash place before it is refused with 503."""
 BUSY_RETRY_AFTER = 2
@@ -235,10 +239,12 @@ class _HashSlots:
 _SLOTS = _HashSlots()
 
 
-async def run_hash(pin: str, stored: str) -> bool:
-    """Step 2 (no connection held): whether ``pin`` matches ``stored``, hashed in a worker
-    thread once one of the process's hash places is free; raises :class:`SignInBusy` when
-    none frees up within :data:`HASH_SLOT_WAIT`."""
+@asynccontextmanager
+async def sign_in_place() -> AsyncIterator[None]:
+    """One of the process's :data:`HASHES_AT_ONCE` sign-in places, held for the whole attempt
+    (its two short transactions and its hash), so a flood can neither queue without bound nor
+    take the connection pool from other requests; raises :class:`SignInBusy` when none frees
+    up within :data:`HASH_SLOT_WAIT`, before anything is read or counted."""
     semaphore = _SLOTS.semaphore()
     try:
         await asyncio.wait_for(semaphore.acquire(), timeout=HASH_SLOT_WAIT)
@@ -248,15 +254,15 @@ async def run_hash(pin: str, stored: str) -> bool:
             retry_after=BUSY_RETRY_AFTER,
         ) from None
     try:
-        return await asyncio.to_thread(_signin.pin_matches, pin, stored)
+        yield
     finally:
         semaphore.release()
 
 
-async def give_back(conn: AsyncConnection, attempt: Attempt) -> None:
-    """Undo what step 1 counted (the PIN was not checked after all)."""
-    for scope, key, counted in attempt.counted:
-        await db.throttles.give_back(conn, scope, key, counted)
+async def run_hash(pin: str, stored: str) -> bool:
+    """Step 2 (no connection held): whether ``pin`` matches ``stored``, hashed in a worker
+    thread so the event loop stays free."""
+    return await asyncio.to_thread(_signin.pin_matches, pin, stored)
 
 
 async def finish_attempt(
@@ -327,8 +333,8 @@ __all__ = [
     "clear_number_wait",
     "failed",
     "finish_attempt",
-    "give_back",
     "run_hash",
+    "sign_in_place",
     "valid_number",
     "wait_after",
 ]

@@ -104,24 +104,22 @@ async def sign_in(
     (``VolunteerMovedAway``). Raises at once for a malformed number or PIN (counting nothing)
     and :class:`community.SignInBusy` when too many hashes run at once."""
     now = now or utcnow()
-    attempt = await tx.write(
-        community.begin_attempt,
-        passbook_number=passbook_number,
-        pin=pin,
-        address=address,
-        device=device,
-        now=now,
-    )
-    if attempt.refusal is not None:
-        return SignInAttempt(None, attempt.refusal)
-    try:
-        matched = await community.run_hash(pin, attempt.stored_hash)
-    except community.SignInBusy:
-        await tx.write(community.give_back, attempt)
-        raise
-    if not matched or attempt.volunteer_id is None:
-        return SignInAttempt(None, community.failed())  # counted in step 1 already
-    return await tx.write(_issue, attempt, stored=attempt.stored_hash, device=device, now=now)
+    community.valid_number(passbook_number, pin)  # malformed: refused before waiting
+    async with community.sign_in_place():
+        attempt = await tx.write(
+            community.begin_attempt,
+            passbook_number=passbook_number,
+            pin=pin,
+            address=address,
+            device=device,
+            now=now,
+        )
+        if attempt.refusal is not None:
+            return SignInAttempt(None, attempt.refusal)
+        matched = await community.run_hash(pin, attempt.stored_hash)  # no connection held
+        if not matched or attempt.volunteer_id is None:
+            return SignInAttempt(None, community.failed())  # counted in step 1 already
+        return await tx.write(_issue, attempt, stored=attempt.stored_hash, device=device, now=now)
 
 
 async def clear_sign_in_wait(
