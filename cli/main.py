@@ -18,6 +18,7 @@ from cli.imports import export_group, import_group
 from cli.options import database_option, settings_for
 from cli.org import org
 from cli.tokens import token
+from cli.volunteers import volunteer
 
 
 @click.group()
@@ -215,4 +216,5 @@ main.add_command(report)
 for command in GRANT_COMMANDS:
     main.add_command(command)
 main.add_command(import_group)
+main.add_command(volunteer)
 main.add_command(export_group)

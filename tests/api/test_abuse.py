@@ -398,13 +398,15 @@ def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
 _VOUCHER_TABLE = re.compile(r"\bvoucher\b", re.IGNORECASE)
 
 
-async def test_a_mistyped_code_is_refused_before_any_voucher_lookup(client: Client) -> None:
+async def test_a_mistyped_code_is_refused_before_any_voucher_lookup(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
     await add_reward(client, "soap", stock_total=5)
     code = (await redeemed(client, "soap"))["vouchers"][0]["code"]
     engine: AsyncEngine = client.app.state.engine
     for position in range(rewards.CODE_LENGTH):
         # a fresh count each time: this scanner's 40 typos would pause it otherwise
-        await execute(engine, "DELETE FROM throttle")
+        await execute(demo_engine, "DELETE FROM throttle")
         wrong = mistype(code, position)
         assert not rewards.is_well_formed(wrong)
         for action in ("verify", "consume"):
