@@ -3,6 +3,7 @@ device, the unlock and PIN resets, step by step in time, on the run's database (
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -212,3 +213,18 @@ def test_malformed_pins(pin: str) -> None:
 @pytest.mark.parametrize("pin", ["2580", "0715", "1357", "90210", "135790", "1123", "7890"])
 def test_acceptable_pins(pin: str) -> None:
     community.check_pin_rules(pin)
+
+
+async def test_a_sign_in_with_no_free_place_is_refused_before_counting_anything(
+    books: AsyncEngine,
+) -> None:
+    async with contextlib.AsyncExitStack() as held:
+        for _ in range(community.HASHES_AT_ONCE):  # every place of this process taken
+            await held.enter_async_context(community.sign_in_place())
+        with pytest.raises(community.SignInBusy) as busy:
+            await attempt(books, PIN, T0)
+        assert busy.value.retry_after is not None
+    async with db.read_transaction(books) as conn:
+        counted = await conn.scalar(select(func.count()).select_from(db.throttles.throttle))
+    assert counted == 0
+    assert (await attempt(books, PIN, T0)).refusal is None  # places free again
