@@ -20,6 +20,7 @@ from cli.imports import export_group, import_group
 from cli.options import database_option, settings_for
 from cli.org import org
 from cli.tokens import token
+from cli.volunteers import volunteer
 
 
 @click.group()
@@ -215,6 +216,19 @@ def bench_rewards(database_url: str | None, seconds: float) -> None:
     asyncio.run(run_rewards_bench(settings.database_url, seconds=seconds))
 
 
+@bench.command("signin")
+@database_option
+@click.option("--flood", default=400, show_default=True, type=click.IntRange(min=1, max=2000))
+@click.option("--seconds", default=10.0, show_default=True, type=click.FloatRange(min=1))
+def bench_signin(database_url: str | None, flood: int, seconds: float) -> None:
+    """p50/p99 of /health and a balance read, alone and while waves of FLOOD concurrent
+    sign-ins with unknown numbers arrive. Uses a scratch database only."""
+    from bench.signin import run_signin_bench
+
+    settings = settings_for(database_url)
+    asyncio.run(run_signin_bench(settings.database_url, flood=flood, seconds=seconds))
+
+
 main.add_command(init)
 main.add_command(checkpoint)
 main.add_command(org)
@@ -224,4 +238,5 @@ main.add_command(report)
 for command in GRANT_COMMANDS:
     main.add_command(command)
 main.add_command(import_group)
+main.add_command(volunteer)
 main.add_command(export_group)

@@ -18,7 +18,7 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     ├── CouncilMemberSteppedDown        conflict
     ├── SignInFailed                    unauthenticated (number or PIN wrong; never which)
     ├── SignInThrottled                 throttled (retry_after)
-    ├── SignInLocked                    locked    (retry_after, figures: locked_until)
+    ├── SignInBusy                      unavailable (retry_after): too many at once
     ├── VolunteerMovedAway              forbidden (the right PIN of a moved-away volunteer)
     ├── GrantNotFound                   not_found (an opening balance or adjustment)
     ├── InvalidGrant                    invalid   (points, dates, reason; ``problems`` by row)
@@ -149,9 +149,11 @@ class SignInThrottled(RegistryError):
     category = Category.THROTTLED
 
 
-class SignInLocked(RegistryError):
-    code = "sign_in_locked"
-    category = Category.LOCKED
+class SignInBusy(RegistryError):
+    """Every hash place of this process is taken: the PIN was not checked, nothing counted."""
+
+    code = "sign_in_busy"
+    category = Category.UNAVAILABLE
 
 
 class VolunteerMovedAway(RegistryError):
@@ -224,8 +226,8 @@ __all__ = [
     "RegistrationConflict",
     "RegistryError",
     "RosterRejected",
+    "SignInBusy",
     "SignInFailed",
-    "SignInLocked",
     "SignInThrottled",
     "VolunteerMoveRefused",
     "VolunteerMovedAway",

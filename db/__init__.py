@@ -13,6 +13,7 @@ Invariants this package protects:
 Nothing here connects at import time; engines are made by :func:`create_engine` from settings.
 """
 
+from db import _throttle as throttles
 from db._canary import CANARY_VARIABLE, SAFEGUARDS, safeguard_removed
 from db._domain_error import Category, DomainError, InvalidRequest, Retryable
 from db._engine import Dialect, create_engine, dialect_of
@@ -56,5 +57,6 @@ __all__ = [
     "run_in_transaction",
     "safeguard_removed",
     "single_read",
+    "throttles",
     "transaction",
 ]

@@ -197,7 +197,7 @@ _TOO_MANY_INVALID = (
 
 
 def scan_throttle(request: Request[Principal, str, State]) -> rewards.ScanThrottle:
-    """One throttle per running app (created on first use), keyed by scanner credential."""
+    """The scan policy (its counts are in the database, shared by every process)."""
     state = request.app.state
     throttle = getattr(state, "scan_throttle", None)
     if not isinstance(throttle, rewards.ScanThrottle):
@@ -228,8 +228,13 @@ class ScanController(Controller):
         tx: NamedDependency[db.Transactions],
         throttle: NamedDependency[rewards.ScanThrottle],
     ) -> schemas.ScanOut:
-        scan = await tx.read(
-            services.verify_voucher, principal, code=data.code, throttle=throttle, now=utcnow()
+        now = utcnow()
+        scan = await services.guarded_scan(
+            tx,
+            principal,
+            throttle,
+            lambda: tx.read(services.verify_voucher, principal, code=data.code, now=now),
+            now=now,
         )
         voucher = scan.voucher
         return schemas.ScanOut(
@@ -263,13 +268,15 @@ class ScanController(Controller):
         idempotency_header: OptionalIdempotencyKeyHeader = None,
     ) -> schemas.ConsumeOut:
         key = optional_client_key(principal, idempotency_header)
-        done = await tx.write(
-            services.consume_voucher,
+        now = utcnow()
+        done = await services.guarded_scan(
+            tx,
             principal,
-            code=data.code,
-            idempotency_key=key,
-            throttle=throttle,
-            now=utcnow(),
+            throttle,
+            lambda: tx.write(
+                services.consume_voucher, principal, code=data.code, idempotency_key=key, now=now
+            ),
+            now=now,
         )
         voucher = done.voucher
         assert voucher.closed_at is not None

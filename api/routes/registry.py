@@ -22,7 +22,6 @@ import db
 import office
 from access import Principal, Role, admin_over
 from api.auth import roles
-from api.problems import problem_response
 from api.schemas import GridRef
 from api.schemas import registry as schemas
 from community import services
@@ -37,7 +36,7 @@ def _grid(code: str, name: str) -> GridRef:
     return GridRef(code=code, name=name)
 
 
-def _volunteer_out(principal: Principal, v: community.Volunteer) -> schemas.VolunteerOut:
+def volunteer_out(principal: Principal, v: community.Volunteer) -> schemas.VolunteerOut:
     own = principal.role is Role.VOLUNTEER and principal.scope == v.passbook_number
     full = own or admin_over(principal, v.grid_path)
     return schemas.VolunteerOut(
@@ -111,7 +110,7 @@ class VolunteerController(Controller):
             joined_on=data.joined_on,
         )
         return Response(
-            _volunteer_out(principal, registered.volunteer),
+            volunteer_out(principal, registered.volunteer),
             status_code=201 if registered.created else 200,
         )
 
@@ -142,7 +141,7 @@ class VolunteerController(Controller):
         )
         return schemas.VolunteerList(
             unit=listing.unit,
-            volunteers=[_volunteer_out(principal, v) for v in listing.page.volunteers],
+            volunteers=[volunteer_out(principal, v) for v in listing.page.volunteers],
             total=listing.page.total,
             next_after=listing.page.next_after,
         )
@@ -155,7 +154,7 @@ class VolunteerController(Controller):
         tx: NamedDependency[db.Transactions],
     ) -> schemas.VolunteerOut:
         found = await tx.read(services.see_volunteer, principal, number=number)
-        return _volunteer_out(principal, found)
+        return volunteer_out(principal, found)
 
     @patch(
         "/{number:str}",
@@ -179,7 +178,7 @@ class VolunteerController(Controller):
             phone=data.phone if "phone" in sent else community.KEEP,
             leaderboard_opt_out=data.leaderboard_opt_out if "leaderboard_opt_out" in sent else None,
         )
-        return _volunteer_out(principal, updated)
+        return volunteer_out(principal, updated)
 
     @put(
         "/{number:str}/status",
@@ -198,7 +197,7 @@ class VolunteerController(Controller):
         marked = await tx.write(
             services.set_volunteer_status, principal, number=number, status=data.status
         )
-        return _volunteer_out(principal, marked)
+        return volunteer_out(principal, marked)
 
     @post(
         "/{number:str}/move",
@@ -217,7 +216,7 @@ class VolunteerController(Controller):
             services.move_volunteer, principal, number=number, to_grid=data.to_grid
         )
         return schemas.MovedOut(
-            volunteer=_volunteer_out(principal, moved.volunteer), move=_move_out(moved.move)
+            volunteer=volunteer_out(principal, moved.volunteer), move=_move_out(moved.move)
         )
 
     @get("/{number:str}/moves", summary="A volunteer's moves between grids, oldest first")
@@ -249,42 +248,7 @@ class VolunteerController(Controller):
         tx: NamedDependency[db.Transactions],
     ) -> schemas.VolunteerOut:
         changed = await tx.write(services.set_pin, principal, number=number, pin=data.pin)
-        return _volunteer_out(principal, changed)
-
-
-@post(
-    "/api/sign-in",
-    exclude_from_auth=True,
-    security=[{}],
-    tags=["volunteers"],
-    summary="A volunteer signs in with passbook number and PIN",
-    description="Returns a volunteer token valid for 12 hours. After 3 wrong PINs in a row "
-    "each further try must wait (429 with Retry-After: 30 s, then 60 s); at 5 sign-in is "
-    "locked for 15 minutes (423) unless the grid worker resets the PIN. A wrong number and a "
-    "wrong PIN get the same answer (401).",
-    status_code=200,
-    responses={
-        401: problem_response("The passbook number or the PIN is wrong (which is not told)."),
-        423: problem_response(
-            "Sign-in is locked after too many wrong PINs; wait, or ask the grid worker to "
-            "reset the PIN."
-        ),
-        429: problem_response("Too many wrong PINs in a row: wait Retry-After seconds."),
-    },
-)
-async def sign_in(
-    data: JSONBody[schemas.SignInIn], tx: NamedDependency[db.Transactions]
-) -> schemas.SignInOut:
-    # A refused attempt commits the wrong PIN it counted; only then is the refusal raised.
-    attempt = await tx.write(services.sign_in, passbook_number=data.passbook_number, pin=data.pin)
-    signed_in = attempt.accepted()
-    return schemas.SignInOut(
-        token=signed_in.token,
-        expires_at=signed_in.expires_at,
-        expires_in=int(signed_in.valid_for / timedelta(seconds=1)),
-        passbook_number=signed_in.passbook_number,
-        holder=signed_in.holder,
-    )
+        return volunteer_out(principal, changed)
 
 
 class CouncilMemberController(Controller):
@@ -385,4 +349,4 @@ class CouncilMemberController(Controller):
         )
 
 
-ROUTES: list[Any] = [VolunteerController, CouncilMemberController, sign_in]
+ROUTES: list[Any] = [VolunteerController, CouncilMemberController]

@@ -76,6 +76,12 @@ class SignInIn(Strict):
 
     passbook_number: str = Field(min_length=1, max_length=64)
     pin: str = Field(min_length=1, max_length=32, description="4 to 6 digits, as a string")
+    device: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the 'device' value an earlier sign-in from this phone or browser returned: "
+        "such a sign-in is not slowed by other people's wrong PINs",
+    )
 
 
 class SignInOut(BaseModel):
@@ -85,6 +91,9 @@ class SignInOut(BaseModel):
     expires_in: int = Field(description="seconds the token is valid for")
     passbook_number: str
     holder: str
+    device: str = Field(
+        description="keep it on this device and send it with later sign-ins; shown only now"
+    )
 
 
 class SignInStatus(BaseModel):

@@ -55,7 +55,7 @@ from community.services.roster import (
     import_roster,
     roster_rows,
 )
-from community.services.sign_in import SignedIn, SignInAttempt, sign_in
+from community.services.sign_in import SignedIn, SignInAttempt, clear_sign_in_wait, sign_in
 from community.services.tokens import OPERATOR
 from community.services.volunteers import (
     Moved,
@@ -95,6 +95,7 @@ __all__ = [
     "add_council_member",
     "change_volunteer",
     "check_checkpoint",
+    "clear_sign_in_wait",
     "confirm_batch",
     "confirm_grant",
     "export_roster",

@@ -1,9 +1,12 @@
 """A volunteer signs in with passbook number and PIN and gets a volunteer token.
 
-Invariant: a refused sign-in still commits the wrong PIN it counted; the refusal is handed
-back with the outcome (:meth:`SignInAttempt.accepted` raises it), so the caller raises it
-only once the transaction has committed. Who: anyone, with no token (it is how a volunteer
-gets one); the PIN policy (waits, locks) is :func:`community.check_pin`'s.
+Invariant: the PIN's hash is computed with no transaction open and no pooled connection
+checked out (three steps, :mod:`community._signin_attempts`): one short write transaction
+counts the attempt (committed even when the sign-in is refused), the hash runs in a worker
+thread, and only a right PIN opens a second short write transaction that clears the count and
+makes the token. Who: anyone, with no token (it is how a volunteer gets one); the policy
+(waits per address, number and device) is :mod:`community._signin_attempts`'. The grid
+worker's unlock (:func:`clear_sign_in_wait`) is an admin over the volunteer's grid.
 """
 
 from __future__ import annotations
@@ -15,25 +18,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import access
 import community
-from access import SIGNED_IN, Role
+import db
+from access import SIGNED_IN, Principal, Role
 from scheme_time import utcnow
 
 
 @dataclass(frozen=True, slots=True)
 class SignedIn:
-    """The volunteer token a sign-in gave (shown only now), until when, and whose it is."""
+    """The volunteer token a sign-in gave (shown only now), until when, whose it is, and the
+    device value to send with later sign-ins from this phone or browser."""
 
     token: str
     expires_at: datetime
     valid_for: timedelta
     passbook_number: str
     holder: str
+    device: str
 
 
 @dataclass(frozen=True, slots=True)
 class SignInAttempt:
-    """What a sign-in came to: a credential, or the refusal to raise once the failure it
-    recorded has committed."""
+    """What a sign-in came to: a credential, or the refusal."""
 
     signed_in: SignedIn | None
     refusal: community.RegistryError | None
@@ -46,21 +51,17 @@ class SignInAttempt:
         return self.signed_in
 
 
-async def sign_in(
-    conn: AsyncConnection, *, passbook_number: str, pin: str, now: datetime | None = None
+async def _issue(
+    conn: AsyncConnection,
+    attempt: community.Attempt,
+    *,
+    stored: str,
+    device: str | None,
+    now: datetime,
 ) -> SignInAttempt:
-    """Check the PIN of passbook ``passbook_number`` and, if it is right, make a volunteer
-    token valid for :data:`community.SIGN_IN_VALID_FOR`, labelled as signed in with a PIN (a
-    PIN reset revokes every such token).
-
-    Refuses (in the attempt, not raised): a wrong number or PIN alike
-    (:class:`community.SignInFailed`), a wait after wrong PINs (``SignInThrottled``), a lock
-    (``SignInLocked``) and a moved-away volunteer (``VolunteerMovedAway``). Raises at once for
-    a malformed number or PIN, which counts nothing."""
-    now = now or utcnow()
-    check = await community.check_pin(conn, passbook_number=passbook_number, pin=pin, now=now)
+    check = await community.finish_attempt(conn, attempt, matched=True, stored_seen=stored, now=now)
     if check.volunteer is None:
-        return SignInAttempt(None, check.refusal)  # commit the recorded failure, then refuse
+        return SignInAttempt(None, check.refusal)
     valid_for = community.SIGN_IN_VALID_FOR
     raw, _ = await access.create_token(
         conn,
@@ -71,10 +72,65 @@ async def sign_in(
         created_by="sign-in",
         now=now,
     )
+    if attempt.device_id is None or device is None:
+        device = await community.remember_device(conn, check.volunteer.id, now)
     signed_in = SignedIn(
-        raw, now + valid_for, valid_for, check.volunteer.passbook_number, check.volunteer.name
+        raw,
+        now + valid_for,
+        valid_for,
+        check.volunteer.passbook_number,
+        check.volunteer.name,
+        device,
     )
     return SignInAttempt(signed_in, None)
 
 
-__all__ = ["SignInAttempt", "SignedIn", "sign_in"]
+async def sign_in(
+    tx: db.Transactions,
+    *,
+    passbook_number: str,
+    pin: str,
+    address: str,
+    device: str | None = None,
+    now: datetime | None = None,
+) -> SignInAttempt:
+    """Check the PIN of passbook ``passbook_number`` from client ``address`` and, if it is
+    right, make a volunteer token valid for :data:`community.SIGN_IN_VALID_FOR`, labelled as
+    signed in with a PIN (a PIN reset revokes every such token), and a device value.
+
+    Unlike other use cases this one runs its own transactions (``tx``), so that the hash runs
+    outside any of them. Refuses (in the attempt, not raised): a wrong number or PIN alike
+    (:class:`community.SignInFailed`), a wait (``SignInThrottled``) and a moved-away volunteer
+    (``VolunteerMovedAway``). Raises at once for a malformed number or PIN (counting nothing)
+    and :class:`community.SignInBusy` when too many hashes run at once."""
+    now = now or utcnow()
+    community.valid_number(passbook_number, pin)  # malformed: refused before waiting
+    async with community.sign_in_place():
+        attempt = await tx.write(
+            community.begin_attempt,
+            passbook_number=passbook_number,
+            pin=pin,
+            address=address,
+            device=device,
+            now=now,
+        )
+        if attempt.refusal is not None:
+            return SignInAttempt(None, attempt.refusal)
+        matched = await community.run_hash(pin, attempt.stored_hash)  # no connection held
+        if not matched or attempt.volunteer_id is None:
+            return SignInAttempt(None, community.failed())  # counted in step 1 already
+        return await tx.write(_issue, attempt, stored=attempt.stored_hash, device=device, now=now)
+
+
+async def clear_sign_in_wait(
+    conn: AsyncConnection, principal: Principal, *, number: str
+) -> community.Volunteer:
+    """The grid worker's unlock: clear a volunteer's count of wrong PINs and the wait it
+    brought, without changing the PIN (a reset does this too). Who: an admin above the
+    volunteer's grid."""
+    access.require_role(principal, Role.ADMIN)
+    await access.volunteer_administered_by(conn, principal, number)
+    return await community.clear_number_wait(conn, number)
+
+
+__all__ = ["SignInAttempt", "SignedIn", "clear_sign_in_wait", "sign_in"]

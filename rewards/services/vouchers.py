@@ -10,11 +10,10 @@ guessing codes is slowed down, while other scanners are not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,8 +21,9 @@ import access
 import db
 import rewards
 from access import Principal, Role
-from rewards.errors import VoucherCodeInvalid, VoucherNotFound
 from scheme_time import utcnow
+
+T = TypeVar("T")
 
 __all__ = [
     "MAX_VOUCHER_PAGE",
@@ -31,6 +31,7 @@ __all__ = [
     "VoucherImage",
     "cancel_voucher",
     "consume_voucher",
+    "guarded_scan",
     "passbook_vouchers",
     "see_voucher",
     "verify_voucher",
@@ -137,15 +138,14 @@ async def verify_voucher(
     principal: Principal,
     *,
     code: str,
-    throttle: rewards.ScanThrottle | None = None,
     now: datetime | None = None,
 ) -> rewards.Scan:
     """What a scanned or typed voucher code is, and whether this merchant may take it now;
-    changes nothing. Merchants' scanners only; a paused scanner is refused."""
+    changes nothing. Merchants' scanners only (a paused scanner is refused before, by
+    :func:`guarded_scan`)."""
     access.require_role(principal, Role.MERCHANT)
     now = now or utcnow()
-    with _counting_invalid(principal, throttle, now):
-        return await rewards.verify_voucher(conn, code=code, merchant_code=principal.scope, now=now)
+    return await rewards.verify_voucher(conn, code=code, merchant_code=principal.scope, now=now)
 
 
 async def consume_voucher(
@@ -154,7 +154,6 @@ async def consume_voucher(
     *,
     code: str,
     idempotency_key: str | None = None,
-    throttle: rewards.ScanThrottle | None = None,
     now: datetime | None = None,
 ) -> rewards.Consumption:
     """Use the voucher at this merchant, exactly once, paying the merchant its points.
@@ -162,29 +161,27 @@ async def consume_voucher(
     merchant's vouchers; ``idempotency_key`` makes a retry answer the stored success."""
     access.require_role(principal, Role.MERCHANT)
     now = now or utcnow()
-    with _counting_invalid(principal, throttle, now):
-        return await rewards.consume_voucher(
-            conn,
-            code=code,
-            merchant_code=principal.scope,
-            scanner=principal.actor,
-            idempotency_key=idempotency_key,
-            now=now,
-        )
+    return await rewards.consume_voucher(
+        conn,
+        code=code,
+        merchant_code=principal.scope,
+        scanner=principal.actor,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
 
 
-@contextmanager
-def _counting_invalid(
-    principal: Principal, throttle: rewards.ScanThrottle | None, now: datetime
-) -> Iterator[None]:
-    """Refuse a paused scanner; count an invalid or unknown code against it."""
-    if throttle is None:
-        yield
-        return
-    key = f"token:{principal.token_id}"
-    throttle.check(key, now)
-    try:
-        yield
-    except (VoucherCodeInvalid, VoucherNotFound):
-        throttle.record_failure(key, now)
-        raise
+async def guarded_scan(
+    tx: db.Transactions,
+    principal: Principal,
+    throttle: rewards.ScanThrottle,
+    scan: Callable[[], Awaitable[T]],
+    *,
+    now: datetime | None = None,
+) -> T:
+    """Run ``scan`` (a verify or a consume, in its own transaction) unless this scanner
+    credential is paused for sending too many invalid or unknown codes; the count is kept in
+    the database, taken atomically before the code is looked at (:class:`rewards.ScanThrottle`).
+    Merchants' scanners only."""
+    access.require_role(principal, Role.MERCHANT)
+    return await throttle.guarded(tx, f"token:{principal.token_id}", now or utcnow(), scan)

@@ -236,6 +236,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         "ok   403  ok   403  403  403  403  403  403"),
     ("PUT", "/api/volunteers/{number:str}/pin"): Row(lambda s: f"/api/volunteers/{s.number}/pin",
         "ok   403  403  403  403  403  403  403  403", lambda s: {"pin": "480613"}),
+    ("POST", "/api/volunteers/{number:str}/sign-in-wait/clear"): Row(
+        lambda s: f"/api/volunteers/{s.number}/sign-in-wait/clear",
+        "ok   403  403  403  403  403  403  403  403"),
     ("PUT", "/api/volunteers/{number:str}/status"): Row(
         lambda s: f"/api/volunteers/{s.number}/status",
         "ok   403  403  403  403  403  403  403  403", lambda s: {"status": "active"}),

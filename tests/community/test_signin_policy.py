@@ -1,15 +1,19 @@
-"""The PIN policy in the domain, with an injected clock: throttling, locking and resetting,
-step by step in time, on the run's database (no sleeping)."""
+"""The sign-in policy with an injected clock: waits per number, per address and per known
+device, the unlock and PIN resets, step by step in time, on the run's database (no sleeping)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import community
 import db
+from community import services
+from community.services import SignInAttempt
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 NUMBER = "TST-0001"
@@ -36,18 +40,34 @@ async def books(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
-async def attempt(engine: AsyncEngine, pin: str, at: datetime) -> community.SignInCheck:
-    async def use_case(conn: AsyncConnection) -> community.SignInCheck:
-        return await community.check_pin(conn, passbook_number=NUMBER, pin=pin, now=at)
-
-    return await db.run_in_transaction(engine, use_case)
+OWNER_ADDRESS = "198.51.100.7"
+ATTACKER = "203.0.113.9"
 
 
-def refused(check: community.SignInCheck) -> type[Exception] | None:
+async def attempt(
+    engine: AsyncEngine,
+    pin: str,
+    at: datetime,
+    *,
+    number: str = NUMBER,
+    address: str = ATTACKER,
+    device: str | None = None,
+) -> SignInAttempt:
+    return await services.sign_in(
+        db.Transactions(engine),
+        passbook_number=number,
+        pin=pin,
+        address=address,
+        device=device,
+        now=at,
+    )
+
+
+def refused(check: SignInAttempt) -> type[Exception] | None:
     return None if check.refusal is None else type(check.refusal)
 
 
-async def test_the_policy_step_by_step(books: AsyncEngine) -> None:
+async def test_the_policy_step_by_step_waits_double_and_never_lock(books: AsyncEngine) -> None:
     at = T0
     for _ in range(community.THROTTLE_AFTER_FAILURES):
         assert refused(await attempt(books, WRONG, at)) is community.SignInFailed
@@ -60,61 +80,120 @@ async def test_the_policy_step_by_step(books: AsyncEngine) -> None:
     assert refused(await attempt(books, WRONG, at)) is community.SignInFailed  # 4th
     check = await attempt(books, WRONG, at + timedelta(seconds=59))
     assert refused(check) is community.SignInThrottled
-    at += timedelta(seconds=60)
-    check = await attempt(books, WRONG, at)  # 5th: locked for 15 minutes
-    assert refused(check) is community.SignInLocked
-    assert check.refusal is not None
-    assert check.refusal.figures["locked_until"] == (at + timedelta(minutes=15)).isoformat()
-    assert check.refusal.retry_after == 15 * 60
-    assert "2026-11-28 17:16 (Beijing time)" in check.refusal.message
+    # many more wrong PINs: the wait grows to 15 minutes and no further; there is no lock
+    for _ in range(10):
+        at += community.MAX_WAIT
+        assert refused(await attempt(books, WRONG, at)) is community.SignInFailed
     check = await attempt(books, PIN, at + timedelta(minutes=14, seconds=59))
-    assert refused(check) is community.SignInLocked
-    # the lock ends: the right PIN signs in and clears the count
-    check = await attempt(books, PIN, at + timedelta(minutes=15))
-    assert check.refusal is None
-    assert check.volunteer is not None
-    assert check.volunteer.passbook_number == NUMBER
-    assert check.volunteer.pin_failures == 0
-    assert check.volunteer.pin_locked_until is None
-
-
-async def test_a_wrong_pin_after_the_lock_locks_again_and_a_reset_clears_it(
-    books: AsyncEngine,
-) -> None:
-    at = T0
-    for _ in range(community.LOCK_AFTER_FAILURES):
-        await attempt(books, WRONG, at)
-        at += timedelta(minutes=2)
-    at += timedelta(minutes=15)
-    check = await attempt(books, WRONG, at)
-    assert refused(check) is community.SignInLocked
+    assert refused(check) is community.SignInThrottled
     assert check.refusal is not None
-    assert check.refusal.figures["locked_until"] == (at + timedelta(minutes=15)).isoformat()
-
-    async def reset(conn: AsyncConnection) -> community.Volunteer:
-        return await community.set_pin(conn, NUMBER, "8024", now=at)
-
-    volunteer = await db.run_in_transaction(books, reset)
-    assert (volunteer.pin_failures, volunteer.pin_locked_until) == (0, None)
-    assert (await attempt(books, "8024", at)).volunteer is not None
-
-
-async def test_unknown_numbers_and_missing_pins_count_nothing(books: AsyncEngine) -> None:
-    async def use_case(conn: AsyncConnection) -> list[community.SignInCheck]:
-        return [
-            await community.check_pin(conn, passbook_number="TST-9999", pin=PIN, now=T0)
-            for _ in range(10)
-        ]
-
-    checks = await db.run_in_transaction(books, use_case)
-    assert {refused(c) for c in checks} == {community.SignInFailed}
+    assert check.refusal.retry_after == 1
+    # the wait ends: the right PIN signs in and clears the count
+    check = await attempt(books, PIN, at + community.MAX_WAIT)
+    assert check.refusal is None
+    assert check.signed_in is not None
+    assert check.signed_in.passbook_number == NUMBER
     async with db.read_transaction(books) as conn:
         volunteer = await community.get_volunteer(conn, NUMBER)
-    assert volunteer.pin_failures == 0
+    assert (volunteer.pin_failures, volunteer.pin_locked_until) == (0, None)
 
 
-def test_the_wait_doubles_after_the_third_failure() -> None:
-    assert [community.wait_after(n).total_seconds() for n in range(6)] == [0, 0, 0, 30, 60, 120]
+async def test_an_attacker_does_not_keep_the_owner_out(books: AsyncEngine) -> None:
+    """Regression (finding 2): wrong PINs from one address do not stop the owner signing in
+    from the phone they used before, nor, after the grid worker's unlock, from anywhere."""
+    owner = await attempt(books, PIN, T0, address=OWNER_ADDRESS)
+    assert owner.signed_in is not None
+    device = owner.signed_in.device
+    at = T0 + timedelta(minutes=1)
+    for _ in range(12):  # the attacker keeps the number waiting
+        await attempt(books, WRONG, at)
+        at += timedelta(seconds=1)
+    assert refused(await attempt(books, PIN, at, address=OWNER_ADDRESS)) is (
+        community.SignInThrottled
+    )
+    # from the known device: at once, from any address
+    back = await attempt(books, PIN, at, address=OWNER_ADDRESS, device=device)
+    assert back.refusal is None, back.refusal
+    assert back.signed_in is not None
+    assert back.signed_in.device == device
+    # the attacker with the number gains nothing from the owner's sign-in
+    assert refused(await attempt(books, PIN, at)) is community.SignInThrottled
+
+    # a device value is the volunteer's own: it does not help another number
+    async def register_other(conn: AsyncConnection) -> None:
+        await community.register_volunteer(
+            conn, passbook_number="TST-0002", name="另一位", grid_code="grid-1"
+        )
+        await community.set_pin(conn, "TST-0002", "7391", now=T0)
+
+    await db.run_in_transaction(books, register_other)
+    for _ in range(community.THROTTLE_AFTER_FAILURES):
+        await attempt(books, WRONG, at, number="TST-0002")
+    other = await attempt(books, "7391", at, number="TST-0002", device=device)
+    assert refused(other) is community.SignInThrottled
+
+    # the grid worker's unlock clears the number's wait without changing the PIN
+    async def unlock(conn: AsyncConnection) -> community.Volunteer:
+        return await community.clear_number_wait(conn, NUMBER)
+
+    cleared = await db.run_in_transaction(books, unlock)
+    assert (cleared.pin_failures, cleared.pin_locked_until) == (0, None)
+    assert (await attempt(books, PIN, at, address=OWNER_ADDRESS)).refusal is None
+
+
+async def test_a_known_device_has_its_own_wait_and_a_pin_reset_forgets_it(
+    books: AsyncEngine,
+) -> None:
+    owner = await attempt(books, PIN, T0, address=OWNER_ADDRESS)
+    assert owner.signed_in is not None
+    device = owner.signed_in.device
+    for _ in range(community.THROTTLE_AFTER_FAILURES):  # a stolen device value is slowed too
+        check = await attempt(books, WRONG, T0, device=device)
+        assert refused(check) is community.SignInFailed
+    assert refused(await attempt(books, PIN, T0, device=device)) is community.SignInThrottled
+
+    async def reset(conn: AsyncConnection) -> community.Volunteer:
+        return await community.set_pin(conn, NUMBER, "8024", now=T0)
+
+    await db.run_in_transaction(books, reset)
+    async with db.read_transaction(books) as conn:
+        devices = await conn.scalar(select(func.count()).select_from(community.sign_in_device))
+    assert devices == 0
+    later = T0 + timedelta(seconds=1)
+    fresh = await attempt(books, "8024", later, address=OWNER_ADDRESS, device=device)
+    assert fresh.signed_in is not None
+    assert fresh.signed_in.device != device  # the old value named no known device
+
+
+async def test_unknown_numbers_are_throttled_exactly_like_known_ones(books: AsyncEngine) -> None:
+    """Regression (finding 1): an unknown number waits like a wrong PIN, with the same
+    answers, so neither the answers nor the waits tell which numbers exist."""
+    answers: dict[str, list[tuple[type[Exception] | None, str, int | None]]] = {}
+    for number in (NUMBER, "TST-9999"):
+        answers[number] = []
+        for _ in range(community.THROTTLE_AFTER_FAILURES + 1):
+            check = await attempt(books, WRONG, T0, number=number, address=f"a-{number}")
+            assert check.refusal is not None
+            answers[number].append(
+                (refused(check), check.refusal.message, check.refusal.retry_after)
+            )
+    assert answers[NUMBER] == answers["TST-9999"]
+    assert answers["TST-9999"][-1][0] is community.SignInThrottled
+
+
+async def test_one_address_trying_many_numbers_is_slowed(books: AsyncEngine) -> None:
+    for n in range(community.ADDRESS_FREE_FAILURES):
+        check = await attempt(books, PIN, T0, number=f"TST-9{n:03}")
+        assert refused(check) is community.SignInFailed
+    check = await attempt(books, PIN, T0, number="TST-8000")
+    assert refused(check) is community.SignInThrottled
+    # another address is not slowed by it
+    assert (await attempt(books, PIN, T0, address=OWNER_ADDRESS)).refusal is None
+
+
+def test_the_wait_doubles_after_the_third_failure_up_to_fifteen_minutes() -> None:
+    waits = [community.wait_after(n).total_seconds() for n in range(11)]
+    assert waits == [0, 0, 0, 30, 60, 120, 240, 480, 900, 900, 900]
 
 
 @pytest.mark.parametrize(
@@ -134,3 +213,18 @@ def test_malformed_pins(pin: str) -> None:
 @pytest.mark.parametrize("pin", ["2580", "0715", "1357", "90210", "135790", "1123", "7890"])
 def test_acceptable_pins(pin: str) -> None:
     community.check_pin_rules(pin)
+
+
+async def test_a_sign_in_with_no_free_place_is_refused_before_counting_anything(
+    books: AsyncEngine,
+) -> None:
+    async with contextlib.AsyncExitStack() as held:
+        for _ in range(community.HASHES_AT_ONCE):  # every place of this process taken
+            await held.enter_async_context(community.sign_in_place())
+        with pytest.raises(community.SignInBusy) as busy:
+            await attempt(books, PIN, T0)
+        assert busy.value.retry_after is not None
+    async with db.read_transaction(books) as conn:
+        counted = await conn.scalar(select(func.count()).select_from(db.throttles.throttle))
+    assert counted == 0
+    assert (await attempt(books, PIN, T0)).refusal is None  # places free again

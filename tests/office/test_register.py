@@ -165,7 +165,7 @@ async def test_revoking_twice_or_at_once_revokes_once(
 async def test_moving_away_revokes_the_passbooks_tokens_for_good(
     tx: db.Transactions, ids: dict[str, int]
 ) -> None:
-    signed = (await tx.write(_sign_in)).token
+    signed = (await _sign_in(tx)).token
     made = (
         await tx.write(
             office.issue_credential, OPERATOR, role=Role.VOLUNTEER, scope="TST-0001", label="x"
@@ -216,9 +216,11 @@ async def test_a_tokens_use_is_noted_at_most_every_few_minutes(
     assert record.last_used_at == later
 
 
-async def _sign_in(conn: db.Connection) -> services.SignedIn:
-    await community.set_pin(conn, "TST-0001", "480613")
-    attempt = await services.sign_in(conn, passbook_number="TST-0001", pin="480613")
+async def _sign_in(tx: db.Transactions) -> services.SignedIn:
+    await tx.write(community.set_pin, "TST-0001", "480613")
+    attempt = await services.sign_in(
+        tx, passbook_number="TST-0001", pin="480613", address="127.0.0.1"
+    )
     return attempt.accepted()
 
 

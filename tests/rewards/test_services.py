@@ -4,6 +4,7 @@ what the command line and the pages call refuses the same callers with the same 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -110,21 +111,24 @@ async def test_a_settlement_is_the_merchants_own(exchange: Exchange) -> None:
 async def test_a_scanner_guessing_codes_is_paused_by_the_service(exchange: Exchange) -> None:
     books = tx(exchange)
     throttle = rewards.ScanThrottle(limit=3)
+
+    def verify(principal: Principal) -> Any:
+        return lambda: books.read(
+            services.verify_voucher, principal, code=rewards.new_code(), now=NOW
+        )
+
     with pytest.raises(access.Forbidden):
-        await books.read(services.verify_voucher, P1, code=rewards.new_code(), throttle=throttle)
+        await services.guarded_scan(books, P1, throttle, verify(P1), now=NOW)
     for _ in range(3):
         with pytest.raises(rewards.errors.VoucherNotFound):
-            await books.read(
-                services.verify_voucher, SHOP, code=rewards.new_code(), throttle=throttle, now=NOW
-            )
+            await services.guarded_scan(books, SHOP, throttle, verify(SHOP), now=NOW)
+    consume = lambda: books.write(  # noqa: E731
+        services.consume_voucher, SHOP, code=rewards.new_code(), now=NOW
+    )
     with pytest.raises(rewards.errors.TooManyInvalidCodes):
-        await books.write(
-            services.consume_voucher, SHOP, code=rewards.new_code(), throttle=throttle, now=NOW
-        )
+        await services.guarded_scan(books, SHOP, throttle, consume, now=NOW)
     with pytest.raises(rewards.errors.VoucherNotFound):  # another scanner is not slowed down
-        await books.read(
-            services.verify_voucher, OTHER_SHOP, code=rewards.new_code(), throttle=throttle, now=NOW
-        )
+        await services.guarded_scan(books, OTHER_SHOP, throttle, verify(OTHER_SHOP), now=NOW)
 
 
 async def test_the_public_record_of_a_ballot_names_no_one(exchange: Exchange) -> None:

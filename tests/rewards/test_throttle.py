@@ -1,29 +1,53 @@
-"""The scan throttle without a database or a clock: the window slides with the times given."""
+"""The scan throttle on the run's database with the times given (no clock): a fixed window
+of ``limit`` places per credential, starting at the first counted scan; a valid scan gives its
+place back."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+import db
 import rewards
-from rewards.errors import TooManyInvalidCodes
+from rewards.errors import TooManyInvalidCodes, VoucherNotFound
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def test_a_burst_pauses_one_credential_until_the_window_slides() -> None:
+async def _unknown() -> None:
+    raise VoucherNotFound("no such voucher")
+
+
+async def _valid() -> str:
+    return "ok"
+
+
+async def test_a_burst_pauses_one_credential_until_its_window_ends(engine: AsyncEngine) -> None:
     throttle = rewards.ScanThrottle(limit=3, window=timedelta(seconds=60))
+    tx = db.Transactions(engine)
+
+    def at(second: int) -> datetime:
+        return T0 + timedelta(seconds=second)
+
     for second in (0, 10, 20):
-        throttle.check("a", T0 + timedelta(seconds=second))
-        throttle.record_failure("a", T0 + timedelta(seconds=second))
+        with pytest.raises(VoucherNotFound):
+            await throttle.guarded(tx, "a", at(second), _unknown)
     with pytest.raises(TooManyInvalidCodes) as paused:
-        throttle.check("a", T0 + timedelta(seconds=30))
-    assert paused.value.retry_after == 30  # until the first failure is a minute old
+        await throttle.guarded(tx, "a", at(30), _valid)  # not even a valid code is looked at
+    assert paused.value.retry_after == 30  # until the window that began at 0 s ends
     assert paused.value.category == "throttled"
-    throttle.check("b", T0 + timedelta(seconds=30))  # others scan on
-    throttle.check("a", T0 + timedelta(seconds=60))  # the first failure left the window
-    throttle.record_failure("a", T0 + timedelta(seconds=61))
+    assert await throttle.guarded(tx, "b", at(30), _valid) == "ok"  # others scan on
+    # the window ends: a fresh one starts with this scan
+    with pytest.raises(VoucherNotFound):
+        await throttle.guarded(tx, "a", at(60), _unknown)
+    # valid scans give their place back: any number of them never pause the scanner
+    for second in range(61, 71):
+        assert await throttle.guarded(tx, "a", at(second), _valid) == "ok"
+    for second in (71, 72):
+        with pytest.raises(VoucherNotFound):
+            await throttle.guarded(tx, "a", at(second), _unknown)
     with pytest.raises(TooManyInvalidCodes) as again:
-        throttle.check("a", T0 + timedelta(seconds=62))
-    assert again.value.retry_after == 8
+        await throttle.guarded(tx, "a", at(80), _valid)
+    assert again.value.retry_after == 40
