@@ -276,6 +276,7 @@ class ScanController(Controller):
             lambda: tx.write(
                 services.consume_voucher, principal, code=data.code, idempotency_key=key, now=now
             ),
+            replay_key=key,
             now=now,
         )
         voucher = done.voucher

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import access
 import db
 import rewards
 from access import Principal, Role
+from rewards._tables import voucher
 from scheme_time import utcnow
 
 T = TypeVar("T")
@@ -177,11 +179,21 @@ async def guarded_scan(
     throttle: rewards.ScanThrottle,
     scan: Callable[[], Awaitable[T]],
     *,
+    replay_key: str | None = None,
     now: datetime | None = None,
 ) -> T:
     """Run ``scan`` (a verify or a consume, in its own transaction) unless this scanner
     credential is paused for sending too many invalid or unknown codes; the count is kept in
     the database, taken atomically before the code is looked at (:class:`rewards.ScanThrottle`).
-    Merchants' scanners only."""
+    A consume's retry with the key a voucher was used under (``replay_key``) is never paused:
+    it answers the stored result whatever the count. Merchants' scanners only."""
     access.require_role(principal, Role.MERCHANT)
+    if replay_key is not None and await tx.read(_used_under, replay_key):
+        return await scan()
     return await throttle.guarded(tx, f"token:{principal.token_id}", now or utcnow(), scan)
+
+
+async def _used_under(conn: AsyncConnection, key: str) -> bool:
+    """Whether a voucher was used under the scan key ``key`` (a retry is to be answered)."""
+    found = await conn.scalar(select(voucher.c.id).where(voucher.c.consume_key == key))
+    return found is not None
