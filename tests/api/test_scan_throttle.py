@@ -79,3 +79,25 @@ async def test_a_hundred_concurrent_unknown_codes_let_exactly_the_limit_through(
         assert again.status_code == 429, again.text
         assert again.json()["code"] == "too_many_invalid_codes"
         assert (await verify(client, CARWASH)).status_code == 404  # others scan on
+
+
+async def test_a_retry_with_the_scans_key_is_answered_while_the_scanner_is_paused(
+    client: Any,
+) -> None:
+    from tests.api.helpers import writing
+    from tests.api.rewards_helpers import add_reward, redeemed
+
+    await add_reward(client, "retried-lantern", cost_points=3)
+    code = (await redeemed(client, "retried-lantern"))["vouchers"][0]["code"]
+    keyed = writing(MARKET, "till-1-scan-1")
+    first = await client.post("/api/scan/consume", json={"code": code}, headers=keyed)
+    assert first.status_code == 200, first.text
+    for n in range(11):  # a guesser on the same credential fills the window
+        await client.post(
+            "/api/scan/verify", json={"code": f"ZZZZ-ZZZZ-ZZZZ-ZZZ{n % 10}"}, headers=MARKET
+        )
+    paused = await client.post("/api/scan/verify", json={"code": code}, headers=MARKET)
+    assert paused.status_code == 429, paused.text
+    again = await client.post("/api/scan/consume", json={"code": code}, headers=keyed)
+    assert again.status_code == 200, again.text
+    assert (again.json()["replayed"], again.json()["entry_id"]) == (True, first.json()["entry_id"])
