@@ -7,6 +7,8 @@ Invariants:
   out: :func:`begin_attempt` (one short write transaction) counts the attempt and reads what
   the hash needs, :func:`run_hash` hashes in a worker thread with no connection held, and
   :func:`finish_attempt` (another short write transaction) records a success;
+* hashes run in low-priority threads (:data:`HASH_NICENESS`), so a flood's hashing never
+  takes the processor from other requests' answers;
 * at most :data:`HASHES_AT_ONCE` sign-ins (and so hashes) run at once in a process; an
   attempt that cannot get a place within :data:`HASH_SLOT_WAIT` is refused (503 with
   Retry-After) before it reads or counts anything, instead of queueing for the connection
@@ -22,21 +24,32 @@ Invariants:
   address's waits, only by that device's own, so an attacker's guesses never keep the owner
   out; the grid worker can clear a number's wait (:func:`clear_number_wait`), as a PIN reset
   does;
-* while an attempt must wait, no PIN is checked at all, the right one included.
+* while an attempt must wait, no PIN is checked at all, the right one included;
+* a flood from one address costs no database work once the shared table has made that address
+  wait: each process remembers (bounded, :data:`KNOWN_WAITS`) the address waits it saw
+  committed and refuses further attempts without a device value at once, until the wait ends.
+  Only address waits are remembered, because nothing ends one early (a number's wait is
+  cleared by the grid worker or a PIN reset, so it is always read from the table); a process
+  that has not seen a wait asks the table, so the answer is the same in every process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import os
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import db
 from community import _signin
@@ -75,7 +88,13 @@ HASHES_AT_ONCE = 3
 CPU; each attempt two short transactions)."""
 HASH_SLOT_WAIT = 0.5
 """Seconds an attempt waits for a hash place before it is refused with 503."""
+WAITING_AT_ONCE = 2 * HASHES_AT_ONCE
+"""How many attempts may wait for a place at once; one more is refused with 503 at once."""
 BUSY_RETRY_AFTER = 2
+HASH_NICENESS = 10
+"""How much lower than the service's the hashing threads' priority is (a Unix nice value)."""
+KNOWN_WAITS = 10_000
+"""How many address waits one process remembers (the oldest is forgotten first)."""
 
 ADDRESS_SCOPE = "sign-in:address"
 NUMBER_SCOPE = _signin.NUMBER_SCOPE
@@ -110,6 +129,8 @@ class Attempt:
     device_id: int | None
     counted: tuple[tuple[str, str, db.throttles.Count], ...]
     refusal: RegistryError | None
+    address_wait_until: datetime | None = None
+    """Until when the client address must wait after this attempt, if it must."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,18 +180,22 @@ def valid_number(passbook_number: str, pin: str) -> str:
 
 async def _count(
     conn: AsyncConnection, scope: str, key: str, now: datetime
-) -> db.throttles.Count | SignInThrottled:
+) -> tuple[db.throttles.Count | SignInThrottled, datetime | None]:
+    """Count one attempt for ``key``, or the refusal when it must wait; and until when the key
+    must wait after it."""
     forget = ADDRESS_FORGET_AFTER if scope == ADDRESS_SCOPE else FORGET_AFTER
     counted = await db.throttles.count_unless_blocked(
         conn, scope, key, forget_before=now - forget, now=now
     )
     if counted is None:
         row = await db.throttles.held(conn, scope, key)
-        return _throttled(row.blocked_until if row else None, now)
+        until = row.blocked_until if row else None
+        return _throttled(until, now), until
     free, first = _policy(scope)
     wait = wait_after(counted.failures, free=free, first=first)
-    await db.throttles.block_until(conn, scope, key, now + wait if wait else None)
-    return counted
+    until = now + wait if wait else None
+    await db.throttles.block_until(conn, scope, key, until)
+    return counted, until
 
 
 async def begin_attempt(
@@ -202,10 +227,15 @@ async def begin_attempt(
         else [(ADDRESS_SCOPE, address[:160]), (NUMBER_SCOPE, number)]
     )
     counted: list[tuple[str, str, db.throttles.Count]] = []
+    address_until: datetime | None = None
     for scope, key in keys:
-        outcome = await _count(conn, scope, key, now)
+        outcome, until = await _count(conn, scope, key, now)
+        if scope == ADDRESS_SCOPE:
+            address_until = until
         if isinstance(outcome, SignInThrottled):
-            return Attempt(number, volunteer_id, stored, device_id, tuple(counted), outcome)
+            return Attempt(
+                number, volunteer_id, stored, device_id, tuple(counted), outcome, address_until
+            )
         counted.append((scope, key, outcome))
         if scope == NUMBER_SCOPE and volunteer_id is not None:
             wait = wait_after(outcome.failures)
@@ -218,51 +248,152 @@ async def begin_attempt(
                     pin_locked_until=now + wait if wait else None,
                 )
             )
-    return Attempt(number, volunteer_id, stored, device_id, tuple(counted), None)
+    return Attempt(number, volunteer_id, stored, device_id, tuple(counted), None, address_until)
+
+
+class _KnownWaits:
+    """The address waits this process saw committed, until each ends (at most
+    :data:`KNOWN_WAITS`, the oldest forgotten first)."""
+
+    def __init__(self) -> None:
+        self._until: OrderedDict[str, datetime] = OrderedDict()
+
+    def note(self, address: str, until: datetime | None) -> None:
+        if until is None:
+            return
+        self._until[address] = until
+        self._until.move_to_end(address)
+        while len(self._until) > KNOWN_WAITS:
+            self._until.popitem(last=False)
+
+    def refusal(self, address: str, now: datetime) -> SignInThrottled | None:
+        until = self._until.get(address)
+        if until is None:
+            return None
+        if until <= now:
+            del self._until[address]
+            return None
+        return _throttled(until, now)
+
+
+_KNOWN_WAITS: weakref.WeakKeyDictionary[AsyncEngine, _KnownWaits] = weakref.WeakKeyDictionary()
+
+
+def _known_waits(books: AsyncEngine) -> _KnownWaits:
+    found = _KNOWN_WAITS.get(books)
+    if found is None:
+        found = _KNOWN_WAITS[books] = _KnownWaits()
+    return found
+
+
+def note_address_wait(books: AsyncEngine, attempt: Attempt, address: str) -> None:
+    """Remember the address wait a committed attempt on ``books`` saw or set, so that the next
+    attempts from that address without a device value are refused without the database."""
+    _known_waits(books).note(address[:160], attempt.address_wait_until)
+
+
+def known_address_wait(
+    books: AsyncEngine, address: str, device: str | None, now: datetime
+) -> SignInThrottled | None:
+    """The refusal the shared table of ``books`` would give an attempt from ``address`` with no
+    device value, when this process already knows the address must wait; ``None`` otherwise
+    (then ask the table). An attempt with a device value is never refused here: the owner's
+    device is not slowed by the address's waits."""
+    if device is not None:
+        return None
+    return _known_waits(books).refusal(address[:160], now)
+
+
+def forget_known_address_waits() -> None:
+    """Forget every remembered address wait, of all books: only for tests that move the
+    table's times back, which nothing else ever does."""
+    _KNOWN_WAITS.clear()
+
+
+class _Places:
+    """One process's sign-in places and the attempts waiting for one."""
+
+    def __init__(self) -> None:
+        self.free = asyncio.Semaphore(HASHES_AT_ONCE)
+        self.waiting = 0
 
 
 class _HashSlots:
     """At most :data:`HASHES_AT_ONCE` hashes at once, per event loop (one per process)."""
 
     def __init__(self) -> None:
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Places]
         self._by_loop = weakref.WeakKeyDictionary()
 
-    def semaphore(self) -> asyncio.Semaphore:
+    def places(self) -> _Places:
         loop = asyncio.get_running_loop()
         found = self._by_loop.get(loop)
         if found is None:
-            found = self._by_loop[loop] = asyncio.Semaphore(HASHES_AT_ONCE)
+            found = self._by_loop[loop] = _Places()
         return found
 
 
 _SLOTS = _HashSlots()
 
 
+def _busy() -> SignInBusy:
+    return SignInBusy(
+        "Too many sign-ins at this moment: try again in a few seconds.",
+        retry_after=BUSY_RETRY_AFTER,
+    )
+
+
 @asynccontextmanager
 async def sign_in_place() -> AsyncIterator[None]:
     """One of the process's :data:`HASHES_AT_ONCE` sign-in places, held for the whole attempt
     (its two short transactions and its hash), so a flood can neither queue without bound nor
-    take the connection pool from other requests; raises :class:`SignInBusy` when none frees
-    up within :data:`HASH_SLOT_WAIT`, before anything is read or counted."""
-    semaphore = _SLOTS.semaphore()
+    take the connection pool from other requests; raises :class:`SignInBusy` before anything
+    is read or counted: at once when :data:`WAITING_AT_ONCE` attempts already wait for a
+    place (a flood's refusals are spread as it arrives, not piled up at one moment), else
+    when none frees up within :data:`HASH_SLOT_WAIT`."""
+    places = _SLOTS.places()
+    if places.free.locked() and places.waiting >= WAITING_AT_ONCE:
+        raise _busy()
+    places.waiting += 1
     try:
-        await asyncio.wait_for(semaphore.acquire(), timeout=HASH_SLOT_WAIT)
+        await asyncio.wait_for(places.free.acquire(), timeout=HASH_SLOT_WAIT)
     except TimeoutError:
-        raise SignInBusy(
-            "Too many sign-ins at this moment: try again in a few seconds.",
-            retry_after=BUSY_RETRY_AFTER,
-        ) from None
+        raise _busy() from None
+    finally:
+        places.waiting -= 1
     try:
         yield
     finally:
-        semaphore.release()
+        places.free.release()
+
+
+def _yield_the_processor() -> None:
+    """Run this hashing thread at a lower priority than the event loop's (Linux gives each
+    thread its own nice value), so hashes use the processor only when requests leave it."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+_HASHERS: ThreadPoolExecutor | None = None
+
+
+def _hashers() -> ThreadPoolExecutor:
+    global _HASHERS  # one pool per process, made on first use
+    if _HASHERS is None:
+        _HASHERS = ThreadPoolExecutor(
+            max_workers=HASHES_AT_ONCE,
+            thread_name_prefix="pin-hash",
+            initializer=_yield_the_processor,
+        )
+    return _HASHERS
 
 
 async def run_hash(pin: str, stored: str) -> bool:
-    """Step 2 (no connection held): whether ``pin`` matches ``stored``, hashed in a worker
-    thread so the event loop stays free."""
-    return await asyncio.to_thread(_signin.pin_matches, pin, stored)
+    """Step 2 (no connection held): whether ``pin`` matches ``stored``, hashed in one of the
+    process's :data:`HASHES_AT_ONCE` low-priority threads, so the event loop stays free and
+    other requests keep the processor while a flood's hashes run."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hashers(), _signin.pin_matches, pin, stored)
 
 
 async def finish_attempt(
@@ -323,16 +454,21 @@ __all__ = [
     "FORGET_AFTER",
     "HASHES_AT_ONCE",
     "HASH_SLOT_WAIT",
+    "KNOWN_WAITS",
     "MAX_WAIT",
     "NUMBER_SCOPE",
     "THROTTLE_AFTER_FAILURES",
     "THROTTLE_FIRST_WAIT",
+    "WAITING_AT_ONCE",
     "Attempt",
     "SignInCheck",
     "begin_attempt",
     "clear_number_wait",
     "failed",
     "finish_attempt",
+    "forget_known_address_waits",
+    "known_address_wait",
+    "note_address_wait",
     "run_hash",
     "sign_in_place",
     "valid_number",

@@ -105,6 +105,9 @@ async def sign_in(
     and :class:`community.SignInBusy` when too many hashes run at once."""
     now = now or utcnow()
     community.valid_number(passbook_number, pin)  # malformed: refused before waiting
+    known_wait = community.known_address_wait(tx.engine, address, device, now)
+    if known_wait is not None:  # the table made this address wait: no need to ask it again
+        return SignInAttempt(None, known_wait)
     async with community.sign_in_place():
         attempt = await tx.write(
             community.begin_attempt,
@@ -114,6 +117,7 @@ async def sign_in(
             device=device,
             now=now,
         )
+        community.note_address_wait(tx.engine, attempt, address)  # committed: safe to remember
         if attempt.refusal is not None:
             return SignInAttempt(None, attempt.refusal)
         matched = await community.run_hash(pin, attempt.stored_hash)  # no connection held

@@ -92,6 +92,7 @@ async def rewind(engine: AsyncEngine, by: timedelta, number: str = NUMBER) -> No
             )
 
     await db.run_in_transaction(engine, use_case)
+    community.forget_known_address_waits()  # the service's memory of the waits moved back too
 
 
 def _leaves(value: Any) -> list[Any]:

@@ -3,11 +3,14 @@ device, the unlock and PIN resets, step by step in time, on the run's database (
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import community
@@ -191,6 +194,47 @@ async def test_one_address_trying_many_numbers_is_slowed(books: AsyncEngine) -> 
     assert (await attempt(books, PIN, T0, address=OWNER_ADDRESS)).refusal is None
 
 
+@contextlib.contextmanager
+def statements_run(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", note)
+
+
+async def test_a_waiting_address_is_refused_without_asking_the_database(
+    books: AsyncEngine,
+) -> None:
+    """A flood from one address costs no database work once the table made it wait; a sign-in
+    with a device value still asks the table (the owner's device is not slowed by the
+    address), and so does the first attempt after the wait ends."""
+    for n in range(community.ADDRESS_FREE_FAILURES):
+        await attempt(books, WRONG, T0, number=f"TST-9{n:03}")
+    first = await attempt(books, WRONG, T0, number="TST-8000")
+    assert refused(first) is community.SignInThrottled
+    with statements_run(books) as seen:
+        again = await attempt(books, WRONG, T0 + timedelta(seconds=1), number="TST-8001")
+    assert refused(again) is community.SignInThrottled
+    assert isinstance(again.refusal, community.SignInThrottled)
+    assert again.refusal.retry_after == 4
+    assert seen == []
+    with statements_run(books) as seen:
+        with_device = await attempt(books, WRONG, T0 + timedelta(seconds=1), device="d" * 43)
+    assert refused(with_device) is community.SignInThrottled
+    assert seen
+    with statements_run(books) as seen:
+        after = await attempt(books, WRONG, T0 + timedelta(seconds=6), number="TST-8002")
+    assert refused(after) is community.SignInFailed  # counted, and so the wait doubles
+    assert seen
+
+
 def test_the_wait_doubles_after_the_third_failure_up_to_fifteen_minutes() -> None:
     waits = [community.wait_after(n).total_seconds() for n in range(11)]
     assert waits == [0, 0, 0, 30, 60, 120, 240, 480, 900, 900, 900]
@@ -228,3 +272,27 @@ async def test_a_sign_in_with_no_free_place_is_refused_before_counting_anything(
         counted = await conn.scalar(select(func.count()).select_from(db.throttles.throttle))
     assert counted == 0
     assert (await attempt(books, PIN, T0)).refusal is None  # places free again
+
+
+async def test_when_enough_sign_ins_wait_for_a_place_the_next_is_refused_at_once(
+    books: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood's refusals come as it arrives, not all at the end of the wait: with every place
+    taken and :data:`community.WAITING_AT_ONCE` attempts waiting (for an hour, here), one more
+    is refused without waiting and without counting anything."""
+    monkeypatch.setattr("community._signin_attempts.HASH_SLOT_WAIT", 3600)
+    async with contextlib.AsyncExitStack() as held:
+        for _ in range(community.HASHES_AT_ONCE):
+            await held.enter_async_context(community.sign_in_place())
+        waiting = [
+            asyncio.create_task(attempt(books, PIN, T0)) for _ in range(community.WAITING_AT_ONCE)
+        ]
+        await asyncio.sleep(0)  # let them all start waiting
+        with pytest.raises(community.SignInBusy):
+            await asyncio.wait_for(attempt(books, PIN, T0), timeout=30)
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
+    async with db.read_transaction(books) as conn:
+        counted = await conn.scalar(select(func.count()).select_from(db.throttles.throttle))
+    assert counted == 0
