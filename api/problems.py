@@ -1,7 +1,8 @@
 """Every error leaves the service as RFC 9457 problem details (``application/problem+json``).
 
 Each problem has a stable machine-readable ``code`` and a ``detail`` a person at a counter can
-act on. Only this module knows which HTTP status a domain error becomes, and so it is also what
+act on; ``title`` and ``detail`` are in the language the request's ``Accept-Language`` asks
+for (Chinese or English; English when it asks for neither), the ``code`` never changes. Only this module knows which HTTP status a domain error becomes, and so it is also what
 writes the errors into the OpenAPI document (:class:`ProblemResponses`): a client reading the
 document sees every status an operation can answer, each with the problem's schema.
 """
@@ -21,7 +22,9 @@ from litestar.routes import BaseRoute, HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 import db
+import i18n
 from api.schemas import Problem
+from i18n import Message, _
 
 PROBLEM_JSON = "application/problem+json"
 UNAVAILABLE_RETRY_AFTER = 5  # seconds: a restarting database is usually back by then
@@ -41,37 +44,44 @@ _HTTP_CODES = {
 }
 
 
+def reader_locale(request: Request[Any, Any, Any]) -> i18n.Locale:
+    """The language the request asks for (``Accept-Language``); English when it asks none."""
+    return i18n.from_accept_language(request.headers.get("accept-language"))
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
     code: str,
-    title: str,
-    detail: str,
+    title: str | Message,
+    detail: str | Message,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
+    locale = reader_locale(request)
     body = {
         "type": f"https://red-passbook.invalid/problems/{code}",
-        "title": title,
+        "title": i18n.render(title, locale),
         "status": status,
         "code": code,
-        "detail": detail,
+        "detail": i18n.render(detail, locale),
         "instance": request.url.path,
         **extra,
     }
+    headers = {**(headers or {}), "Content-Language": locale.tag}
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 # A domain error's category alone decides its status; an error may carry a sharper title.
-_CATEGORY: dict[db.Category, tuple[int, str]] = {
-    db.Category.NOT_FOUND: (404, "Not found"),
-    db.Category.INVALID: (422, "Invalid request"),
-    db.Category.CONFLICT: (409, "Conflict"),
-    db.Category.FORBIDDEN: (403, "Forbidden"),
-    db.Category.UNAUTHENTICATED: (401, "Not signed in"),
-    db.Category.THROTTLED: (429, "Too many attempts"),
-    db.Category.LOCKED: (423, "Locked"),
-    db.Category.UNAVAILABLE: (503, "Service unavailable"),
+_CATEGORY: dict[db.Category, tuple[int, Message]] = {
+    db.Category.NOT_FOUND: (404, _("Not found")),
+    db.Category.INVALID: (422, _("Invalid request")),
+    db.Category.CONFLICT: (409, _("Conflict")),
+    db.Category.FORBIDDEN: (403, _("Forbidden")),
+    db.Category.UNAUTHENTICATED: (401, _("Not signed in")),
+    db.Category.THROTTLED: (429, _("Too many attempts")),
+    db.Category.LOCKED: (423, _("Locked")),
+    db.Category.UNAVAILABLE: (503, _("Service unavailable")),
 }
 
 
@@ -85,7 +95,7 @@ def domain_error(
         status,
         error.code,
         error.title or title,
-        str(error),
+        error.message,
         headers=headers,
         **error.figures,
     )
@@ -93,7 +103,7 @@ def domain_error(
 
 def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
     status = error.status_code
-    detail = error.detail
+    detail: str | Message = error.detail
     extra: dict[str, Any] = {}
     if isinstance(error, ValidationException):
         # A request that parses but says something impossible is 422, whatever the framework's
@@ -104,10 +114,17 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
             fields = sorted(
                 {str(e["key"]) for e in error.extra if isinstance(e, dict) and e.get("key")}
             )
-            named = f" ({', '.join(fields)})" if fields else ""
             detail = (
-                f"The request is not valid{named}; 'errors' lists each field and what is wrong "
-                "with it. Correct them and send the request again."
+                _(
+                    "The request is not valid ({fields}); 'errors' lists each field and what "
+                    "is wrong with it. Correct them and send the request again.",
+                    fields=", ".join(fields),
+                )
+                if fields
+                else _(
+                    "The request is not valid; 'errors' lists each field and what is wrong "
+                    "with it. Correct them and send the request again."
+                )
             )
     elif status == 413:
         # The route's own limit (a roster file may be larger than a JSON request), else the
@@ -118,11 +135,19 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
             if isinstance(handler, HTTPRouteHandler)
             else getattr(request.app.state.get("settings"), "max_body_bytes", None)
         )
-        at_most = f" (at most {limit} bytes)" if limit else ""
         detail = (
-            f"The request body is larger than this service accepts{at_most}; nothing was done. "
-            "Send a smaller request: split a long list of lines into several sheets, or a long "
-            "roster into several files."
+            _(
+                "The request body is larger than this service accepts (at most {limit} bytes); "
+                "nothing was done. Send a smaller request: split a long list of lines into "
+                "several sheets, or a long roster into several files.",
+                limit=limit,
+            )
+            if limit
+            else _(
+                "The request body is larger than this service accepts; nothing was done. Send "
+                "a smaller request: split a long list of lines into several sheets, or a long "
+                "roster into several files."
+            )
         )
         if limit:
             extra["max_body_bytes"] = limit
@@ -148,9 +173,11 @@ def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[di
             request,
             HTTP_503_SERVICE_UNAVAILABLE,
             "database_unavailable",
-            "Service unavailable",
-            "The books cannot be reached just now. Try again in a moment; a request sent again "
-            "with the same Idempotency-Key is done at most once.",
+            _("Service unavailable"),
+            _(
+                "The books cannot be reached just now. Try again in a moment; a request sent "
+                "again with the same Idempotency-Key is done at most once."
+            ),
             headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
         )
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
@@ -158,17 +185,36 @@ def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[di
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
-        "Internal error",
-        "Something went wrong on our side. Try again; a request sent again with the same "
-        "Idempotency-Key is done at most once. If it keeps happening, tell the community office.",
+        _("Internal error"),
+        _(
+            "Something went wrong on our side. Try again; a request sent again with the same "
+            "Idempotency-Key is done at most once. If it keeps happening, tell the community "
+            "office."
+        ),
     )
 
 
-def _title(status: int) -> str:
+_TITLES = {
+    400: _("Bad request"),
+    401: _("Not signed in"),
+    403: _("Forbidden"),
+    404: _("Not found"),
+    405: _("Method not allowed"),
+    413: _("Request too large"),
+    415: _("Unsupported media type"),
+    422: _("Invalid request"),
+    429: _("Too many requests"),
+    503: _("Service unavailable"),
+}
+
+
+def _title(status: int) -> str | Message:
+    if status in _TITLES:
+        return _TITLES[status]
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return "Error"
+        return _("Error")
 
 
 def problem_response(description: str) -> ResponseSpec:

@@ -27,6 +27,8 @@ from __future__ import annotations
 import enum
 from typing import Any, ClassVar
 
+from i18n import Message
+
 
 class Category(enum.StrEnum):
     """What kind of refusal an error is; the only thing an API maps to a status."""
@@ -44,16 +46,20 @@ class Category(enum.StrEnum):
 class DomainError(Exception):
     """A request the books refused, saying what happened and what to do.
 
+    ``message`` is a :class:`i18n.Message` (``str()`` of the error is its English text, and an
+    edge shows it in the reader's language), or a plain string not yet in the catalogue;
     ``figures`` are facts a client may show (points short, budget left); ``retry_after``
     (seconds) says when trying again can help; ``title`` is a short heading, when the category's
     own is too vague."""
 
     code: ClassVar[str] = "domain_error"
     category: ClassVar[Category] = Category.INVALID
-    title: ClassVar[str | None] = None
+    title: ClassVar[str | Message | None] = None
 
-    def __init__(self, message: str, *, retry_after: int | None = None, **figures: Any) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str | Message, *, retry_after: int | None = None, **figures: Any
+    ) -> None:
+        super().__init__(str(message))
         self.message = message
         self.retry_after = retry_after
         self.figures: dict[str, Any] = figures

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import ledger
+from i18n import Message
 
 
 class RewardKind(enum.StrEnum):
@@ -186,10 +187,11 @@ class Redemption:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why a volunteer cannot redeem a reward now: a stable code and a sentence."""
+    """Why a volunteer cannot redeem a reward now: a stable code and a sentence (a catalogue
+    message, shown in the reader's language)."""
 
     code: str
-    message: str
+    message: str | Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,16 @@ server's clock zone is.
 
 Invariants: "today", an activity date, a month and every period key are reckoned in the
 scheme's zone; a month is written ``YYYY-MM`` and parsed in one place; moments are stored and
-compared as aware UTC values.
+compared as aware UTC values; a moment shown to people is in the scheme's zone and says so
+(:func:`format_moment`), in the reader's language.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from i18n import Locale
 
 SCHEME_TZ = timezone(timedelta(hours=8), "CST")
 MONTH_PATTERN = r"^2\d{3}-(0[1-9]|1[0-2])$"
@@ -69,11 +72,31 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, days_in_month))
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_moment(moment: datetime, locale: Locale) -> str:
+    """``2026年12月2日 10:35（北京时间）`` or ``2 Dec 2026, 10:35 (China Standard Time)``."""
+    local = moment.astimezone(SCHEME_TZ)
+    if locale is Locale.ZH_CN:
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+    return f"{format_day(local.date(), locale)}, {local:%H:%M} (China Standard Time)"
+
+
+def format_day(day: date, locale: Locale) -> str:
+    """``2026年12月2日`` or ``2 Dec 2026``."""
+    if locale is Locale.ZH_CN:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
 __all__ = [
     "MONTH_PATTERN",
     "SCHEME_TZ",
     "add_months",
     "first_day",
+    "format_day",
+    "format_moment",
     "is_month",
     "local_date",
     "month_key",
