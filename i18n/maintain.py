@@ -33,13 +33,8 @@ FIXED_DATE = datetime(2026, 12, 1, tzinfo=UTC)
 """The header's dates never change, so an update touches only the messages."""
 
 
-def method_map() -> list[tuple[str, str]]:
-    methods = [("**.py", "python")]
-    try:
-        import jinja2  # noqa: F401 - templates are read only where Jinja is installed
-    except ImportError:
-        return methods
-    return [*methods, ("**/templates/**.html", "jinja2")]
+METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+"""What is read for messages: the code, and the pages' templates (as i18n/babel.cfg says)."""
 
 
 def packages(root: Path = ROOT) -> Iterator[Path]:
@@ -55,7 +50,7 @@ def code_messages(root: Path = ROOT) -> dict[str, str]:
     found: dict[str, str] = {}
     for top in packages(root):
         for filename, lineno, message, _comments, _context in extract_from_dir(
-            top, method_map(), keywords=KEYWORDS
+            top, METHOD_MAP, keywords=KEYWORDS
         ):
             msgid = message if isinstance(message, str) else message[0]
             found.setdefault(msgid, f"{top.name}/{filename}:{lineno}")
