@@ -39,6 +39,7 @@ from access._checks import (
 from access._credentials import (
     SIGNED_IN,
     TOKEN_PREFIX,
+    check_scope,
     create_token,
     expires_in,
     find_principal,
@@ -105,6 +106,7 @@ __all__ = [
     "admin_over",
     "api_token",
     "can_see_accounts",
+    "check_scope",
     "claim_sign_in_code",
     "code_hash_taken",
     "council_member_administered_by",
