@@ -38,6 +38,8 @@ from office._org_tree import (
 )
 from office._reversal import entry_owner, reverse_entry
 from office._sign_in_codes import (
+    LINK_PREFIX,
+    SESSION_LIFE,
     CodeRedemption,
     IssuedSignInCode,
     issue_sign_in_code,
@@ -62,6 +64,8 @@ from office.errors import (
 __all__ = [
     "ADDED_KINDS",
     "FIRST_ADMIN_LABEL",
+    "LINK_PREFIX",
+    "SESSION_LIFE",
     "BooksNotEmpty",
     "BooksOpenRace",
     "CodeRedemption",

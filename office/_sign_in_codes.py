@@ -191,7 +191,7 @@ async def issue_sign_in_code(
     if not MIN_LIFE <= valid_for <= MAX_LIFE:
         raise SignInCodeLifeInvalid(
             _(
-                "A sign-in code lives from {least} to {most} minutes.",
+                "A sign-in code is valid for {least} to {most} minutes.",
                 least=int(MIN_LIFE / timedelta(minutes=1)),
                 most=access.MAX_LIFE_MINUTES,
             )

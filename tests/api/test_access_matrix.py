@@ -142,6 +142,7 @@ class Subjects:
     grant_to_reject: int
     grant_batch: str  # a batch holding one more of them
     token_id: int  # an auditor credential of the subject's grid, to revoke
+    sign_in_code_id: int  # an open sign-in code for an auditor of the subject's grid, to revoke
 
 
 Url = Callable[[Subjects], str]
@@ -272,6 +273,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/tokens/{token_id:int}/revocation"): Row(
         lambda s: f"/api/tokens/{s.token_id}/revocation",
         "ok   403  403  403  403  403  403  403  403"),
+    # sign-in codes: issued by whoever may issue the credential; exchanged with no token
+    ("GET", "/api/sign-in-codes"): Row(lambda s: "/api/sign-in-codes",
+        "ok   ok   403  403  403  403  403  403  403"),
+    ("POST", "/api/sign-in-codes"): Row(lambda s: "/api/sign-in-codes",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"role": "auditor", "scope": s.grid, "label": "access matrix device"}),
+    ("POST", "/api/sign-in-codes/{code_id:int}/revocation"): Row(
+        lambda s: f"/api/sign-in-codes/{s.sign_in_code_id}/revocation",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/sign-in-codes/redemption"): Row(lambda s: "/api/sign-in-codes/redemption",
+        "open open open open open open open open open", _empty),
     # savings rules, incentives, budgets (the rules and incentives are public to every token)
     ("GET", "/api/savings-rules"): Row(lambda s: "/api/savings-rules",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
@@ -740,6 +752,9 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
     credential = await _made(
         client, "POST", "/api/tokens", ADMIN, role="auditor", scope=grid, label="grid auditor"
     )
+    sign_in_code = await _made(
+        client, "POST", "/api/sign-in-codes", ADMIN, role="auditor", scope=grid, label="device"
+    )
     return Subjects(
         number=number,
         grid=grid,
@@ -765,6 +780,7 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         grant_to_reject=grants[1]["id"],
         grant_batch="matrix",
         token_id=credential["credential"]["id"],
+        sign_in_code_id=sign_in_code["sign_in_code"]["id"],
     )
 
 
@@ -931,7 +947,12 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         codes = set(row.expectations().values())
         assert OPEN not in codes or codes == {OPEN}, f"{key}: open for some callers only"
     open_paths = {template for (_, template), row in MATRIX.items() if _open(row)}
-    assert open_paths == {"/health", "/api/sign-in", "/api/public/ballots/{code:str}"}
+    assert open_paths == {
+        "/health",
+        "/api/sign-in",
+        "/api/sign-in-codes/redemption",
+        "/api/public/ballots/{code:str}",
+    }
 
 
 async def test_without_a_valid_token_every_protected_endpoint_answers_401(
