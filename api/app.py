@@ -69,7 +69,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # that answer it read the caller, and the service serves no browser preflights.
             DefineMiddleware(
                 BearerTokenMiddleware,
-                exclude=["^/schema", "^/health", "^/ready$", "^/api/sign-in$", "^/api/public/"],
+                exclude=[
+                    "^/schema",
+                    "^/health",
+                    "^/ready$",
+                    "^/api/sign-in$",
+                    "^/api/sign-in-codes/redemption$",
+                    "^/api/public/",
+                ],
                 exclude_http_methods=[],
             )
         ],

@@ -18,6 +18,7 @@ from cli.grants import COMMANDS as GRANT_COMMANDS
 from cli.imports import export_group, import_group
 from cli.options import database_option, settings_for
 from cli.org import org
+from cli.sign_in_codes import signin_code
 from cli.tokens import token
 from cli.volunteers import volunteer
 
@@ -211,6 +212,7 @@ main.add_command(restore)
 main.add_command(checkpoint)
 main.add_command(org)
 main.add_command(token)
+main.add_command(signin_code)
 main.add_command(sheet)
 main.add_command(report)
 for command in GRANT_COMMANDS:

@@ -159,6 +159,22 @@ async def _within_reach(
     return None
 
 
+async def require_may_issue(
+    conn: AsyncConnection, principal: Principal, *, role: Role, scope: str
+) -> community.CouncilMember | None:
+    """Refuse unless ``principal`` may issue a ``role`` credential over ``scope`` (the rule of
+    the module, written once: credentials and sign-in codes alike); the council member a
+    council credential names, when an admin asks. The refusals are :func:`issue_credential`'s
+    (a scope's existence and openness is :func:`access.create_token`'s to check)."""
+    member = None
+    if not _is_operator(principal):
+        access.require_role(principal, Role.ADMIN)
+        member = await _within_reach(conn, principal, role, scope)
+    if role is Role.MERCHANT:
+        await _require_merchant(conn, scope)
+    return member
+
+
 async def issue_credential(
     conn: AsyncConnection,
     principal: Principal,
@@ -184,14 +200,9 @@ async def issue_credential(
     (:class:`community.CouncilMemberSteppedDown` or ``ClosedScope``), an empty or too long
     label (:class:`access.CredentialError`)."""
     now = now or utcnow()
-    member = None
-    if not _is_operator(principal):
-        access.require_role(principal, Role.ADMIN)
-        member = await _within_reach(conn, principal, role, scope)
-        if member is not None:
-            label = label or f"{member.name} ({member.code})"
-    if role is Role.MERCHANT:
-        await _require_merchant(conn, scope)
+    member = await require_may_issue(conn, principal, role=role, scope=scope)
+    if member is not None:
+        label = label or f"{member.name} ({member.code})"
     raw, issued = await access.create_token(
         conn,
         role=role,
@@ -319,6 +330,7 @@ __all__ = [
     "issue_credential",
     "list_credentials",
     "manages",
+    "require_may_issue",
     "revoke_credential",
     "sign_out",
 ]

@@ -26,7 +26,13 @@ from tests.api.helpers import (
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
-OPEN_PATHS = {"/health", "/ready", "/api/sign-in", "/api/public/ballots/{code:str}"}
+OPEN_PATHS = {
+    "/health",
+    "/ready",
+    "/api/sign-in",
+    "/api/sign-in-codes/redemption",
+    "/api/public/ballots/{code:str}",
+}
 SAMPLE_PATH_VALUES = {"str": "YZS1-0001", "int": "1"}
 
 
