@@ -5,6 +5,7 @@ What a page test uses (docs/testing.md, "Browser tests"): the fixtures ``live_se
 """
 
 from tests.browser.accessibility import axe, axe_results
+from tests.browser.focus import check_focus_visible, tab_order
 from tests.browser.helpers import scan, screenshots
 from tests.browser.live import LiveService
 from tests.browser.sizes import check_volunteer_sizes, size_problems
@@ -13,8 +14,10 @@ __all__ = [
     "LiveService",
     "axe",
     "axe_results",
+    "check_focus_visible",
     "check_volunteer_sizes",
     "scan",
     "screenshots",
     "size_problems",
+    "tab_order",
 ]

@@ -8,7 +8,14 @@ import re
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser import axe, check_volunteer_sizes, scan, screenshots, size_problems
+from tests.browser import (
+    axe,
+    check_focus_visible,
+    check_volunteer_sizes,
+    scan,
+    screenshots,
+    size_problems,
+)
 from tests.browser.helpers import SCREENSHOTS
 
 STYLE = """
@@ -20,6 +27,7 @@ STYLE = """
   .balance { font-size: 2.5rem; }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
              clip: rect(0 0 0 0); white-space: nowrap; }
+  .sr-only:focus { position: static; width: auto; height: auto; clip: auto; }
 """
 
 
@@ -184,3 +192,30 @@ def test_a_scan_is_keystrokes_then_enter(page: Page) -> None:
     page.focus("#code")
     scan(page, "RP7K2M9QX4")
     assert page.text_content("#got") == "RP7K2M9QX4"
+
+
+def test_the_keyboard_reaches_every_control_with_a_visible_focus(page: Page) -> None:
+    page.set_content(GOOD.replace('class="sr-only"', 'class="sr-only" id="skip"'))
+    stops = check_focus_visible(page, limit=10)
+    assert [s["selector"] for s in stops] == [
+        "a#skip",
+        "input#pin",
+        "body > main > button",
+        "body > main > a.action",
+    ]
+
+
+def test_a_focus_without_a_ring_or_on_something_hidden_fails(page: Page) -> None:
+    page.set_content(
+        _page(
+            '<button id="plain" style="outline: none">确认</button>'
+            '<button id="ghost" style="opacity: 0">看不见</button>'
+            '<button id="ok" style="outline: none; box-shadow: 0 0 0 4px #1a1a1a">取消</button>'
+        )
+    )
+    with pytest.raises(AssertionError) as failure:
+        check_focus_visible(page)
+    assert str(failure.value).splitlines()[1:] == [
+        "- button#plain '确认': no visible focus indicator",
+        "- button#ghost '看不见': takes the focus while hidden",
+    ]
