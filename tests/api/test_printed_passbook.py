@@ -10,6 +10,7 @@ are fixed by line number; and a volunteer cannot print another's passbook.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -105,11 +106,13 @@ async def test_codes_of_a_demo_passbook_verify_each_only_for_its_line(
     assert (book["number"], book["lines_total"]) == (number, len(lines))
     pages = book["pages"]
     assert len(pages) == book["pages_total"] == 1
-    assert pages[0]["last_line"] == len(lines) and not pages[0]["full"]
+    assert pages[0]["last_line"] == len(lines)
+    assert not pages[0]["full"]
     line, code = pages[0]["last_line"], pages[0]["check_code"]
     answer = await check(client, number, line, code)
     assert answer["matches"] is True, answer
-    assert code in answer["message"] and "matches" in answer["message"]
+    assert code in answer["message"]
+    assert "matches" in answer["message"]
     assert holder not in answer["message"]
     # typed loosely: lower case, a space for the dash, O for 0 and I for 1 in the number
     loose_number = number.lower().replace("0", "o").replace("1", "i")
@@ -120,7 +123,8 @@ async def test_codes_of_a_demo_passbook_verify_each_only_for_its_line(
             assert (await check(client, number, other_line, code))["matches"] is False
     assert (await check(client, OTHER, line, code))["matches"] is False
     chinese = await check(client, number, line, code, ZH)
-    assert "一致" in chinese["message"] and "不一致" not in chinese["message"]
+    assert "一致" in chinese["message"]
+    assert "不一致" not in chinese["message"]
 
 
 async def test_a_wrong_code_does_not_verify_and_tells_nothing_else(
@@ -193,7 +197,7 @@ async def test_pages_carry_their_balances_and_are_fixed_by_line(
     assert len(pages) == book["pages_total"] == -(-len(lines) // 12) >= 3
     assert pages[0]["carried"] == 0
     seen: list[int] = []
-    for page, following in zip(pages, pages[1:], strict=False):
+    for page, following in itertools.pairwise(pages):
         assert following["carried"] == page["balance"] == page["lines"][-1]["balance"]
         first = following["lines"][0]
         assert first["balance"] == following["carried"] + (first["deposit"] or 0) - (
@@ -219,7 +223,8 @@ async def test_pages_carry_their_balances_and_are_fixed_by_line(
     # A4 page k ends where A5 page 2k does, with the same code
     a4 = (await printable(client, lines=24))["pages"]
     assert a4[0]["check_code"] == pages[1]["check_code"]
-    assert a4[0]["carried"] == 0 and a4[1]["carried"] == pages[1]["balance"]
+    assert a4[0]["carried"] == 0
+    assert a4[1]["carried"] == pages[1]["balance"]
     # kinds in words, in the asked language; dates are the days in China Standard Time
     zh = (await printable(client, lines=12, headers={**ADMIN, **ZH}))["pages"][0]["lines"][0]
     en = pages[0]["lines"][0]
@@ -242,7 +247,8 @@ async def test_a_new_line_leaves_printed_full_pages_as_they_were(
     await move_points(demo_engine, SUBJECT, 7, memo="after printing")
     after = (await printable(client, lines=4))["pages"]
     full = [page for page in before if page["full"]]
-    assert full and after[: len(full)] == full
+    assert full
+    assert after[: len(full)] == full
     for page in before:  # a partial page printed earlier still checks for its own last line
         assert (await check(client, SUBJECT, page["last_line"], page["check_code"]))["matches"]
 
