@@ -68,7 +68,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # that answer it read the caller, and the service serves no browser preflights.
             DefineMiddleware(
                 BearerTokenMiddleware,
-                exclude=["^/schema", "^/health", "^/api/sign-in$", "^/api/public/"],
+                exclude=[
+                    "^/schema",
+                    "^/health",
+                    "^/api/sign-in$",
+                    "^/api/public/",
+                    "^/api/check-codes/verification$",
+                ],
                 exclude_http_methods=[],
             )
         ],

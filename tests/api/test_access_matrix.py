@@ -190,6 +190,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/passbooks/{number:str}/statement"): Row(
         lambda s: f"/api/passbooks/{s.number}/statement",
         "ok   403  ok   ok   403  ok   403  403  403"),
+    ("GET", "/api/passbooks/{number:str}/printable"): Row(
+        lambda s: f"/api/passbooks/{s.number}/printable?lines_per_page=12",
+        "ok   403  ok   ok   403  ok   403  403  403"),
+    ("POST", "/api/check-codes/verification"): Row(lambda s: "/api/check-codes/verification",
+        "open open open open open open open open open",
+        lambda s: {"number": s.number, "sequence": 1, "code": "0000-0000"}),
     ("GET", "/api/passbooks/{number:str}/vouchers"): Row(
         lambda s: f"/api/passbooks/{s.number}/vouchers",
         "ok   403  403  403  403  ok   403  403  403"),
@@ -931,7 +937,10 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         codes = set(row.expectations().values())
         assert OPEN not in codes or codes == {OPEN}, f"{key}: open for some callers only"
     open_paths = {template for (_, template), row in MATRIX.items() if _open(row)}
-    assert open_paths == {"/health", "/api/sign-in", "/api/public/ballots/{code:str}"}
+    assert open_paths == {
+        "/health", "/api/sign-in", "/api/public/ballots/{code:str}",
+        "/api/check-codes/verification",
+    }  # fmt: skip
 
 
 async def test_without_a_valid_token_every_protected_endpoint_answers_401(
