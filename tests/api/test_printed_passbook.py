@@ -81,21 +81,6 @@ async def give_lines(engine: AsyncEngine, number: str, count: int) -> None:
         await move_points(engine, number, 3 if index % 3 else -1, memo=f"printed test {index}")
 
 
-def test_a_check_code_is_forty_bits_of_the_chain_hash_in_base32() -> None:
-    chain_hash = "0123456789" + "f" * 54
-    code = ledger.check_code(chain_hash)
-    assert code == "04HM-ASW9"  # 0x0123456789 in Crockford's base32, grouped 4-4
-    assert ledger.check_code("f" * 64) == "ZZZZ-ZZZZ"
-    assert ledger.check_code("0" * 64) == "0000-0000"
-    for typed in ("04hm-asw9", " 04HM ASW9 ", "O4HMASW9", "０４ＨＭ－ＡＳＷ９", "04hm–asw9"):
-        assert ledger.normalise_check_code(typed) == code, typed
-    assert ledger.normalise_check_code("1IL1-1111") == "1111-1111"
-    for not_a_code in ("", "04HM-ASW", "04HM-ASW99", "04HM-ASWU", "04HM/ASW9", "码码码码码码码码"):
-        assert ledger.normalise_check_code(not_a_code) is None, not_a_code
-    assert ledger.same_code(code, chain_hash)
-    assert not ledger.same_code(other_code(code), chain_hash)
-
-
 @pytest.mark.parametrize("number", [SUBJECT, "YZS3-0001"])  # 1 line; 4 lines and a reversal
 async def test_codes_of_a_demo_passbook_verify_each_only_for_its_line(
     client: Client, number: str
