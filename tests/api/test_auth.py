@@ -26,7 +26,12 @@ from tests.api.helpers import (
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
-OPEN_PATHS = {"/health", "/api/sign-in", "/api/public/ballots/{code:str}"}
+OPEN_PATHS = {
+    "/health",
+    "/api/sign-in",
+    "/api/public/ballots/{code:str}",
+    "/api/check-codes/verification",
+}
 DOCS_PREFIX = "/schema"
 SAMPLE_PATH_VALUES = {"str": "YZS1-0001", "int": "1"}
 
