@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     "^/api/sign-in$",
                     "^/api/sign-in-codes/redemption$",
                     "^/api/public/",
+                    "^/api/check-codes/verification$",
                 ],
                 exclude_http_methods=[],
             )

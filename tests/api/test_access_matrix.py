@@ -194,6 +194,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/passbooks/{number:str}/statement"): Row(
         lambda s: f"/api/passbooks/{s.number}/statement",
         "ok   403  ok   ok   403  ok   403  403  403"),
+    ("GET", "/api/passbooks/{number:str}/printable"): Row(
+        lambda s: f"/api/passbooks/{s.number}/printable?lines_per_page=12",
+        "ok   403  ok   ok   403  ok   403  403  403"),
+    ("POST", "/api/check-codes/verification"): Row(lambda s: "/api/check-codes/verification",
+        "open open open open open open open open open",
+        lambda s: {"number": s.number, "sequence": 1, "code": "0000-0000"}),
     ("GET", "/api/passbooks/{number:str}/vouchers"): Row(
         lambda s: f"/api/passbooks/{s.number}/vouchers",
         "ok   403  403  403  403  ok   403  403  403"),
@@ -957,6 +963,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         "/api/sign-in",
         "/api/sign-in-codes/redemption",
         "/api/public/ballots/{code:str}",
+        "/api/check-codes/verification",
     }
 
 

@@ -32,6 +32,7 @@ OPEN_PATHS = {
     "/api/sign-in",
     "/api/sign-in-codes/redemption",
     "/api/public/ballots/{code:str}",
+    "/api/check-codes/verification",
 }
 SAMPLE_PATH_VALUES = {"str": "YZS1-0001", "int": "1"}
 
