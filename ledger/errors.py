@@ -32,6 +32,14 @@ from datetime import datetime
 from db import Category, DomainError, Retryable
 from i18n import Message, _
 
+_HOLD_WORDS = {
+    "settled": _("settled"),
+    "released": _("released"),
+    "expired": _("expired"),
+    "closed": _("closed"),
+}
+"""A closed hold's state as a reader says it, in a refusal."""
+
 
 class LedgerError(DomainError):
     code = "ledger_error"
@@ -220,7 +228,7 @@ class HoldNotOpen(LedgerError):
             or _(
                 "Hold {hold_id} is already {status}; nothing was changed.",
                 hold_id=hold_id,
-                status=status,
+                status=_HOLD_WORDS.get(status, status),
             )
         )
         self.hold_id = hold_id

@@ -43,6 +43,18 @@ from rewards.errors import SoldOut
 
 SWEEP_ACTOR = "system:ballot-sweep"
 
+_APPLICATION_WORDS = {
+    ApplicationStatus.APPLIED: _("applied, waiting for the draw"),
+    ApplicationStatus.WITHDRAWN: _("withdrawn"),
+    ApplicationStatus.CANCELLED: _("cancelled"),
+    ApplicationStatus.WAITING: _("waiting for a place"),
+    ApplicationStatus.CLAIMED: _("claimed"),
+    ApplicationStatus.DECLINED: _("declined"),
+    ApplicationStatus.LAPSED: _("lapsed"),
+    ApplicationStatus.SKIPPED: _("skipped"),
+}
+"""An application's state as a reader says it, in a refusal."""
+
 
 async def decline_place(
     conn: AsyncConnection,
@@ -66,7 +78,7 @@ async def decline_place(
                 "decline (its application is {status}).",
                 passbook_number=passbook_number,
                 ballot_code=ballot_code,
-                status=found.status.value,
+                status=_APPLICATION_WORDS.get(found.status, found.status.value),
             )
         )
     await settle_offers(conn, current, now=now, actor=actor, declining=found.id)
