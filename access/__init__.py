@@ -39,6 +39,7 @@ from access._checks import (
 from access._credentials import (
     SIGNED_IN,
     TOKEN_PREFIX,
+    check_scope,
     create_token,
     expires_in,
     find_principal,
@@ -46,6 +47,17 @@ from access._credentials import (
     revoke_sign_ins,
 )
 from access._principal import ORG_ROLES, Principal, Role
+from access._sign_in_code_table import CODE_ROLES, MAX_LIFE_MINUTES, SignInCodeRow, sign_in_code
+from access._sign_in_codes import (
+    SignInCodeRecord,
+    claim_sign_in_code,
+    code_hash_taken,
+    find_sign_in_code,
+    get_sign_in_code,
+    list_open_sign_in_codes,
+    revoke_sign_in_code_row,
+    store_sign_in_code,
+)
 from access._tables import ApiTokenRow, api_token
 from access._token_book import (
     USE_NOTED_EVERY,
@@ -69,6 +81,8 @@ from access.errors import (
 )
 
 __all__ = [
+    "CODE_ROLES",
+    "MAX_LIFE_MINUTES",
     "NOT_IN_SIGHT",
     "ORG_ROLES",
     "OUTSIDE_ADMIN_SCOPE",
@@ -83,6 +97,8 @@ __all__ = [
     "Forbidden",
     "Principal",
     "Role",
+    "SignInCodeRecord",
+    "SignInCodeRow",
     "TokenNotFound",
     "TokenRecord",
     "TokenState",
@@ -90,14 +106,20 @@ __all__ = [
     "admin_over",
     "api_token",
     "can_see_accounts",
+    "check_scope",
+    "claim_sign_in_code",
+    "code_hash_taken",
     "council_member_administered_by",
     "create_token",
     "expires_in",
     "find_passbook",
     "find_principal",
+    "find_sign_in_code",
+    "get_sign_in_code",
     "get_token",
     "grid_administered_by",
     "hash_token",
+    "list_open_sign_in_codes",
     "list_tokens",
     "may_act_for",
     "may_read_passbook",
@@ -117,9 +139,12 @@ __all__ = [
     "require_sees_volunteers",
     "require_whole_books",
     "revoke_passbook_tokens",
+    "revoke_sign_in_code_row",
     "revoke_sign_ins",
     "revoke_token",
     "sees_every_passbook",
+    "sign_in_code",
+    "store_sign_in_code",
     "use_is_due",
     "volunteer_administered_by",
     "volunteer_seen_by",

@@ -90,6 +90,12 @@ async def create_token(
     return raw, Principal(token_id, role, stored_scope, label.strip(), member_id)
 
 
+async def check_scope(conn: AsyncConnection, role: Role, scope: str) -> None:
+    """Refuse a scope a ``role`` credential could not be made for now, as
+    :func:`create_token` would (:class:`UnknownScope`, :class:`ClosedScope`)."""
+    await _resolve_scope(conn, role, scope)
+
+
 async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> tuple[str, int | None]:
     """The scope as stored (an org path for org roles) and, for council, the member's id."""
     if role is Role.COUNCIL:

@@ -15,7 +15,9 @@ Who reaches which credential (the rule, written once here, for the API and the c
   included), volunteers' by their passbook's grid, merchants' by the merchant's unit;
 * an admin **revokes** what they could issue, and volunteers' tokens of their unit; an admin
   token of their own unit (their own or a colleague's) is revoked from above or by the
-  operator, so no admin locks out the colleagues who could undo it.
+  operator, so no admin locks out the colleagues who could undo it;
+* anyone **signs out**: revokes the credential their own request is made with, and no other
+  (:func:`sign_out`, what a page's sign-out button does).
 
 Invariants: a credential's scope exists and is open (an org unit not closed, a serving council
 member, an active volunteer, a merchant of the rewards' register); every credential records
@@ -157,6 +159,22 @@ async def _within_reach(
     return None
 
 
+async def require_may_issue(
+    conn: AsyncConnection, principal: Principal, *, role: Role, scope: str
+) -> community.CouncilMember | None:
+    """Refuse unless ``principal`` may issue a ``role`` credential over ``scope`` (the rule of
+    the module, written once: credentials and sign-in codes alike); the council member a
+    council credential names, when an admin asks. The refusals are :func:`issue_credential`'s
+    (a scope's existence and openness is :func:`access.create_token`'s to check)."""
+    member = None
+    if not _is_operator(principal):
+        access.require_role(principal, Role.ADMIN)
+        member = await _within_reach(conn, principal, role, scope)
+    if role is Role.MERCHANT:
+        await _require_merchant(conn, scope)
+    return member
+
+
 async def issue_credential(
     conn: AsyncConnection,
     principal: Principal,
@@ -182,14 +200,9 @@ async def issue_credential(
     (:class:`community.CouncilMemberSteppedDown` or ``ClosedScope``), an empty or too long
     label (:class:`access.CredentialError`)."""
     now = now or utcnow()
-    member = None
-    if not _is_operator(principal):
-        access.require_role(principal, Role.ADMIN)
-        member = await _within_reach(conn, principal, role, scope)
-        if member is not None:
-            label = label or f"{member.name} ({member.code})"
-    if role is Role.MERCHANT:
-        await _require_merchant(conn, scope)
+    member = await require_may_issue(conn, principal, role=role, scope=scope)
+    if member is not None:
+        label = label or f"{member.name} ({member.code})"
     raw, issued = await access.create_token(
         conn,
         role=role,
@@ -296,6 +309,20 @@ async def revoke_credential(
     return Revocation(record, revoked_now)
 
 
+async def sign_out(
+    conn: AsyncConnection, principal: Principal, *, now: datetime | None = None
+) -> Revocation:
+    """Revoke the credential this request is made with, for good, recording who did it: the
+    next request with it is not let in. Who: any principal holding a credential, for its own
+    credential only (the operator holds none)."""
+    if _is_operator(principal):
+        raise db.InvalidRequest("The operator holds no credential to sign out of.")
+    record, revoked_now = await access.revoke_token(
+        conn, principal.token_id, actor=principal.actor, now=now or utcnow()
+    )
+    return Revocation(record, revoked_now)
+
+
 __all__ = [
     "CredentialList",
     "IssuedCredential",
@@ -303,5 +330,7 @@ __all__ = [
     "issue_credential",
     "list_credentials",
     "manages",
+    "require_may_issue",
     "revoke_credential",
+    "sign_out",
 ]

@@ -60,6 +60,7 @@ import scheme_time
 from access import Role
 from api.app import create_app
 from config import Settings
+from pages.errors import is_page_path
 from seeds.rewards import merchant_token
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER
 from tests.api.helpers import PROBLEM_JSON, bearer, entry_count, execute, make_token, writing
@@ -142,6 +143,7 @@ class Subjects:
     grant_to_reject: int
     grant_batch: str  # a batch holding one more of them
     token_id: int  # an auditor credential of the subject's grid, to revoke
+    sign_in_code_id: int  # an open sign-in code for an auditor of the subject's grid, to revoke
 
 
 Url = Callable[[Subjects], str]
@@ -179,6 +181,8 @@ def _reason(_: Subjects) -> dict[str, Any]:
 MATRIX: dict[tuple[str, str], Row] = {
     # service
     ("GET", "/health"): Row(lambda s: "/health",
+        "open open open open open open open open open"),
+    ("GET", "/ready"): Row(lambda s: "/ready",
         "open open open open open open open open open"),
     ("GET", "/api/me"): Row(lambda s: "/api/me",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
@@ -272,6 +276,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/tokens/{token_id:int}/revocation"): Row(
         lambda s: f"/api/tokens/{s.token_id}/revocation",
         "ok   403  403  403  403  403  403  403  403"),
+    # sign-in codes: issued by whoever may issue the credential; exchanged with no token
+    ("GET", "/api/sign-in-codes"): Row(lambda s: "/api/sign-in-codes",
+        "ok   ok   403  403  403  403  403  403  403"),
+    ("POST", "/api/sign-in-codes"): Row(lambda s: "/api/sign-in-codes",
+        "ok   403  403  403  403  403  403  403  403",
+        lambda s: {"role": "auditor", "scope": s.grid, "label": "access matrix device"}),
+    ("POST", "/api/sign-in-codes/{code_id:int}/revocation"): Row(
+        lambda s: f"/api/sign-in-codes/{s.sign_in_code_id}/revocation",
+        "ok   403  403  403  403  403  403  403  403"),
+    ("POST", "/api/sign-in-codes/redemption"): Row(lambda s: "/api/sign-in-codes/redemption",
+        "open open open open open open open open open", _empty),
     # savings rules, incentives, budgets (the rules and incentives are public to every token)
     ("GET", "/api/savings-rules"): Row(lambda s: "/api/savings-rules",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
@@ -500,12 +515,13 @@ KNOWN_LEAKS: dict[tuple[str, str, str], str] = {}
 
 
 def served_endpoints(app: Litestar) -> set[tuple[str, str]]:
-    """Every (method, path template) the app serves but the API docs; OPTIONS is answered on
-    every path and checked on its own."""
+    """Every (method, path template) the API serves but its docs; OPTIONS is answered on
+    every path and checked on its own. The pages' own routes (not under /api) are checked in
+    tests/pages: they call these same use cases."""
     return {
         (method, route.path)
         for route in app.routes
-        if not route.path.startswith(DOCS_PREFIX)
+        if not route.path.startswith(DOCS_PREFIX) and not is_page_path(route.path)
         for method in route.methods - {"OPTIONS"}
     }
 
@@ -740,6 +756,9 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
     credential = await _made(
         client, "POST", "/api/tokens", ADMIN, role="auditor", scope=grid, label="grid auditor"
     )
+    sign_in_code = await _made(
+        client, "POST", "/api/sign-in-codes", ADMIN, role="auditor", scope=grid, label="device"
+    )
     return Subjects(
         number=number,
         grid=grid,
@@ -765,6 +784,7 @@ async def prepare(client: Client, engine: AsyncEngine) -> Subjects:
         grant_to_reject=grants[1]["id"],
         grant_batch="matrix",
         token_id=credential["credential"]["id"],
+        sign_in_code_id=sign_in_code["sign_in_code"]["id"],
     )
 
 
@@ -931,7 +951,13 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         codes = set(row.expectations().values())
         assert OPEN not in codes or codes == {OPEN}, f"{key}: open for some callers only"
     open_paths = {template for (_, template), row in MATRIX.items() if _open(row)}
-    assert open_paths == {"/health", "/api/sign-in", "/api/public/ballots/{code:str}"}
+    assert open_paths == {
+        "/health",
+        "/ready",
+        "/api/sign-in",
+        "/api/sign-in-codes/redemption",
+        "/api/public/ballots/{code:str}",
+    }
 
 
 async def test_without_a_valid_token_every_protected_endpoint_answers_401(

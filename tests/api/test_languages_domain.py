@@ -51,7 +51,6 @@ async def test_a_voucher_scanned_twice_is_already_used_in_china_standard_time(
     first = await scan(client, "consume", voucher["code"], in_chinese(MARKET))
     assert first.status_code == 200, first.text
     assert first.json()["message"].startswith("已核销：请交付 测试奖品 soap。")
-    assert first.headers.get("content-language") in (None, "zh-CN")
 
     english = assert_problem(
         await scan(client, "consume", voucher["code"]), 409, "voucher_already_used"
