@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
+import i18n
 import ledger
 import migrations
 import office
 from access import Principal, Role
 from api import schemas
 from api.auth import roles, whole_books
-from api.problems import problem_response
+from api.problems import problem_response, reader_locale
 from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, client_key
 from community import services
 from i18n import _
@@ -241,12 +242,18 @@ class BooksController(Controller):
 
     @get("/verify", summary="Recompute the books and the hash chain")
     async def verify(
-        self, principal: NamedDependency[Principal], tx: NamedDependency[db.Transactions]
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.VerifyReport:
-        return verify_report(await tx.read(services.verify_books, principal))
+        report = await tx.read(services.verify_books, principal)
+        return verify_report(report, reader_locale(request))
 
 
-def verify_report(report: ledger.VerifyReport) -> schemas.VerifyReport:
+def verify_report(
+    report: ledger.VerifyReport, locale: i18n.Locale = i18n.API_DEFAULT
+) -> schemas.VerifyReport:
     return schemas.VerifyReport(
         ok=report.ok,
         entries=report.entries,
@@ -256,7 +263,11 @@ def verify_report(report: ledger.VerifyReport) -> schemas.VerifyReport:
         digest=report.digest,
         first_broken_entry=report.first_broken_entry,
         problems=[
-            schemas.VerifyProblem(entry_id=p.entry_id, account_id=p.account_id, message=p.message)
+            schemas.VerifyProblem(
+                entry_id=p.entry_id,
+                account_id=p.account_id,
+                message=i18n.render(p.message, locale),
+            )
             for p in report.problems[:100]
         ],
     )
