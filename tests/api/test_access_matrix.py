@@ -60,6 +60,7 @@ import scheme_time
 from access import Role
 from api.app import create_app
 from config import Settings
+from pages.errors import is_page_path
 from seeds.rewards import merchant_token
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER
 from tests.api.helpers import PROBLEM_JSON, bearer, entry_count, execute, make_token, writing
@@ -500,12 +501,12 @@ KNOWN_LEAKS: dict[tuple[str, str, str], str] = {}
 
 
 def served_endpoints(app: Litestar) -> set[tuple[str, str]]:
-    """Every (method, path template) the app serves but the API docs; OPTIONS is answered on
-    every path and checked on its own."""
+    """Every (method, path template) the app serves but the API docs and the pages (tested in
+    tests/pages); OPTIONS is answered on every path and checked on its own."""
     return {
         (method, route.path)
         for route in app.routes
-        if not route.path.startswith(DOCS_PREFIX)
+        if not route.path.startswith(DOCS_PREFIX) and not is_page_path(route.path)
         for method in route.methods - {"OPTIONS"}
     }
 
