@@ -28,7 +28,8 @@ _FOCUSED = """() => {
     selector: parts.join(" > "),
     words: (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 30),
     shown: el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) &&
-      box.width >= 2 && box.height >= 2,
+      box.width >= 2 && box.height >= 2 &&
+      box.right + window.scrollX > 0 && box.bottom + window.scrollY > 0,
     ring: outline || style.boxShadow !== "none",
   };
 }"""

@@ -35,12 +35,14 @@
       .trim()
       .replace(/\s+/g, " ")
       .slice(0, 30);
-  // Shown to the eye: rendered, not visibility:hidden, not transparent, and more than the 1-px
-  // box of text kept for screen readers only.
+  // Shown to the eye: rendered, not visibility:hidden, not transparent, more than the 1-px box
+  // of text kept for screen readers only, and not pushed off the page's top or left edge
+  // (where no scrolling reaches: a skip link waiting for the focus).
   const shown = (el) => {
     if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) return false;
     const box = el.getBoundingClientRect();
-    return box.width >= 2 && box.height >= 2;
+    const offPage = box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0;
+    return box.width >= 2 && box.height >= 2 && !offPage;
   };
   // A checkbox or radio button is tapped through its label: the label's box is the target.
   const targetBox = (el) => {

@@ -10,8 +10,9 @@ unset ``normal`` counts as too small: it depends on the font); the balance
 (``data-role="balance"``) is at least 40 px; and the page does not scroll sideways at 320 CSS px
 wide nor at 200 % zoom. Every offender is reported with a selector and what was measured.
 
-What is not counted: elements not rendered, ``visibility: hidden``, transparent, or reduced to
-the 1-px box kept for screen readers (a skip link shows on focus, and is checked then); text in
+What is not counted: elements not rendered, ``visibility: hidden``, transparent, reduced to
+the 1-px box kept for screen readers, or pushed off the page's top or left edge (a skip link
+waiting for the focus); text in
 ``<option>`` (the ``<select>`` is checked) and in SVG charts (they have a table beside them).
 A checkbox or radio button counts with its label's box, which is what a finger taps.
 

@@ -118,6 +118,16 @@ def test_a_small_or_missing_balance_fails(page: Page) -> None:
     ]
 
 
+def test_a_link_waiting_off_the_page_edge_is_not_counted(page: Page) -> None:
+    off = '<a id="skip" href="#t" style="position: absolute; left: -100rem">跳过</a>'
+    page.set_content(_page(f'{off}<p id="t">正文</p>'))
+    assert size_problems(page) == []
+    page.set_content(_page(off.replace("-100rem", "0")))  # on the page, it counts
+    assert [p.split(" '")[0] for p in size_problems(page)] == [
+        "tap target smaller than 60×60 CSS px: a#skip"
+    ]
+
+
 def test_a_checkbox_counts_with_its_label(page: Page) -> None:
     box = 'type="checkbox" style="display: inline; min-width: 0; min-height: 0"'
     label = f'<label style="display: block; padding: 1rem 0"><input {box}> 同意</label>'
