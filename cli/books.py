@@ -28,13 +28,14 @@ def demo_wanted(demo: bool | None, database_url: str) -> bool:
 
 
 async def load_demo_into(url: str) -> str | None:
-    """Load the demo into the database at ``url``; returns why it was refused (nothing
-    written), or None when it is loaded."""
-    from seeds import DemoRefused, load_demo
+    """Load the demo into the database at ``url``, and give the demo volunteer its PIN so the
+    pages can be tried; returns why it was refused (nothing written), or None when loaded."""
+    from seeds import DemoRefused, give_demo_pin, load_demo
 
     engine = db.create_engine(url)
     try:
         await load_demo(engine)
+        await give_demo_pin(engine)
     except DemoRefused as refused:
         return refused.message
     finally:

@@ -21,6 +21,7 @@ from cli.org import org
 from cli.sign_in_codes import signin_code
 from cli.tokens import token
 from cli.volunteers import volunteer
+from seeds import DEMO_PIN
 
 
 @click.group()
@@ -56,9 +57,11 @@ def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: b
         if refusal is not None:
             click.echo(f"Demo data not loaded: {refusal}")
         else:
+            number, pin = DEMO_PIN
             click.echo(
-                "Demo data loaded. Try: curl -H 'Authorization: Bearer pb_demo_admin' "
-                f"http://{host}:{port}/api/passbooks/YZS1-0001"
+                f"Demo data loaded. Open http://{host}:{port}/ and sign in with passbook "
+                f"{number} and PIN {pin}; or try the API: curl -H 'Authorization: Bearer "
+                f"pb_demo_admin' http://{host}:{port}/api/passbooks/{number}"
             )
     click.echo(
         f"Red Passbook on http://{host}:{port}  API docs: http://{host}:{port}/schema "

@@ -209,3 +209,23 @@ async def load_demo(engine: AsyncEngine) -> None:
     """Load (or re-load, changing nothing) the demo data in one transaction; refuses
     (:class:`DemoRefused`) books that are not the demo's (see :func:`demo_refusal`)."""
     await db.run_in_transaction(engine, _load)
+
+
+DEMO_PIN = ("YZS1-0001", "2580")
+"""The demo volunteer whose PIN the served demo sets, so the pages can be tried at once."""
+
+
+async def give_demo_pin(engine: AsyncEngine) -> bool:
+    """Set :data:`DEMO_PIN` on the demo's books, unless that volunteer has a PIN already
+    (a second start changes nothing); whether it set it. The demo data set itself leaves
+    every PIN unset, as real books start."""
+    number, pin = DEMO_PIN
+
+    async def use_case(conn: AsyncConnection) -> bool:
+        found = await community.get_volunteer(conn, number)
+        if found.pin_set:
+            return False
+        await community.set_pin(conn, number, pin)
+        return True
+
+    return await db.run_in_transaction(engine, use_case)

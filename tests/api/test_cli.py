@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
 from cli import main
+from seeds import DEMO_PIN
 from tests.api.conftest import ADMIN
 from tests.api.helpers import (
     assert_problem,
@@ -86,6 +87,28 @@ async def test_loading_the_demo_again_changes_nothing(
     assert await entry_count(client) == entries
     assert (await verify(client))["digest"] == digest
     assert await scalar(demo_engine, "SELECT count(*) FROM api_token") == tokens
+
+
+async def test_the_loaded_demo_lets_its_volunteer_sign_in_and_loading_again_keeps_the_pin(
+    client: Client, demo_engine: AsyncEngine, database_url: str
+) -> None:
+    number, pin = DEMO_PIN
+    assert (
+        await client.post("/api/sign-in", json={"passbook_number": number, "pin": pin})
+    ).status_code == 401  # the data set alone sets no PIN
+    assert (await passbook("demo", "--database-url", database_url)).exit_code == 0
+    stored = await scalar(
+        demo_engine, f"SELECT pin_hash FROM volunteer WHERE passbook_number = '{number}'"
+    )
+    signed = await client.post("/api/sign-in", json={"passbook_number": number, "pin": pin})
+    assert signed.status_code == 200, signed.text
+    assert (await passbook("demo", "--database-url", database_url)).exit_code == 0
+    assert (
+        await scalar(
+            demo_engine, f"SELECT pin_hash FROM volunteer WHERE passbook_number = '{number}'"
+        )
+        == stored
+    )
 
 
 async def test_token_create_prints_a_working_token(client: Client, database_url: str) -> None:
