@@ -235,7 +235,7 @@ async def grid_administered_by(
     unit = await community.find_org_unit(conn, code)
     if unit is None:
         raise community.OrgUnitNotFound(_("No grid with code {code!r}.", code=code))
-    require_admin_over(principal, unit.path, f"Grid {code!r}")
+    require_admin_over(principal, unit.path, _("Grid {code!r}", code=code))
     return unit
 
 
@@ -288,7 +288,7 @@ async def council_member_administered_by(
     member = await community.find_council_member(conn, code)
     if member is None:
         raise community.CouncilMemberNotFound(_("No council member with code {code!r}.", code=code))
-    require_admin_over(principal, member.grid_path, f"Council member {code!r}")
+    require_admin_over(principal, member.grid_path, _("Council member {code!r}", code=code))
     return member
 
 

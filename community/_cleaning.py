@@ -20,7 +20,7 @@ import re
 import unicodedata
 
 from community.errors import InvalidPerson
-from i18n import _
+from i18n import Message, _
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _PASSBOOK_NUMBER = re.compile(r"[A-Z0-9-]{3,32}")
@@ -49,7 +49,11 @@ def is_code(text: str) -> bool:
     return _CODE.match(text) is not None
 
 
-def clean_name(name: str, *, who: str = "A volunteer") -> str:
+_A_VOLUNTEER = _("A volunteer")
+"""Who a name belongs to, when the caller names nobody."""
+
+
+def clean_name(name: str, *, who: str | Message = _A_VOLUNTEER) -> str:
     """A person's name, trimmed; 1 to 100 characters, no control or format characters but the
     joiners that hold an emoji or a script's letters together."""
     cleaned = name.strip()

@@ -106,7 +106,7 @@ async def appoint_council_member(
                 code=code,
             )
         )
-    name = clean_name(name, who="A council member")
+    name = clean_name(name, who=_("A council member"))
     phone = clean_phone(phone)
     grid = await find_org_unit(conn, grid_code)
     if grid is None:

@@ -32,9 +32,12 @@ from community.errors import (
     OrgUnitNotFound,
     RegistryError,
 )
-from i18n import _
+from i18n import Message, _
 
 ISSUANCE_KIND = "issuance"
+_IT = _("It")
+"""What a closed unit refuses, when the caller names nothing."""
+
 _PARENT_KIND = {"community": "street", "grid": "community"}
 
 
@@ -60,7 +63,7 @@ class OrgUnit:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else None
 
 
-def require_open(unit: OrgUnit, what: str = "It") -> None:
+def require_open(unit: OrgUnit, what: str | Message = _IT) -> None:
     """Refuse (:class:`community.OrgUnitClosed`) to add ``what`` to a closed unit."""
     if unit.closed_at is not None:
         raise OrgUnitClosed(
@@ -134,7 +137,7 @@ async def add_org_unit(
             raise OrgUnitCodeRace(code)
         return existing
     if parent is not None:
-        require_open(parent, f"a new {kind}")
+        require_open(parent, _("a new {kind}", kind=kind_word(kind)))
     issuance = await ledger.open_account(
         conn, kind=ISSUANCE_KIND, owner_ref=f"org:{code}", allow_negative=True
     )
@@ -210,7 +213,7 @@ async def get_org_unit(conn: AsyncConnection, code: str) -> OrgUnit:
     return found
 
 
-async def get_open_org_unit(conn: AsyncConnection, code: str, what: str = "It") -> OrgUnit:
+async def get_open_org_unit(conn: AsyncConnection, code: str, what: str | Message = _IT) -> OrgUnit:
     """The org unit ``code`` if it is open, held (a shared row lock on PostgreSQL) until the
     caller commits, so a concurrent close either waits for the caller's addition and then
     sees it, or commits first and this refuses (:class:`community.OrgUnitClosed`). Use it

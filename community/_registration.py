@@ -179,7 +179,7 @@ async def check_new_number(
 ) -> None:
     """Refuse to register the new passbook ``number`` in ``grid`` if the grid is closed or
     (unless ``lookalikes`` is False) the number is a lookalike of a registered one."""
-    require_open(grid, "a new volunteer")
+    require_open(grid, _("a new volunteer"))
     lookalike = await find_lookalike(conn, number) if lookalikes else None
     if lookalike is not None:
         existing, path = lookalike

@@ -238,7 +238,7 @@ async def target_grid(conn: AsyncConnection, grid_code: str) -> OrgUnit:
             ),
             to_grid=grid_code,
         )
-    require_open(unit, "a volunteer")
+    require_open(unit, _("a volunteer"))
     return unit
 
 

@@ -127,7 +127,7 @@ async def open_books(
 def clean_unit_name(name: str) -> str:
     """An org unit's name, trimmed: 1 to 100 characters on one line."""
     try:
-        return community.clean_name(name, who="An org unit")
+        return community.clean_name(name, who=_("An org unit"))
     except community.InvalidPerson as error:
         raise community.RegistryError(error.message) from error
 

@@ -108,7 +108,7 @@ async def add_org_unit(
         )
     name = clean_unit_name(name)
     parent = await community.get_org_unit(conn, parent_code)
-    _require_admin_over(principal, parent.path, f"Org unit {parent_code!r}")
+    _require_admin_over(principal, parent.path, _("Org unit {code!r}", code=parent_code))
     existing = await community.find_org_unit(conn, code)
     if existing is not None:
         if principal != OPERATOR and not community.within(existing.path, principal.scope):
@@ -177,7 +177,7 @@ async def rename_org_unit(
     access.require_role(principal, Role.ADMIN)
     name = clean_unit_name(name)
     unit = await _locked(conn, code)
-    _require_admin_over(principal, unit.path, f"Org unit {code!r}")
+    _require_admin_over(principal, unit.path, _("Org unit {code!r}", code=code))
     if unit.name != name:
         unit = await community.rename_org_unit(conn, unit, name)
     return await unit_view(conn, unit)
@@ -196,7 +196,7 @@ async def close_org_unit(
     unit = await _locked(conn, code)
     if unit.parent_path is None:
         if principal != OPERATOR:
-            access.require_admin_over(principal, unit.path, f"Org unit {code!r}")
+            access.require_admin_over(principal, unit.path, _("Org unit {code!r}", code=code))
         raise community.RegistryError(
             _(
                 "{name} ({code}) is the street: it is the books themselves and is "

@@ -205,7 +205,7 @@ async def _staff_grant(
     is locked (volunteers before grants, as every grant write locks them)."""
     access.require_role(principal, Role.ADMIN)
     grant = await community.get_grant(conn, grant_id)
-    access.require_admin_over(principal, grant.grid_path, f"Grant {grant_id}")
+    access.require_admin_over(principal, grant.grid_path, _("Grant {grant_id}", grant_id=grant_id))
     await _lock_volunteers(conn, [grant.passbook_number])
     return grant
 
@@ -301,7 +301,7 @@ async def read_grant(
     """One grant. Who: admins and auditors over the volunteer's grid."""
     access.require_role(principal, *READERS)
     grant = await community.get_grant(conn, grant_id)
-    access.require_in_scope(principal, grant.grid_path, f"Grant {grant_id}")
+    access.require_in_scope(principal, grant.grid_path, _("Grant {grant_id}", grant_id=grant_id))
     return grant
 
 
