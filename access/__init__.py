@@ -45,7 +45,7 @@ from access._credentials import (
     hash_token,
     revoke_sign_ins,
 )
-from access._principal import ORG_ROLES, Principal, Role
+from access._principal import ORG_ROLES, Principal, Role, role_word
 from access._tables import ApiTokenRow, api_token
 from access._token_book import (
     USE_NOTED_EVERY,
@@ -119,6 +119,7 @@ __all__ = [
     "revoke_passbook_tokens",
     "revoke_sign_ins",
     "revoke_token",
+    "role_word",
     "sees_every_passbook",
     "use_is_due",
     "volunteer_administered_by",

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import community
 import db
 import ledger
-from access._principal import ORG_ROLES, Principal, Role
+from access._principal import ORG_ROLES, Principal, Role, role_word
 from access.errors import Forbidden
 from i18n import N_, Message, _
 
@@ -39,11 +39,11 @@ OUTSIDE_ADMIN_SCOPE = N_(
 def require_role(principal: Principal, *allowed: Role) -> None:
     """Refuse a principal whose role is not one of ``allowed``."""
     if principal.role not in allowed:
-        names = ", ".join(r.value for r in allowed)
+        names = community.listed([role_word(r) for r in allowed])
         raise Forbidden(
             _(
                 "A {role} token cannot do this; it needs one of: {names}.",
-                role=principal.role,
+                role=role_word(principal.role),
                 names=names,
             )
         )
@@ -246,7 +246,10 @@ def require_sees_volunteers(principal: Principal) -> None:
     """Volunteers' registrations are seen by admins, council members and volunteers only."""
     if principal.role not in (Role.ADMIN, Role.COUNCIL, Role.VOLUNTEER):
         raise Forbidden(
-            _("A {role} token cannot see volunteers' registrations.", role=principal.role)
+            _(
+                "A {role} token cannot see volunteers' registrations.",
+                role=role_word(principal.role),
+            )
         )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
-from access._principal import ORG_ROLES, Principal, Role
+from access._principal import ORG_ROLES, Principal, Role, role_word
 from access._tables import api_token
 from access.errors import ClosedScope, CredentialError, UnknownScope
 from i18n import _
@@ -120,7 +120,7 @@ async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> tuple
                 _(
                     "No org unit with code {scope!r}; a {role} token is scoped to one.",
                     scope=scope,
-                    role=role,
+                    role=role_word(role),
                 )
             )
         await _require_open(conn, unit.code)

@@ -158,7 +158,7 @@ async def _within_reach(
             _(
                 "No org unit with code {scope!r}; a {role} token is scoped to one.",
                 scope=scope,
-                role=role,
+                role=access.role_word(role),
             )
         )
     if role is Role.ADMIN and not _strictly_under(unit.path, principal.scope):
