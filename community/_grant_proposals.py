@@ -24,11 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 import ledger
+from community._grant_terms import check_terms
 from community._grants import (
-    EARLIEST_DATE,
     MAX_BATCH_ROWS,
-    MAX_GRANT_POINTS,
-    MAX_REASON,
     Grant,
     GrantKind,
     GrantStatus,
@@ -50,7 +48,7 @@ from community.errors import (
     RegistryError,
 )
 from db import metadata
-from i18n import Message, _
+from i18n import _
 from scheme_time import scheme_today
 
 _RACES = {"uq_points_grant_one_opening", "uq_points_grant_propose_key"}
@@ -63,78 +61,6 @@ def _digest(*parts: object) -> str:
 
 FILE_COLUMNS = {"passbook_number": "存折号", "points": "余额", "as_of": "日期", "reason": "备注"}
 """The column of an opening-balances file each of a grant's terms comes from."""
-
-
-def check_terms(
-    kind: GrantKind, points: int, as_of: date, reason: str, today: date
-) -> list[tuple[str, Message]]:
-    """What is wrong with a grant's points, date and reason, as (term, what is wrong) pairs
-    (nothing: an empty list)."""
-    problems: list[tuple[str, Message]] = []
-    if isinstance(points, bool) or not isinstance(points, int):
-        problems.append(("points", _("points are a whole number; got {points!r}", points=points)))
-    elif not 1 <= points <= MAX_GRANT_POINTS:
-        problems.append(
-            (
-                "points",
-                _(
-                    "{points} points; a grant is 1 to {most} points",
-                    points=points,
-                    most=MAX_GRANT_POINTS,
-                ),
-            )
-        )
-    opening = kind is GrantKind.OPENING
-    if as_of > today:
-        problems.append(
-            (
-                "as_of",
-                _(
-                    "the paper passbook's date {as_of} is in the future (today is {today})",
-                    as_of=as_of,
-                    today=today,
-                )
-                if opening
-                else _(
-                    "the day served {as_of} is in the future (today is {today})",
-                    as_of=as_of,
-                    today=today,
-                ),
-            )
-        )
-    elif as_of < EARLIEST_DATE:
-        problems.append(
-            (
-                "as_of",
-                _(
-                    "the paper passbook's date {as_of} is before {earliest}; check the year",
-                    as_of=as_of,
-                    earliest=EARLIEST_DATE,
-                )
-                if opening
-                else _(
-                    "the day served {as_of} is before {earliest}; check the year",
-                    as_of=as_of,
-                    earliest=EARLIEST_DATE,
-                ),
-            )
-        )
-    if kind is GrantKind.ADJUSTMENT and not reason:
-        problems.append(
-            ("reason", _("an adjustment says why: give a reason (what service, which activity)"))
-        )
-    if len(reason) > MAX_REASON:
-        problems.append(
-            (
-                "reason",
-                _(
-                    "the reason is {length} characters; at most {most} fit",
-                    length=len(reason),
-                    most=MAX_REASON,
-                ),
-            )
-        )
-    return problems
 
 
 async def _openings_held(

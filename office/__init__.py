@@ -22,6 +22,7 @@ from office._credentials import (
     list_credentials,
     manages,
     revoke_credential,
+    sign_out,
 )
 from office._org_tree import (
     ADDED_KINDS,
@@ -64,4 +65,5 @@ __all__ = [
     "rename_org_unit",
     "reverse_entry",
     "revoke_credential",
+    "sign_out",
 ]

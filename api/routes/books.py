@@ -16,16 +16,33 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 import ledger
+import migrations
 import office
 from access import Principal, Role
 from api import schemas
 from api.auth import roles, whole_books
+from api.problems import problem_response
 from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, client_key
 from community import services
+from i18n import _
+
+NOT_READY_RETRY_AFTER = 10
+
+
+class NotReady(db.DomainError):
+    """The database answers but is not at the schema this release needs."""
+
+    code = "not_ready"
+    category = db.Category.UNAVAILABLE
 
 
 async def _database_answers(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT 1"))
+
+
+async def _schema_revision(conn: AsyncConnection) -> str | None:
+    revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    return None if revision is None else str(revision)
 
 
 @get(
@@ -38,6 +55,30 @@ async def _database_answers(conn: AsyncConnection) -> None:
 async def health(tx: NamedDependency[db.Transactions]) -> schemas.Health:
     await tx.single_read(_database_answers)
     return schemas.Health(status="ok", database="ok")
+
+
+@get(
+    "/ready",
+    exclude_from_auth=True,
+    security=[{}],
+    tags=["service"],
+    summary="Is the service ready for requests: the database answers and its schema is current?",
+    responses={503: problem_response("The database cannot be reached or is not migrated.")},
+)
+async def ready(tx: NamedDependency[db.Transactions]) -> schemas.Ready:
+    revision = await tx.single_read(_schema_revision)
+    head = migrations.head_revision()
+    if revision != head:
+        raise NotReady(
+            _(
+                "The database answers, but its schema is at revision {current}, not {head}: "
+                "run passbook migrate, then try again.",
+                current=revision or "none",
+                head=head,
+            ),
+            retry_after=NOT_READY_RETRY_AFTER,
+        )
+    return schemas.Ready(status="ready", database="ok", schema_revision=revision)
 
 
 @get("/api/me", tags=["service"], summary="Who this token speaks for")
@@ -221,4 +262,4 @@ def verify_report(report: ledger.VerifyReport) -> schemas.VerifyReport:
     )
 
 
-ROUTES: list[Any] = [health, me, PassbookController, EntryController, BooksController]
+ROUTES: list[Any] = [health, ready, me, PassbookController, EntryController, BooksController]

@@ -180,6 +180,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     # service
     ("GET", "/health"): Row(lambda s: "/health",
         "open open open open open open open open open"),
+    ("GET", "/ready"): Row(lambda s: "/ready",
+        "open open open open open open open open open"),
     ("GET", "/api/me"): Row(lambda s: "/api/me",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
     ("POST", "/api/sign-in"): Row(lambda s: "/api/sign-in",
@@ -931,7 +933,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         codes = set(row.expectations().values())
         assert OPEN not in codes or codes == {OPEN}, f"{key}: open for some callers only"
     open_paths = {template for (_, template), row in MATRIX.items() if _open(row)}
-    assert open_paths == {"/health", "/api/sign-in", "/api/public/ballots/{code:str}"}
+    assert open_paths == {"/health", "/ready", "/api/sign-in", "/api/public/ballots/{code:str}"}
 
 
 async def test_without_a_valid_token_every_protected_endpoint_answers_401(
