@@ -46,7 +46,7 @@ from access._credentials import (
     hash_token,
     revoke_sign_ins,
 )
-from access._principal import ORG_ROLES, Principal, Role
+from access._principal import ORG_ROLES, Principal, Role, role_word
 from access._sign_in_code_table import CODE_ROLES, MAX_LIFE_MINUTES, SignInCodeRow, sign_in_code
 from access._sign_in_codes import (
     SignInCodeRecord,
@@ -142,6 +142,7 @@ __all__ = [
     "revoke_sign_in_code_row",
     "revoke_sign_ins",
     "revoke_token",
+    "role_word",
     "sees_every_passbook",
     "sign_in_code",
     "store_sign_in_code",

@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import community
 import db
 import ledger
-from access._principal import ORG_ROLES, Principal, Role
+from access._principal import ORG_ROLES, Principal, Role, role_word
 from access.errors import Forbidden
+from i18n import N_, Message, _
 
-OUTSIDE_ADMIN_SCOPE = (
+OUTSIDE_ADMIN_SCOPE = N_(
     "{what} is outside this token's scope: an admin acts only under their own org unit."
 )
 
@@ -38,14 +39,22 @@ OUTSIDE_ADMIN_SCOPE = (
 def require_role(principal: Principal, *allowed: Role) -> None:
     """Refuse a principal whose role is not one of ``allowed``."""
     if principal.role not in allowed:
-        names = ", ".join(r.value for r in allowed)
-        raise Forbidden(f"A {principal.role} token cannot do this; it needs one of: {names}.")
+        names = community.listed([role_word(r) for r in allowed])
+        raise Forbidden(
+            _(
+                "A {role} token cannot do this; it needs one of: {names}.",
+                role=role_word(principal.role),
+                names=names,
+            )
+        )
 
 
 def require_council_member(principal: Principal) -> int:
     """The council member a council principal speaks for; refuses any other principal."""
     if principal.role is not Role.COUNCIL or principal.member_id is None:
-        raise Forbidden("Only a council member's token can do this (it names the member who acts).")
+        raise Forbidden(
+            _("Only a council member's token can do this (it names the member who acts).")
+        )
     return principal.member_id
 
 
@@ -53,8 +62,11 @@ def require_whole_books(principal: Principal) -> None:
     """Reports over the whole book need a principal scoped to the street itself."""
     if "/" in principal.scope:
         raise Forbidden(
-            "The trial balance and verification cover the whole book; they need an admin or "
-            "auditor token scoped to the street, not to one community or grid."
+            _(
+                "The trial balance and verification cover the whole book; they need an "
+                "admin or auditor token scoped to the street, not to one community or "
+                "grid."
+            )
         )
 
 
@@ -63,11 +75,13 @@ def org_unit_in_scope_of(principal: Principal, path: str) -> bool:
     return principal.role in ORG_ROLES and community.within(path, principal.scope)
 
 
-def require_in_scope(principal: Principal, path: str, what: str) -> None:
+def require_in_scope(principal: Principal, path: str, what: str | Message) -> None:
     """Refuse unless the org unit at ``path`` lies in ``principal``'s own unit; ``what`` names
     the thing asked for as the caller named it."""
     if not community.within(path, principal.scope):
-        raise Forbidden(f"{what} is outside this token's scope ({principal.scope}).")
+        raise Forbidden(
+            _("{what} is outside this token's scope ({scope}).", what=what, scope=principal.scope)
+        )
 
 
 def admin_over(principal: Principal, path: str) -> bool:
@@ -76,9 +90,9 @@ def admin_over(principal: Principal, path: str) -> bool:
     return principal.role is Role.ADMIN and community.within(path, principal.scope)
 
 
-def require_admin_over(principal: Principal, path: str, what: str) -> None:
+def require_admin_over(principal: Principal, path: str, what: str | Message) -> None:
     if not admin_over(principal, path):
-        raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=what))
+        raise Forbidden(_(OUTSIDE_ADMIN_SCOPE, what=what))
 
 
 def may_read_passbook(principal: Principal, passbook: community.Passbook) -> bool:
@@ -114,7 +128,7 @@ async def can_see_accounts(
     return dict.fromkeys(account_ids, False)
 
 
-NOT_IN_SIGHT = (
+NOT_IN_SIGHT = N_(
     "Passbook {number} is outside this token's scope, or no passbook has this number: check "
     "the number on the cover."
 )
@@ -131,7 +145,7 @@ def not_in_sight(number: str) -> Forbidden:
     """The refusal of passbook ``number`` (as the caller sent it) to a caller who may not see
     it, or when no passbook has that number: one answer, so a refusal never tells whether a
     number exists or in which grid."""
-    return Forbidden(NOT_IN_SIGHT.format(number=number))
+    return Forbidden(_(NOT_IN_SIGHT, number=number))
 
 
 async def find_passbook(conn: AsyncConnection, number: str) -> community.Passbook:
@@ -141,7 +155,7 @@ async def find_passbook(conn: AsyncConnection, number: str) -> community.Passboo
     found = await community.find_passbook(conn, number)
     if found is None:
         raise community.PassbookNotFound(
-            f"No passbook numbered {number!r}. Check the number on the cover."
+            _("No passbook numbered {number!r}. Check the number on the cover.", number=number)
         )
     return found
 
@@ -160,7 +174,7 @@ async def passbook_in_sight(
         return found
     if found is None and sees_every_passbook(principal):
         raise community.PassbookNotFound(
-            f"No passbook numbered {number!r}. Check the number on the cover."
+            _("No passbook numbered {number!r}. Check the number on the cover.", number=number)
         )
     raise not_in_sight(number)
 
@@ -170,7 +184,7 @@ async def passbook_read_by(
 ) -> community.Passbook:
     """The passbook, if ``principal`` may read it (see :func:`may_read_passbook`)."""
     if principal.role is Role.VOLUNTEER and principal.scope != number:
-        raise Forbidden("A volunteer can read only their own passbook.")
+        raise Forbidden(_("A volunteer can read only their own passbook."))
     return await passbook_in_sight(conn, principal, number, may_read_passbook)
 
 
@@ -181,15 +195,15 @@ async def passbook_acted_for(
     one an admin's org unit holds (a grid worker acting on the holder's behalf)."""
     if number is None:
         if principal.role is not Role.VOLUNTEER:
-            raise db.InvalidRequest("Say whose passbook: give 'passbook' (its number).")
+            raise db.InvalidRequest(_("Say whose passbook: give 'passbook' (its number)."))
         number = principal.scope
     if principal.role is Role.VOLUNTEER and number != principal.scope:
-        raise Forbidden("A volunteer can act only for their own passbook.")
+        raise Forbidden(_("A volunteer can act only for their own passbook."))
     return await passbook_in_sight(conn, principal, number, may_act_for)
 
 
 async def require_acts_for_number(
-    conn: AsyncConnection, principal: Principal, number: str, refusal: str
+    conn: AsyncConnection, principal: Principal, number: str, refusal: str | Message
 ) -> None:
     """Refuse with ``refusal`` unless ``principal`` may act for passbook ``number``; the
     refusal names no passbook, so an id of something cannot be turned into whose it is."""
@@ -203,7 +217,14 @@ async def org_unit_in_scope(
     """The org unit ``code``, if it lies in ``principal``'s own unit."""
     unit = await community.get_org_unit(conn, code)
     if not community.within(unit.path, principal.scope):
-        raise Forbidden(f"{unit.name} ({code}) is outside this token's scope ({principal.scope}).")
+        raise Forbidden(
+            _(
+                "{name} ({code}) is outside this token's scope ({scope}).",
+                name=unit.name,
+                code=code,
+                scope=principal.scope,
+            )
+        )
     return unit
 
 
@@ -213,8 +234,8 @@ async def grid_administered_by(
     """The grid (or other unit) ``code``, if ``principal`` is an admin over it."""
     unit = await community.find_org_unit(conn, code)
     if unit is None:
-        raise community.OrgUnitNotFound(f"No grid with code {code!r}.")
-    require_admin_over(principal, unit.path, f"Grid {code!r}")
+        raise community.OrgUnitNotFound(_("No grid with code {code!r}.", code=code))
+    require_admin_over(principal, unit.path, _("Grid {code!r}", code=code))
     return unit
 
 
@@ -224,7 +245,12 @@ async def grid_administered_by(
 def require_sees_volunteers(principal: Principal) -> None:
     """Volunteers' registrations are seen by admins, council members and volunteers only."""
     if principal.role not in (Role.ADMIN, Role.COUNCIL, Role.VOLUNTEER):
-        raise Forbidden(f"A {principal.role} token cannot see volunteers' registrations.")
+        raise Forbidden(
+            _(
+                "A {role} token cannot see volunteers' registrations.",
+                role=role_word(principal.role),
+            )
+        )
 
 
 async def volunteer_seen_by(
@@ -236,7 +262,7 @@ async def volunteer_seen_by(
     alike for a number outside their unit and for one that does not exist."""
     require_sees_volunteers(principal)
     if principal.role is Role.VOLUNTEER and principal.scope != number:
-        raise Forbidden("A volunteer can see only their own registration.")
+        raise Forbidden(_("A volunteer can see only their own registration."))
     await passbook_in_sight(conn, principal, number, _sees_volunteer)
     return await community.get_volunteer(conn, number)
 
@@ -264,8 +290,8 @@ async def council_member_administered_by(
     """The council member ``code``, if ``principal`` is an admin above their grid."""
     member = await community.find_council_member(conn, code)
     if member is None:
-        raise community.CouncilMemberNotFound(f"No council member with code {code!r}.")
-    require_admin_over(principal, member.grid_path, f"Council member {code!r}")
+        raise community.CouncilMemberNotFound(_("No council member with code {code!r}.", code=code))
+    require_admin_over(principal, member.grid_path, _("Council member {code!r}", code=code))
     return member
 
 
@@ -278,5 +304,5 @@ async def org_unit_listed_for(
         return principal.scope.rsplit("/", 1)[-1], principal.scope
     found = await community.get_org_unit(conn, code)
     if not community.within(found.path, principal.scope):
-        raise Forbidden(OUTSIDE_ADMIN_SCOPE.format(what=f"Org unit {code!r}"))
+        raise Forbidden(_(OUTSIDE_ADMIN_SCOPE, what=_("Org unit {code!r}", code=code)))
     return found.code, found.path

@@ -24,9 +24,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
-from access._principal import ORG_ROLES, Principal, Role
+from access._principal import ORG_ROLES, Principal, Role, role_word
 from access._tables import api_token
 from access.errors import ClosedScope, CredentialError, UnknownScope
+from i18n import _
 
 TOKEN_PREFIX = "pb_"  # noqa: S105 - a prefix, not a secret
 DEMO_TOKEN_PREFIX = "pb_demo_"  # noqa: S105 - the demo's well-known tokens begin so
@@ -69,7 +70,7 @@ async def create_token(
     closed unit, a member who stepped down or a volunteer who moved away :class:`ClosedScope`."""
     now = now or datetime.now(UTC)
     if not label.strip() or len(label) > 200:
-        raise CredentialError("A token needs a label of 1 to 200 characters saying whose it is.")
+        raise CredentialError(_("A token needs a label of 1 to 200 characters saying whose it is."))
     stored_scope, member_id = await _resolve_scope(conn, role, scope)
     raw = raw or _new_raw_token()
     token_id = await conn.scalar(
@@ -102,33 +103,50 @@ async def _resolve_scope(conn: AsyncConnection, role: Role, scope: str) -> tuple
         member = await community.find_council_member(conn, scope)
         if member is None:
             raise UnknownScope(
-                f"No council member with code {scope!r}; a council token speaks for one "
-                "council member (add them first) and acts in their grid."
+                _(
+                    "No council member with code {scope!r}; a council token speaks for one "
+                    "council member (add them first) and acts in their grid.",
+                    scope=scope,
+                )
             )
         if not member.active:
             raise ClosedScope(
-                f"Council member {scope!r} has stepped down; add the person again under a new "
-                "code if they return to the council."
+                _(
+                    "Council member {scope!r} has stepped down; add the person again under "
+                    "a new code if they return to the council.",
+                    scope=scope,
+                )
             )
         await _require_open(conn, member.grid_code)
         return member.grid_path, member.id
     if role in ORG_ROLES:
         unit = await community.find_org_unit(conn, scope)
         if unit is None:
-            raise UnknownScope(f"No org unit with code {scope!r}; a {role} token is scoped to one.")
+            raise UnknownScope(
+                _(
+                    "No org unit with code {scope!r}; a {role} token is scoped to one.",
+                    scope=scope,
+                    role=role_word(role),
+                )
+            )
         await _require_open(conn, unit.code)
         return unit.path, None
     if role is Role.VOLUNTEER:
         found = await community.find_volunteer(conn, scope)
         if found is None:
-            raise UnknownScope(f"No passbook numbered {scope!r}.")
+            raise UnknownScope(_("No passbook numbered {scope!r}.", scope=scope))
         if found.status is not community.VolunteerStatus.ACTIVE:
             raise ClosedScope(
-                f"The volunteer of passbook {scope!r} has moved away; mark them active first."
+                _(
+                    "The volunteer of passbook {scope!r} has moved away; mark them active first.",
+                    scope=scope,
+                )
             )
         return scope, None
     if not community.is_code(scope):
-        raise UnknownScope(f"Merchant code {scope!r} must be lower-case letters, digits or dashes.")
+        raise UnknownScope(
+            _("Merchant code {scope!r} must be lower-case letters, digits or dashes.", scope=scope)
+        )
     return scope, None
 
 
@@ -139,7 +157,11 @@ async def _require_open(conn: AsyncConnection, code: str) -> None:
     )
     if closed_at is not None:
         raise ClosedScope(
-            f"Org unit {code!r} is closed and takes no new credentials; issue one for an open unit."
+            _(
+                "Org unit {code!r} is closed and takes no new credentials; issue one "
+                "for an open unit.",
+                code=code,
+            )
         )
 
 

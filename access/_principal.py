@@ -7,6 +7,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from i18n import Message, _
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
@@ -14,6 +16,20 @@ class Role(enum.StrEnum):
     VOLUNTEER = "volunteer"
     MERCHANT = "merchant"
     AUDITOR = "auditor"
+
+
+_ROLE_WORDS: dict[Role, Message] = {
+    Role.ADMIN: _("admin"),
+    Role.COUNCIL: _("council"),
+    Role.VOLUNTEER: _("volunteer"),
+    Role.MERCHANT: _("merchant"),
+    Role.AUDITOR: _("auditor"),
+}
+
+
+def role_word(role: Role) -> Message:
+    """A role as a word of the reader's language, for a sentence that names it."""
+    return _ROLE_WORDS[role]
 
 
 ORG_ROLES = frozenset({Role.ADMIN, Role.COUNCIL, Role.AUDITOR})

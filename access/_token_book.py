@@ -28,6 +28,7 @@ import community
 from access._principal import ORG_ROLES, Role
 from access._tables import api_token
 from access.errors import TokenNotFound
+from i18n import _
 
 USE_NOTED_EVERY = timedelta(minutes=5)
 """How stale a token's ``last_used_at`` may get before a request notes its use again."""
@@ -216,7 +217,9 @@ async def get_token(conn: AsyncConnection, token_id: int) -> TokenRecord:
     """The credential with id ``token_id``, or :class:`TokenNotFound`."""
     row = (await conn.execute(_select().where(api_token.c.id == token_id))).first()
     if row is None:
-        raise TokenNotFound(f"No credential has id {token_id}; list them to find its id.")
+        raise TokenNotFound(
+            _("No credential has id {token_id}; list them to find its id.", token_id=token_id)
+        )
     return _record(row)
 
 

@@ -21,6 +21,7 @@ import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import db
+import i18n
 import ledger
 from cli.options import database_option, run_use_case
 from community import services
@@ -39,11 +40,16 @@ out_option = click.option(
 )
 
 
+def _told(error: db.DomainError) -> str:
+    """A refusal's message in the command line's language."""
+    return i18n.render(error.message, i18n.from_environment())
+
+
 def _private_key(path: Path) -> Ed25519PrivateKey:
     try:
         return ledger.load_private_key(path.read_bytes())
     except ledger.errors.InvalidCheckpoint as error:
-        raise click.ClickException(f"{path}: {error.message}") from error
+        raise click.ClickException(f"{path}: {_told(error)}") from error
 
 
 def _publish(signed: ledger.SignedCheckpoint, out: Path) -> None:
@@ -129,7 +135,7 @@ def sign(key_file: Path | None, body_file: Path, out: Path | None) -> None:
         body = json.loads(body_file.read_text(encoding="utf-8"))
         signed = ledger.sign_checkpoint(body, key)
     except (ValueError, ledger.errors.InvalidCheckpoint) as error:
-        message = error.message if isinstance(error, ledger.errors.InvalidCheckpoint) else error
+        message = _told(error) if isinstance(error, ledger.errors.InvalidCheckpoint) else error
         raise click.ClickException(f"{body_file}: {message}") from error
     _publish(signed, out)
 
@@ -140,7 +146,7 @@ def verify_checkpoint_file(database_url: str | None, path: Path, public_key: Pat
     try:
         signed = ledger.read_signed(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, ledger.errors.InvalidCheckpoint) as error:
-        message = error.message if isinstance(error, ledger.errors.InvalidCheckpoint) else error
+        message = _told(error) if isinstance(error, ledger.errors.InvalidCheckpoint) else error
         raise click.ClickException(f"{path}: {message}") from error
     key_text = public_key.read_text(encoding="utf-8") if public_key else None
     if key_text is None:

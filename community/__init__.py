@@ -140,6 +140,7 @@ from community._volunteers import (
     update_volunteer,
     volunteer_moves,
 )
+from community._words import kind_word, listed, listed_by_semicolons
 from community.errors import (
     CouncilMemberCodeRace,
     CouncilMemberNotFound,
@@ -282,11 +283,14 @@ __all__ = [
     "grant_memo",
     "grants_in_batch",
     "is_code",
+    "kind_word",
     "known_address_wait",
     "list_council_members",
     "list_grants",
     "list_org_units",
     "list_volunteers",
+    "listed",
+    "listed_by_semicolons",
     "lookalike_key",
     "mask_phone",
     "move_volunteer",

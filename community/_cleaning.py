@@ -20,6 +20,7 @@ import re
 import unicodedata
 
 from community.errors import InvalidPerson
+from i18n import Message, _
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _PASSBOOK_NUMBER = re.compile(r"[A-Z0-9-]{3,32}")
@@ -48,19 +49,31 @@ def is_code(text: str) -> bool:
     return _CODE.match(text) is not None
 
 
-def clean_name(name: str, *, who: str = "A volunteer") -> str:
+_A_VOLUNTEER = _("A volunteer")
+"""Who a name belongs to, when the caller names nobody."""
+
+
+def clean_name(name: str, *, who: str | Message = _A_VOLUNTEER) -> str:
     """A person's name, trimmed; 1 to 100 characters, no control or format characters but the
     joiners that hold an emoji or a script's letters together."""
     cleaned = name.strip()
     if not cleaned.strip(_JOINERS) or len(cleaned) > MAX_NAME:
         raise InvalidPerson(
-            f"{who} needs a name of 1 to {MAX_NAME} characters (got {len(cleaned)} after "
-            "trimming spaces)."
+            _(
+                "{who} needs a name of 1 to {max_name} characters (got {cleaned_count} "
+                "after trimming spaces).",
+                who=who,
+                max_name=MAX_NAME,
+                cleaned_count=len(cleaned),
+            )
         )
     if any(unicodedata.category(ch).startswith("C") and ch not in _JOINERS for ch in cleaned):
         raise InvalidPerson(
-            f"{who}'s name contains a line break or another control character; type the name "
-            "on one line."
+            _(
+                "{who}'s name contains a line break or another control character; type "
+                "the name on one line.",
+                who=who,
+            )
         )
     return cleaned
 
@@ -76,9 +89,12 @@ def clean_phone(phone: str | None) -> str | None:
     landline = _LANDLINE.fullmatch(digits)
     if landline is None:
         raise InvalidPerson(
-            "The phone must be a mainland mobile number (11 digits starting with 13 to 19, for "
-            "example 13812345678) or a landline with or without its area code (0531-86123456 "
-            "or 86123456); no +86, no extension. Leave it out if there is none."
+            _(
+                "The phone must be a mainland mobile number (11 digits starting with "
+                "13 to 19, for example 13812345678) or a landline with or without its "
+                "area code (0531-86123456 or 86123456); no +86, no extension. Leave it "
+                "out if there is none."
+            )
         )
     area, local = landline.groups()
     return f"{area}-{local}" if area else local
@@ -116,8 +132,11 @@ def clean_passbook_number(number: str) -> str:
     cleaned = normalise_passbook_number(number)
     if not _PASSBOOK_NUMBER.fullmatch(cleaned):
         raise InvalidPerson(
-            f"Passbook number {number!r} must be 3-32 capital letters, digits or dashes, as "
-            "printed on the passbook's cover (for example YZS1-0001)."
+            _(
+                "Passbook number {number!r} must be 3-32 capital letters, digits or "
+                "dashes, as printed on the passbook's cover (for example YZS1-0001).",
+                number=number,
+            )
         )
     return cleaned
 

@@ -22,6 +22,7 @@ from community._cleaning import clean_name, clean_passbook_number, clean_phone, 
 from community._org_units import find_org_unit, under
 from community._passbooks import find_passbook
 from community._tables import council_member, org_unit, volunteer
+from community._words import kind_word, listed
 from community.errors import (
     CouncilMemberCodeRace,
     CouncilMemberNotFound,
@@ -31,6 +32,17 @@ from community.errors import (
     RegistrationConflict,
 )
 from db import metadata
+from i18n import _
+
+_DIFFERENCE_WORDS = {
+    "name": _("name"),
+    "grid": _("grid"),
+    "phone": _("phone"),
+    "leaderboard choice": _("leaderboard choice"),
+    "joining day": _("joining day"),
+    "passbook": _("passbook"),
+}
+"""The words a refusal names a stored field by, in the reader's language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +101,33 @@ async def appoint_council_member(
     """:func:`add_council_member`, also telling whether this call added them."""
     if not is_code(code):
         raise InvalidPerson(
-            f"Council member code {code!r} must be 1-40 lower-case letters, digits or dashes."
+            _(
+                "Council member code {code!r} must be 1-40 lower-case letters, digits or dashes.",
+                code=code,
+            )
         )
-    name = clean_name(name, who="A council member")
+    name = clean_name(name, who=_("A council member"))
     phone = clean_phone(phone)
     grid = await find_org_unit(conn, grid_code)
     if grid is None:
-        raise OrgUnitNotFound(f"No grid with code {grid_code!r}; a council sits on one grid.")
+        raise OrgUnitNotFound(
+            _("No grid with code {grid_code!r}; a council sits on one grid.", grid_code=grid_code)
+        )
     if grid.kind != "grid":
         raise InvalidPerson(
-            f"{grid_code!r} is a {grid.kind}, not a grid: a council member sits on one grid."
+            _(
+                "{grid_code!r} is a {kind}, not a grid: a council member sits on one grid.",
+                grid_code=grid_code,
+                kind=kind_word(grid.kind),
+            )
         )
     passbook = None
     if passbook_number is not None:
         passbook = await find_passbook(conn, clean_passbook_number(passbook_number))
         if passbook is None:
-            raise PassbookNotFound(f"No passbook numbered {passbook_number!r}.")
+            raise PassbookNotFound(
+                _("No passbook numbered {passbook_number!r}.", passbook_number=passbook_number)
+            )
     if existing := await find_council_member(conn, code):
         differences = [
             what
@@ -122,15 +145,22 @@ async def appoint_council_member(
         ]
         if differences:
             raise RegistrationConflict(
-                f"Council member {code!r} already exists with a different "
-                f"{', '.join(differences)}; choose another code for another person.",
+                _(
+                    "Council member {code!r} already exists with a different {differences}; "
+                    "choose another code for another person.",
+                    code=code,
+                    differences=listed([_DIFFERENCE_WORDS.get(d, d) for d in differences]),
+                ),
                 member=code,
                 differs=differences,
             )
         if not existing.active:
             raise RegistrationConflict(
-                f"Council member {code!r} stepped down; codes are not reused, so add them "
-                "again under a new code.",
+                _(
+                    "Council member {code!r} stepped down; codes are not reused, so add "
+                    "them again under a new code.",
+                    code=code,
+                ),
                 member=code,
             )
         return existing, False
@@ -142,7 +172,11 @@ async def appoint_council_member(
         )
         if holder is not None:
             raise RegistrationConflict(
-                f"Passbook {passbook.number} already belongs to council member {holder!r}.",
+                _(
+                    "Passbook {number} already belongs to council member {holder!r}.",
+                    number=passbook.number,
+                    holder=holder,
+                ),
                 member=holder,
             )
     try:
@@ -213,7 +247,7 @@ async def step_down_council_member(conn: AsyncConnection, code: str) -> CouncilM
     Stepping down twice changes nothing."""
     member = await find_council_member(conn, code)
     if member is None:
-        raise CouncilMemberNotFound(f"No council member with code {code!r}.")
+        raise CouncilMemberNotFound(_("No council member with code {code!r}.", code=code))
     if member.active:
         await conn.execute(
             update(council_member).where(council_member.c.id == member.id).values(active=False)

@@ -32,6 +32,7 @@ from community.errors import (
     RegistryError,
 )
 from db import metadata
+from i18n import _
 
 
 def entry_key(grant_id: int) -> str:
@@ -59,19 +60,34 @@ def _refusal(grant: Grant, decider: str, moved_away: bool) -> RegistryError | No
     """Why ``decider`` may not confirm ``grant`` now (None: they may, or it is confirmed)."""
     if grant.proposer == decider:
         return GrantFourEyes(
-            f"You proposed grant {grant.id}; another staff member must confirm it (four eyes).",
+            _(
+                "You proposed grant {id}; another staff member must confirm it (four eyes).",
+                id=grant.id,
+            ),
             grant_id=grant.id,
         )
     if grant.status is GrantStatus.REJECTED:
         return GrantStateConflict(
-            f"Grant {grant.id} was {'withdrawn' if grant.withdrawn else 'rejected'}; only a "
-            "proposed grant is confirmed. Propose it again if it is right after all.",
+            _(
+                "Grant {id} was withdrawn; only a proposed grant is confirmed. Propose "
+                "it again if it is right after all.",
+                id=grant.id,
+            )
+            if grant.withdrawn
+            else _(
+                "Grant {id} was rejected; only a proposed grant is confirmed. Propose "
+                "it again if it is right after all.",
+                id=grant.id,
+            ),
             grant_id=grant.id,
         )
     if grant.status is GrantStatus.PROPOSED and moved_away:
         return GrantToMovedAway(
-            f"Grant {grant.id} is for a volunteer who has moved away since; a moved-away "
-            "volunteer gets no grant. Reject it, or make them active again first.",
+            _(
+                "Grant {id} is for a volunteer who has moved away since; a moved-away "
+                "volunteer gets no grant. Reject it, or make them active again first.",
+                id=grant.id,
+            ),
             grant_id=grant.id,
         )
     return None
@@ -104,8 +120,13 @@ async def confirm_grants(
                 for grant, refusal in refusals
             ]
             raise type(first)(
-                f"{len(refusals)} of these {len(grants)} grants cannot be confirmed; 'problems' "
-                f"lists them (the first: {first}). Nothing was confirmed.",
+                _(
+                    "{refused} of these {count} grants cannot be confirmed; 'problems' lists "
+                    "them (the first: {first}). Nothing was confirmed.",
+                    refused=len(refusals),
+                    count=len(grants),
+                    first=first.message,
+                ),
                 problems=problems,
             )
         raise first
@@ -159,7 +180,7 @@ async def _post(
     except IntegrityError as error:
         if db.constraint_name(error, metadata) == "ck_points_grant_four_eyes":
             raise GrantFourEyes(
-                f"You proposed grant {grant.id}; another staff member must confirm it."
+                _("You proposed grant {id}; another staff member must confirm it.", id=grant.id)
             ) from error
         raise
     return await get_grant(conn, grant.id)
@@ -178,15 +199,24 @@ async def reject_grant(
     grant is answered as it is (``replayed``); a confirmed one is refused."""
     reason = reason.strip()
     if not 1 <= len(reason) <= MAX_REASON:
-        raise InvalidGrant(f"Say why the grant is rejected (1 to {MAX_REASON} characters).")
+        raise InvalidGrant(
+            _(
+                "Say why the grant is rejected (1 to {max_reason} characters).",
+                max_reason=MAX_REASON,
+            )
+        )
     await _lock(conn, [grant_id])
     grant = await get_grant(conn, grant_id)
     if grant.status is GrantStatus.REJECTED:
         return await get_grant(conn, grant_id, replayed=True)
     if grant.status is GrantStatus.CONFIRMED:
         raise GrantStateConflict(
-            f"Grant {grant_id} is confirmed already: entry {grant.entry_id} posted it. If it "
-            "was wrong, an admin reverses that entry.",
+            _(
+                "Grant {grant_id} is confirmed already: entry {entry_id} posted it. If "
+                "it was wrong, an admin reverses that entry.",
+                grant_id=grant_id,
+                entry_id=grant.entry_id,
+            ),
             grant_id=grant_id,
             entry_id=grant.entry_id,
         )

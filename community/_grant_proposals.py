@@ -24,11 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 import ledger
+from community._grant_terms import check_terms
 from community._grants import (
-    EARLIEST_DATE,
     MAX_BATCH_ROWS,
-    MAX_GRANT_POINTS,
-    MAX_REASON,
     Grant,
     GrantKind,
     GrantStatus,
@@ -40,6 +38,7 @@ from community._grants import (
 from community._tables import points_grant
 from community._tables import volunteer as volunteer_table
 from community._volunteers import Volunteer, VolunteerStatus, _query, _volunteer
+from community._words import listed_by_semicolons
 from community.errors import (
     GrantKeyConflict,
     GrantRace,
@@ -49,6 +48,7 @@ from community.errors import (
     RegistryError,
 )
 from db import metadata
+from i18n import _
 from scheme_time import scheme_today
 
 _RACES = {"uq_points_grant_one_opening", "uq_points_grant_propose_key"}
@@ -61,32 +61,6 @@ def _digest(*parts: object) -> str:
 
 FILE_COLUMNS = {"passbook_number": "存折号", "points": "余额", "as_of": "日期", "reason": "备注"}
 """The column of an opening-balances file each of a grant's terms comes from."""
-
-
-def check_terms(
-    kind: GrantKind, points: int, as_of: date, reason: str, today: date
-) -> list[tuple[str, str]]:
-    """What is wrong with a grant's points, date and reason, as (term, what is wrong) pairs
-    (nothing: an empty list)."""
-    problems = []
-    if isinstance(points, bool) or not isinstance(points, int):
-        problems.append(("points", f"points are a whole number; got {points!r}"))
-    elif not 1 <= points <= MAX_GRANT_POINTS:
-        problems.append(("points", f"{points} points; a grant is 1 to {MAX_GRANT_POINTS} points"))
-    what = "paper passbook's date" if kind is GrantKind.OPENING else "day served"
-    if as_of > today:
-        problems.append(("as_of", f"the {what} {as_of} is in the future (today is {today})"))
-    elif as_of < EARLIEST_DATE:
-        problems.append(("as_of", f"the {what} {as_of} is before {EARLIEST_DATE}; check the year"))
-    if kind is GrantKind.ADJUSTMENT and not reason:
-        problems.append(
-            ("reason", "an adjustment says why: give a reason (what service, which activity)")
-        )
-    if len(reason) > MAX_REASON:
-        problems.append(
-            ("reason", f"the reason is {len(reason)} characters; at most {MAX_REASON} fit")
-        )
-    return problems
 
 
 async def _openings_held(
@@ -108,9 +82,14 @@ async def _openings_held(
     numbers = {v.id: v.passbook_number for v in volunteers}
     for volunteer_id, grant_id, status in rows:
         found[volunteer_id] = OpeningBalanceExists(
-            f"Passbook {numbers[volunteer_id]} already has an opening balance (grant "
-            f"{grant_id}, {status}); a passbook gets one. Reject that grant first if it is "
-            "wrong, or propose an adjustment for what it is missing.",
+            _(
+                "Passbook {number} already has an opening balance (grant {grant_id}, "
+                "{status}); a passbook gets one. Reject that grant first if it is "
+                "wrong, or propose an adjustment for what it is missing.",
+                number=numbers[volunteer_id],
+                grant_id=grant_id,
+                status=_("proposed") if status == GrantStatus.PROPOSED.value else _("confirmed"),
+            ),
             grant_id=grant_id,
         )
     entries = await ledger.first_entries_of_kind(
@@ -119,9 +98,13 @@ async def _openings_held(
     for v in volunteers:
         if v.id not in found and (entry_id := entries.get(v.account_id)) is not None:
             found[v.id] = OpeningBalanceExists(
-                f"Passbook {v.passbook_number} already carried its paper balance over (entry "
-                f"{entry_id}); a passbook gets one opening balance. Propose an adjustment for "
-                "what it is missing.",
+                _(
+                    "Passbook {passbook_number} already carried its paper balance over "
+                    "(entry {entry_id}); a passbook gets one opening balance. Propose an "
+                    "adjustment for what it is missing.",
+                    passbook_number=v.passbook_number,
+                    entry_id=entry_id,
+                ),
                 entry_id=entry_id,
             )
     return found
@@ -157,17 +140,24 @@ async def propose_grant(
         if earlier is not None:
             if earlier.propose_digest != digest:
                 raise GrantKeyConflict(
-                    "This idempotency key was already used for a different proposal. Use a new "
-                    "key for a new proposal; repeat a key only to retry exactly the same one."
+                    _(
+                        "This idempotency key was already used for a different proposal. Use a "
+                        "new key for a new proposal; repeat a key only to retry exactly the "
+                        "same one."
+                    )
                 )
             return await get_grant(conn, earlier.id, replayed=True)
     if problems := check_terms(kind, points, as_of, reason, scheme_today(now)):
-        said = "; ".join(message for _, message in problems)
-        raise InvalidGrant(f"{said[0].upper()}{said[1:]}. Nothing was saved.")
+        said = listed_by_semicolons([message for _term, message in problems])
+        raise InvalidGrant(_("The grant cannot be made: {said}. Nothing was saved.", said=said))
     if volunteer.status is not VolunteerStatus.ACTIVE:
         raise GrantToMovedAway(
-            f"Passbook {volunteer.passbook_number}'s holder has moved away; a moved-away "
-            "volunteer gets no opening balance or adjustment. Make them active again first."
+            _(
+                "Passbook {passbook_number}'s holder has moved away; a moved-away "
+                "volunteer gets no opening balance or adjustment. Make them active "
+                "again first.",
+                passbook_number=volunteer.passbook_number,
+            )
         )
     if kind is GrantKind.OPENING and (held := await _openings_held(conn, [volunteer])):
         raise held[volunteer.id]
@@ -209,7 +199,13 @@ async def propose_openings(
     name = clean_batch(batch)
     assert name is not None
     if not 1 <= len(rows) <= MAX_BATCH_ROWS:
-        raise InvalidGrant(f"A batch has 1 to {MAX_BATCH_ROWS} rows; this one has {len(rows)}.")
+        raise InvalidGrant(
+            _(
+                "A batch has 1 to {max_batch_rows} rows; this one has {rows_count}.",
+                max_batch_rows=MAX_BATCH_ROWS,
+                rows_count=len(rows),
+            )
+        )
     cleaned = [
         replace(r, passbook_number=r.passbook_number.strip(), note=r.note.strip()) for r in rows
     ]
@@ -220,8 +216,13 @@ async def propose_openings(
         if await _is_this_batch(conn, name, digest, len(cleaned)):
             return [replace(grant, replayed=True) for grant in earlier]
         raise GrantKeyConflict(
-            f"Batch {name!r} already holds {len(earlier)} grant(s) proposed otherwise; give "
-            "this file a new batch name, or send exactly the same rows to retry it."
+            _(
+                "Batch {name!r} already holds {earlier_count} grant(s) proposed "
+                "otherwise; give this file a new batch name, or send exactly the same "
+                "rows to retry it.",
+                name=name,
+                earlier_count=len(earlier),
+            )
         )
     found = await _locked_volunteers(conn, [r.passbook_number for r in cleaned])
     held = await _openings_held(conn, [v for v in found.values() if may_grant(v)])
@@ -244,7 +245,7 @@ async def propose_openings(
             )
 
         for term, message in check_terms(GrantKind.OPENING, r.points, r.as_of, r.note, today):
-            problem(InvalidGrant.code, message, term)
+            problem(InvalidGrant.code, str(message), term)
         if r.passbook_number in seen:
             problem(InvalidGrant.code, f"this passbook is on row {seen[r.passbook_number]} too")
         seen.setdefault(r.passbook_number, r.row)
@@ -259,8 +260,12 @@ async def propose_openings(
             problem(refusal.code, f"already has an opening balance ({_which(refusal)})")
     if problems:
         raise InvalidGrant(
-            f"{len({p['row'] for p in problems})} row(s) of batch {name!r} cannot be proposed; "
-            "'problems' lists them. Nothing was saved: correct them and send the batch again.",
+            _(
+                "{rows} row(s) of batch {name!r} cannot be proposed; 'problems' "
+                "lists them. Nothing was saved: correct them and send the batch again.",
+                rows=len({p["row"] for p in problems}),
+                name=name,
+            ),
             problems=problems,
         )
     await _insert(

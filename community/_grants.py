@@ -37,6 +37,7 @@ import db
 from community._org_units import under
 from community._tables import org_unit, points_grant, volunteer
 from community.errors import GrantNotFound, InvalidGrant
+from i18n import _
 
 MAX_GRANT_POINTS = 1_000_000
 MAX_REASON = 400
@@ -118,7 +119,9 @@ def clean_batch(batch: str | None) -> str | None:
         return None
     cleaned = batch.strip()
     if not 1 <= len(cleaned) <= MAX_BATCH_NAME:
-        raise InvalidGrant(f"A batch name has 1 to {MAX_BATCH_NAME} characters.")
+        raise InvalidGrant(
+            _("A batch name has 1 to {max_batch_name} characters.", max_batch_name=MAX_BATCH_NAME)
+        )
     return cleaned
 
 
@@ -162,7 +165,9 @@ async def get_grant(conn: AsyncConnection, grant_id: int, *, replayed: bool = Fa
     """The grant ``grant_id``, or :class:`community.GrantNotFound`."""
     row = (await conn.execute(_query().where(points_grant.c.id == grant_id))).first()
     if row is None:
-        raise GrantNotFound(f"No opening balance or adjustment with id {grant_id}.")
+        raise GrantNotFound(
+            _("No opening balance or adjustment with id {grant_id}.", grant_id=grant_id)
+        )
     return replace(_grant(row), replayed=replayed)
 
 
@@ -188,7 +193,7 @@ async def list_grants(
     """The grants of the volunteers under the org unit at ``under_path``, newest first,
     ``limit`` at a time before the id ``before``."""
     if not 1 <= limit <= MAX_LIST:
-        raise InvalidGrant(f"A page holds 1 to {MAX_LIST} grants.")
+        raise InvalidGrant(_("A page holds 1 to {max_list} grants.", max_list=MAX_LIST))
     g = points_grant
     query = _query().where(under(under_path))
     if status is not None:

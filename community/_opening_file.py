@@ -19,6 +19,7 @@ from community._cleaning import clean_passbook_number
 from community._grants import OpeningIn
 from community._roster_rows import cell_text, parse_day
 from community.errors import InvalidPerson
+from i18n import _
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "passbook_number": ("存折号", "存折编号", "passbook_number", "number", "passbook"),
@@ -106,7 +107,9 @@ def _number(cell: export.Cell) -> str:
 def _points(cell: export.Cell) -> int:
     text = (cell_text(cell) or "").replace(",", "")
     if not _WHOLE.fullmatch(text):
-        raise InvalidPerson(f"余额 must be a whole number of points, such as 120; got {text!r}.")
+        raise InvalidPerson(
+            _("余额 must be a whole number of points, such as 120; got {text!r}.", text=text)
+        )
     return int(text)
 
 

@@ -24,6 +24,7 @@ import db
 import ledger
 from community._cleaning import is_code
 from community._tables import org_unit
+from community._words import kind_word
 from community.errors import (
     OrgUnitClosed,
     OrgUnitCodeRace,
@@ -31,8 +32,12 @@ from community.errors import (
     OrgUnitNotFound,
     RegistryError,
 )
+from i18n import Message, _
 
 ISSUANCE_KIND = "issuance"
+_IT = _("It")
+"""What a closed unit refuses, when the caller names nothing."""
+
 _PARENT_KIND = {"community": "street", "grid": "community"}
 
 
@@ -58,12 +63,18 @@ class OrgUnit:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else None
 
 
-def require_open(unit: OrgUnit, what: str = "It") -> None:
+def require_open(unit: OrgUnit, what: str | Message = _IT) -> None:
     """Refuse (:class:`community.OrgUnitClosed`) to add ``what`` to a closed unit."""
     if unit.closed_at is not None:
         raise OrgUnitClosed(
-            f"{unit.name} ({unit.code}) was closed on {unit.closed_at:%Y-%m-%d}; {what} cannot "
-            "be added to a closed unit. Its history stays; choose an open unit.",
+            _(
+                "{name} ({code}) was closed on {closed_at:%Y-%m-%d}; {what} cannot be "
+                "added to a closed unit. Its history stays; choose an open unit.",
+                name=unit.name,
+                code=unit.code,
+                closed_at=unit.closed_at,
+                what=what,
+            ),
             org_unit=unit.code,
             closed_at=unit.closed_at.isoformat(),
         )
@@ -85,23 +96,40 @@ async def add_org_unit(
     again and finds it, so it can tell it did not add it."""
     if not is_code(code):
         raise RegistryError(
-            f"Org unit code {code!r} must be 1-40 lower-case letters, digits or dashes."
+            _(
+                "Org unit code {code!r} must be 1-40 lower-case letters, digits or dashes.",
+                code=code,
+            )
         )
     if kind not in ("street", *_PARENT_KIND):
-        raise RegistryError(f"Unknown org unit kind {kind!r}: use street, community or grid.")
+        raise RegistryError(
+            _("Unknown org unit kind {kind!r}: use street, community or grid.", kind=kind)
+        )
     if kind == "street" and parent_code is not None:
-        raise RegistryError("A street is the top of the tree and has no parent.")
+        raise RegistryError(_("A street is the top of the tree and has no parent."))
     parent = None
     if kind != "street":
         parent = await _parent(conn, kind, parent_code)
     if existing := await find_org_unit(conn, code):
         if existing.kind != kind or existing.parent_id != (parent.id if parent else None):
-            where = (
-                f" under {existing.parent_path.rsplit('/', 1)[-1]}" if existing.parent_path else ""
+            said = (
+                _(
+                    "Org unit {code!r} already exists as a {kind} under {parent}; choose "
+                    "another code for a new unit.",
+                    code=code,
+                    kind=kind_word(existing.kind),
+                    parent=existing.parent_path.rsplit("/", 1)[-1],
+                )
+                if existing.parent_path
+                else _(
+                    "Org unit {code!r} already exists as a {kind}; choose another code for a "
+                    "new unit.",
+                    code=code,
+                    kind=kind_word(existing.kind),
+                )
             )
             raise OrgUnitConflict(
-                f"Org unit {code!r} already exists as a {existing.kind}{where}; choose another "
-                "code for a new unit.",
+                said,
                 org_unit=code,
                 kind=existing.kind,
             )
@@ -109,7 +137,7 @@ async def add_org_unit(
             raise OrgUnitCodeRace(code)
         return existing
     if parent is not None:
-        require_open(parent, f"a new {kind}")
+        require_open(parent, _("a new {kind}", kind=kind_word(kind)))
     issuance = await ledger.open_account(
         conn, kind=ISSUANCE_KIND, owner_ref=f"org:{code}", allow_negative=True
     )
@@ -140,7 +168,12 @@ async def _parent(conn: AsyncConnection, kind: str, parent_code: str | None) -> 
     parent = await find_org_unit(conn, parent_code or "", lock=True)
     if parent is None or parent.kind != _PARENT_KIND[kind]:
         raise RegistryError(
-            f"A {kind} belongs to a {_PARENT_KIND[kind]}; {parent_code!r} is not one."
+            _(
+                "A {kind} belongs to a {parent_kind}; {parent_code!r} is not one.",
+                kind=kind_word(kind),
+                parent_kind=kind_word(_PARENT_KIND[kind]),
+                parent_code=parent_code,
+            )
         )
     return parent
 
@@ -176,18 +209,18 @@ async def get_org_unit(conn: AsyncConnection, code: str) -> OrgUnit:
     """The org unit ``code``, or :class:`community.OrgUnitNotFound`."""
     found = await find_org_unit(conn, code)
     if found is None:
-        raise OrgUnitNotFound(f"No org unit with code {code!r}.")
+        raise OrgUnitNotFound(_("No org unit with code {code!r}.", code=code))
     return found
 
 
-async def get_open_org_unit(conn: AsyncConnection, code: str, what: str = "It") -> OrgUnit:
+async def get_open_org_unit(conn: AsyncConnection, code: str, what: str | Message = _IT) -> OrgUnit:
     """The org unit ``code`` if it is open, held (a shared row lock on PostgreSQL) until the
     caller commits, so a concurrent close either waits for the caller's addition and then
     sees it, or commits first and this refuses (:class:`community.OrgUnitClosed`). Use it
     in every use case that adds ``what`` (a volunteer, a sheet, a credential) to a unit."""
     found = await find_org_unit(conn, code, lock=True)
     if found is None:
-        raise OrgUnitNotFound(f"No org unit with code {code!r}.")
+        raise OrgUnitNotFound(_("No org unit with code {code!r}.", code=code))
     require_open(found, what)
     return found
 

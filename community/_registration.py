@@ -23,6 +23,7 @@ from community._cleaning import clean_name, clean_passbook_number, clean_phone
 from community._org_units import OrgUnit, find_org_unit, require_open
 from community._passbooks import PASSBOOK_KIND, Passbook, find_lookalike, find_passbook
 from community._tables import volunteer
+from community._words import kind_word, listed
 from community.errors import (
     InvalidPerson,
     OrgUnitNotFound,
@@ -30,10 +31,22 @@ from community.errors import (
     RegistrationConflict,
 )
 from db import metadata
+from i18n import _
 from ledger.errors import IdempotencyRace
 from scheme_time import local_date
 
 _RACED = {"uq_volunteer_passbook_number", "uq_volunteer_account_id"}
+
+
+_DIFFERENCE_WORDS = {
+    "name": _("name"),
+    "grid": _("grid"),
+    "phone": _("phone"),
+    "leaderboard choice": _("leaderboard choice"),
+    "joining day": _("joining day"),
+    "passbook": _("passbook"),
+}
+"""The words a refusal names a stored field by, in the reader's language."""
 
 
 async def register_volunteer(
@@ -85,10 +98,14 @@ async def enrol_volunteer(
     phone = clean_phone(phone)
     grid = await find_org_unit(conn, grid_code)
     if grid is None:
-        raise OrgUnitNotFound(f"No grid with code {grid_code!r}.")
+        raise OrgUnitNotFound(_("No grid with code {grid_code!r}.", grid_code=grid_code))
     if grid.kind != "grid":
         raise InvalidPerson(
-            f"{grid_code!r} is a {grid.kind}, not a grid: a volunteer belongs to one grid."
+            _(
+                "{grid_code!r} is a {kind}, not a grid: a volunteer belongs to one grid.",
+                grid_code=grid_code,
+                kind=kind_word(grid.kind),
+            )
         )
     existing = (
         await conn.execute(
@@ -115,9 +132,13 @@ async def enrol_volunteer(
         ]
         if differences:
             raise RegistrationConflict(
-                f"Passbook {passbook_number} is already registered with a different "
-                f"{', '.join(differences)}. If this is the same person, change them with the "
-                "update or move requests; if it is someone else, check the number on the cover.",
+                _(
+                    "Passbook {passbook_number} is already registered with a different "
+                    "{differences}. If this is the same person, change them with the update or "
+                    "move requests; if it is someone else, check the number on the cover.",
+                    passbook_number=passbook_number,
+                    differences=listed([_DIFFERENCE_WORDS.get(d, d) for d in differences]),
+                ),
                 passbook_number=passbook_number,
                 differs=differences,
             )
@@ -158,14 +179,18 @@ async def check_new_number(
 ) -> None:
     """Refuse to register the new passbook ``number`` in ``grid`` if the grid is closed or
     (unless ``lookalikes`` is False) the number is a lookalike of a registered one."""
-    require_open(grid, "a new volunteer")
+    require_open(grid, _("a new volunteer"))
     lookalike = await find_lookalike(conn, number) if lookalikes else None
     if lookalike is not None:
         existing, path = lookalike
         raise PassbookNumberLookalike(
-            f"Passbook number {number} differs from the registered {existing} only by O/0, I/1 "
-            "or L/1 and is most likely a typo of it: check the number on the cover. If it is the "
-            f"same passbook, use {existing}.",
+            _(
+                "Passbook number {number} differs from the registered {existing} only "
+                "by O/0, I/1 or L/1 and is most likely a typo of it: check the number "
+                "on the cover. If it is the same passbook, use {existing}.",
+                number=number,
+                existing=existing,
+            ),
             existing_grid_path=path,
             passbook_number=number,
             existing=existing,

@@ -21,6 +21,7 @@ import export
 from community._cleaning import clean_name, clean_passbook_number, clean_phone
 from community._tables import org_unit
 from community.errors import InvalidPerson
+from i18n import Message, _
 
 # Field -> the headers it is known by (compared case-insensitively, spaces trimmed).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -95,9 +96,12 @@ def roster_columns(table: export.Table, check: RosterCheck) -> dict[str, str]:
             columns[name] = header
     if not columns:
         raise export.NoHeaderRow(
-            "The first row must be the header row naming the columns 存折号, 姓名, 网格 and "
-            "optionally 电话 and 入册日期 (or passbook_number, name, grid, phone, joined_on); "
-            f"found {_shown(table.headers)}."
+            _(
+                "The first row must be the header row naming the columns 存折号, 姓名, 网格 "
+                "and optionally 电话 and 入册日期 (or passbook_number, name, grid, phone, "
+                "joined_on); found {headers}.",
+                headers=_shown(table.headers),
+            )
         )
     for name in REQUIRED:
         if name not in columns:
@@ -113,10 +117,10 @@ def roster_columns(table: export.Table, check: RosterCheck) -> dict[str, str]:
     return columns
 
 
-def _shown(headers: list[str]) -> str:
+def _shown(headers: list[str]) -> str | Message:
     """The first few headers, each cut short, as a message quotes them."""
     shown = [h if len(h) <= 40 else h[:40] + "…" for h in headers[:10]]
-    return ", ".join(shown) + (", …" if len(headers) > 10 else "") if shown else "none"
+    return ", ".join(shown) + (", …" if len(headers) > 10 else "") if shown else _("none")
 
 
 def parse_day(value: export.Cell, column: str, today: date) -> date:
@@ -132,11 +136,20 @@ def parse_day(value: export.Cell, column: str, today: date) -> date:
             value = None
         if value is None:
             raise InvalidPerson(
-                f"{column} must be a date: a date cell, or written 2019-03-01, 2019/3/1 or "
-                "2019年3月1日."
+                _(
+                    "{column} must be a date: a date cell, or written 2019-03-01, 2019/3/1 "
+                    "or 2019年3月1日.",
+                    column=column,
+                )
             )
     if value > today:
-        raise InvalidPerson(f"{column} {value} is after today; it must be a day already past.")
+        raise InvalidPerson(
+            _(
+                "{column} {value} is after today; it must be a day already past.",
+                column=column,
+                value=value,
+            )
+        )
     return value
 
 

@@ -31,6 +31,7 @@ from community._devices import forget_devices
 from community._tables import volunteer
 from community._volunteers import Volunteer, get_volunteer
 from community.errors import InvalidPin, WeakPin
+from i18n import _
 
 # --- The PIN policy -------------------------------------------------------------------------
 PIN_MIN_DIGITS = 4
@@ -61,21 +62,34 @@ def check_pin_rules(pin: str) -> None:
     """Refuse a PIN that is not 4-6 digits or is easy to guess."""
     if not _PIN.fullmatch(pin):
         raise InvalidPin(
-            f"A PIN is {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits (0-9), nothing else."
+            _(
+                "A PIN is {pin_min_digits} to {pin_max_digits} digits (0-9), nothing else.",
+                pin_min_digits=PIN_MIN_DIGITS,
+                pin_max_digits=PIN_MAX_DIGITS,
+            )
         )
     if len(set(pin)) == 1:
-        raise WeakPin(f"{len(pin)} times the same digit is too easy to guess; choose another PIN.")
+        raise WeakPin(
+            _(
+                "{digits} times the same digit is too easy to guess; choose another PIN.",
+                digits=len(pin),
+            )
+        )
     steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
     if steps in ({1}, {-1}):
         raise WeakPin(
-            "Digits counting straight up or down (like 2345 or 987654) are too easy to guess; "
-            "choose another PIN."
+            _(
+                "Digits counting straight up or down (like 2345 or 987654) are too "
+                "easy to guess; choose another PIN."
+            )
         )
     for period in range(2, len(pin) // 2 + 1):
         if len(pin) % period == 0 and pin == pin[:period] * (len(pin) // period):
             raise WeakPin(
-                "A short pattern repeated (like 2727 or 147147) is too easy to guess; choose "
-                "another PIN."
+                _(
+                    "A short pattern repeated (like 2727 or 147147) is too easy to guess; "
+                    "choose another PIN."
+                )
             )
 
 

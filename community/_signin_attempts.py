@@ -46,6 +46,7 @@ from community.errors import (
     SignInThrottled,
     VolunteerMovedAway,
 )
+from i18n import _
 
 # --- The policy -------------------------------------------------------------------------------
 THROTTLE_AFTER_FAILURES = 3
@@ -110,8 +111,11 @@ class SignInCheck:
 
 def failed() -> SignInFailed:
     return SignInFailed(
-        "The passbook number or the PIN is wrong. Check the number on the passbook's cover and "
-        "try again. If you have no PIN yet, or forgot it, ask your grid worker to set one."
+        _(
+            "The passbook number or the PIN is wrong. Check the number on the "
+            "passbook's cover and try again. If you have no PIN yet, or forgot it, "
+            "ask your grid worker to set one."
+        )
     )
 
 
@@ -122,9 +126,13 @@ def _seconds(delta: timedelta) -> int:
 def throttled(until: datetime | None, now: datetime) -> SignInThrottled:
     seconds = _seconds((until - now) if until is not None else timedelta(seconds=1))
     return SignInThrottled(
-        f"Too many wrong sign-ins: wait {seconds} seconds before trying again. On a phone or "
-        "browser you signed in from before, you can sign in at once; if you are not sure of "
-        "the PIN, ask your grid worker to reset it.",
+        _(
+            "Too many wrong sign-ins: wait {seconds} seconds before trying again. "
+            "On a phone or browser you signed in from before, you can sign in at "
+            "once; if you are not sure of the PIN, ask your grid worker to reset "
+            "it.",
+            seconds=seconds,
+        ),
         retry_after=seconds,
     )
 
@@ -134,13 +142,18 @@ def valid_number(passbook_number: str, pin: str) -> str:
     number = normalise_passbook_number(passbook_number)
     if not _signin.NUMBER_PATTERN.fullmatch(number):
         raise InvalidPerson(
-            "A passbook number is 3-32 capital letters, digits or dashes, as printed on the "
-            "passbook's cover (for example YZS1-0001)."
+            _(
+                "A passbook number is 3-32 capital letters, digits or dashes, as "
+                "printed on the passbook's cover (for example YZS1-0001)."
+            )
         )
     if not _signin.PIN_PATTERN.fullmatch(pin):
         raise InvalidPin(
-            f"A PIN is {_signin.PIN_MIN_DIGITS} to {_signin.PIN_MAX_DIGITS} digits (0-9), "
-            "nothing else."
+            _(
+                "A PIN is {pin_min_digits} to {pin_max_digits} digits (0-9), nothing else.",
+                pin_min_digits=_signin.PIN_MIN_DIGITS,
+                pin_max_digits=_signin.PIN_MAX_DIGITS,
+            )
         )
     return number
 
@@ -248,8 +261,11 @@ async def finish_attempt(
         return SignInCheck(
             None,
             VolunteerMovedAway(
-                f"Passbook {attempt.number} is marked as moved away, so it cannot sign in. If "
-                "you live here again, ask your grid worker to mark it active."
+                _(
+                    "Passbook {number} is marked as moved away, so it cannot sign in. If "
+                    "you live here again, ask your grid worker to mark it active.",
+                    number=attempt.number,
+                )
             ),
         )
     return SignInCheck(found, None)

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from community import _signin
 from community._signin_attempts import Attempt, throttled
 from community.errors import SignInBusy, SignInThrottled
+from i18n import _
 
 HASHES_AT_ONCE = 3
 """How many sign-ins one process runs at once (each hash takes ~16 MiB and tens of ms of
@@ -139,7 +140,7 @@ _SLOTS = _HashSlots()
 
 def _busy() -> SignInBusy:
     return SignInBusy(
-        "Too many sign-ins at this moment: try again in a few seconds.",
+        _("Too many sign-ins at this moment: try again in a few seconds."),
         retry_after=BUSY_RETRY_AFTER,
     )
 

@@ -22,12 +22,14 @@ import ledger
 from community._cleaning import clean_name, clean_phone
 from community._org_units import OrgUnit, find_org_unit, get_open_org_unit, require_open, under
 from community._tables import org_unit, volunteer, volunteer_move
+from community._words import kind_word
 from community.errors import (
     InvalidPerson,
     OrgUnitNotFound,
     PassbookNotFound,
     VolunteerMoveRefused,
 )
+from i18n import _
 
 MAX_LIST = 200
 
@@ -111,7 +113,9 @@ def _status(status: VolunteerStatus | str) -> VolunteerStatus:
     try:
         return VolunteerStatus(status)
     except ValueError:
-        raise InvalidPerson(f"Unknown status {status!r}: use 'active' or 'moved_away'.") from None
+        raise InvalidPerson(
+            _("Unknown status {status!r}: use 'active' or 'moved_away'.", status=status)
+        ) from None
 
 
 def _volunteer(row: Row[Any]) -> Volunteer:
@@ -137,7 +141,9 @@ async def get_volunteer(
 ) -> Volunteer:
     found = await find_volunteer(conn, number, for_update=for_update)
     if found is None:
-        raise PassbookNotFound(f"No passbook numbered {number!r}. Check the number on the cover.")
+        raise PassbookNotFound(
+            _("No passbook numbered {number!r}. Check the number on the cover.", number=number)
+        )
     return found
 
 
@@ -205,7 +211,9 @@ async def set_volunteer_status(
     try:
         status = VolunteerStatus(status)
     except ValueError:
-        raise InvalidPerson(f"Unknown status {status!r}: use 'active' or 'moved_away'.") from None
+        raise InvalidPerson(
+            _("Unknown status {status!r}: use 'active' or 'moved_away'.", status=status)
+        ) from None
     found = await get_volunteer(conn, number, for_update=True)
     if status is VolunteerStatus.ACTIVE and found.status is not VolunteerStatus.ACTIVE:
         await get_open_org_unit(conn, found.grid_code, "An active volunteer")
@@ -220,13 +228,17 @@ async def target_grid(conn: AsyncConnection, grid_code: str) -> OrgUnit:
     street is refused, and so is a closed grid."""
     unit = await find_org_unit(conn, grid_code, lock=True)
     if unit is None:
-        raise OrgUnitNotFound(f"No grid with code {grid_code!r}.")
+        raise OrgUnitNotFound(_("No grid with code {grid_code!r}.", grid_code=grid_code))
     if unit.kind != "grid":
         raise VolunteerMoveRefused(
-            f"{grid_code!r} is a {unit.kind}, not a grid: a volunteer moves to one grid.",
+            _(
+                "{grid_code!r} is a {kind}, not a grid: a volunteer moves to one grid.",
+                grid_code=grid_code,
+                kind=kind_word(unit.kind),
+            ),
             to_grid=grid_code,
         )
-    require_open(unit, "a volunteer")
+    require_open(unit, _("a volunteer"))
     return unit
 
 
@@ -245,8 +257,13 @@ async def move_volunteer(
     grid = await target_grid(conn, to_grid_code)
     if grid.code == current.grid_code:
         raise VolunteerMoveRefused(
-            f"Passbook {number} is already in grid {current.grid_name} ({grid.code}); choose "
-            "the grid they are moving to.",
+            _(
+                "Passbook {number} is already in grid {grid_name} ({code}); choose the "
+                "grid they are moving to.",
+                number=number,
+                grid_name=current.grid_name,
+                code=grid.code,
+            ),
             to_grid=grid.code,
         )
     from_id = await conn.scalar(

@@ -42,7 +42,7 @@ from __future__ import annotations
 from typing import Any
 
 from db import Category, DomainError, Retryable
-from i18n import _
+from i18n import Message, _
 
 
 class RegistryError(DomainError):
@@ -122,7 +122,9 @@ class PassbookNumberLookalike(RegistryError):
     code = "passbook_number_lookalike"
     category = Category.CONFLICT
 
-    def __init__(self, message: str, *, existing_grid_path: str = "", **figures: Any) -> None:
+    def __init__(
+        self, message: str | Message, *, existing_grid_path: str = "", **figures: Any
+    ) -> None:
         super().__init__(message, **figures)
         self.existing_grid_path = existing_grid_path
 
@@ -144,7 +146,7 @@ class SignInFailed(RegistryError):
 
     code = "sign_in_failed"
     category = Category.UNAUTHENTICATED
-    title = "Sign-in failed"
+    title = _("Sign-in failed")
 
 
 class SignInThrottled(RegistryError):

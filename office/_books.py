@@ -22,15 +22,16 @@ import db
 import ledger  # noqa: F401 - its tables are in db.metadata
 from access import Forbidden, Principal, Role
 from community.services import OPERATOR
+from i18n import N_, _
 from office.errors import BooksNotEmpty, BooksOpenRace
 from scheme_time import utcnow
 
 FIRST_ADMIN_LABEL = "first admin (passbook init)"
 _SAID = {
-    "org_units": "org unit(s)",
-    "volunteers": "volunteer(s)",
-    "tokens": "token(s)",
-    "ledger_entries": "ledger entry(ies)",
+    "org_units": N_("{count} org unit(s)"),
+    "volunteers": N_("{count} volunteer(s)"),
+    "tokens": N_("{count} token(s)"),
+    "ledger_entries": N_("{count} ledger entry(ies)"),
 }
 
 
@@ -75,16 +76,29 @@ async def open_books(
     books that already hold data (:class:`office.BooksNotEmpty`, with the counts found), a
     code or name that is not well formed (:class:`community.RegistryError`)."""
     if principal != OPERATOR:
-        raise Forbidden("Books are opened at the command line ('passbook init'), by the operator.")
+        raise Forbidden(
+            _("Books are opened at the command line ('passbook init'), by the operator.")
+        )
     now = now or utcnow()
     held = {what: n for what, n in (await books_contents(conn)).items() if n}
     if held:
-        found = ", ".join(f"{n} {_SAID[what]}" for what, n in held.items() if what != "books")
-        opened = "were opened already and hold" if "books" in held else "already hold"
+        found = community.listed(
+            [_(_SAID[what], count=n) for what, n in held.items() if what != "books"]
+        )
         raise BooksNotEmpty(
-            f"These books {opened} data ({found or 'nothing else'}); 'passbook init' opens "
-            "empty books only and wrote nothing. Use a new database (another --database-url) "
-            "for new books, or keep working with these.",
+            _(
+                "These books were opened already and hold data ({found}); 'passbook init' "
+                "opens empty books only and wrote nothing. Use a new database (another "
+                "--database-url) for new books, or keep working with these.",
+                found=found or _("nothing else"),
+            )
+            if "books" in held
+            else _(
+                "These books already hold data ({found}); 'passbook init' opens empty "
+                "books only and wrote nothing. Use a new database (another "
+                "--database-url) for new books, or keep working with these.",
+                found=found or _("nothing else"),
+            ),
             **held,
         )
     name = clean_unit_name(street_name)
@@ -113,7 +127,7 @@ async def open_books(
 def clean_unit_name(name: str) -> str:
     """An org unit's name, trimmed: 1 to 100 characters on one line."""
     try:
-        return community.clean_name(name, who="An org unit")
+        return community.clean_name(name, who=_("An org unit"))
     except community.InvalidPerson as error:
         raise community.RegistryError(error.message) from error
 

@@ -37,9 +37,10 @@ import db
 import rewards
 from access import CredentialOutOfReach, Principal, Role, TokenRecord
 from community.services import OPERATOR
+from i18n import _
 from scheme_time import utcnow
 
-_REVOKES_WHAT = (
+_REVOKES_WHAT = _(
     "an admin revokes admin credentials of units strictly under their own, auditor, council "
     "and volunteer credentials in their unit, and merchant credentials of merchants serving "
     "their unit; ask an admin above, or the operator ('passbook token revoke')"
@@ -106,12 +107,15 @@ def manages(principal: Principal, record: TokenRecord, *, merchant_path: str | N
 async def _require_merchant(conn: AsyncConnection, code: str) -> None:
     if not community.is_code(code):
         raise access.UnknownScope(
-            f"Merchant code {code!r} must be lower-case letters, digits or dashes."
+            _("Merchant code {code!r} must be lower-case letters, digits or dashes.", code=code)
         )
     if await rewards.find_merchant(conn, code) is None:
         raise access.UnknownScope(
-            f"No merchant with code {code!r}; add the merchant first (POST /api/merchants), "
-            "then make its credential."
+            _(
+                "No merchant with code {code!r}; add the merchant first (POST "
+                "/api/merchants), then make its credential.",
+                code=code,
+            )
         )
 
 
@@ -122,39 +126,62 @@ async def _within_reach(
     credential names."""
     if role is Role.VOLUNTEER:
         raise CredentialOutOfReach(
-            "A volunteer's token is got by signing in with their PIN; an admin sets or resets "
-            "the PIN (PUT /api/volunteers/{number}/pin) instead of making a token."
+            _(
+                "A volunteer's token is got by signing in with their PIN; an admin "
+                "sets or resets the PIN (PUT /api/volunteers/{number}/pin) instead of "
+                "making a token."
+            )
         )
     if role is Role.MERCHANT:
         seller = await rewards.find_merchant(conn, scope)
         if seller is not None and not community.within(seller.org_unit_path, principal.scope):
             raise CredentialOutOfReach(
-                f"Merchant {scope!r} serves a unit outside this token's scope: its credential "
-                "is made by an admin over that unit (or the operator)."
+                _(
+                    "Merchant {scope!r} serves a unit outside this token's scope: its "
+                    "credential is made by an admin over that unit (or the operator).",
+                    scope=scope,
+                )
             )
         return None
     if role is Role.COUNCIL:
         member = await access.council_member_administered_by(conn, principal, scope)
         if not member.active:
             raise community.CouncilMemberSteppedDown(
-                f"Council member {scope!r} stepped down and can no longer act; add the "
-                "person again under a new code if they return to the council."
+                _(
+                    "Council member {scope!r} stepped down and can no longer act; add the "
+                    "person again under a new code if they return to the council.",
+                    scope=scope,
+                )
             )
         return member
     unit = await community.find_org_unit(conn, scope)
     if unit is None:
         raise access.UnknownScope(
-            f"No org unit with code {scope!r}; a {role} token is scoped to one."
+            _(
+                "No org unit with code {scope!r}; a {role} token is scoped to one.",
+                scope=scope,
+                role=access.role_word(role),
+            )
         )
     if role is Role.ADMIN and not _strictly_under(unit.path, principal.scope):
         raise CredentialOutOfReach(
-            f"An admin makes admin credentials only for units strictly under their own "
-            f"({principal.scope}); {unit.name} ({scope}) is not. Ask an admin above it."
+            _(
+                "An admin makes admin credentials only for units strictly under their "
+                "own ({scope}); {name} ({own}) is not. Ask an admin above it.",
+                scope=principal.scope,
+                name=unit.name,
+                own=scope,
+            )
         )
     if not community.within(unit.path, principal.scope):
         raise CredentialOutOfReach(
-            f"{unit.name} ({scope}) is outside this token's scope ({principal.scope}): an "
-            "admin makes auditor credentials only for their own unit or one under it."
+            _(
+                "{name} ({scope}) is outside this token's scope ({own}): an admin "
+                "makes auditor credentials only for their own unit or one under it.",
+                name=unit.name,
+                scope=scope,
+                own=principal.scope,
+            )
         )
     return None
 
@@ -217,7 +244,9 @@ async def issue_credential(
 
 async def _require_filter_in_reach(conn: AsyncConnection, principal: Principal, scope: str) -> None:
     """Refuse an admin a listing filtered on something outside their unit."""
-    outside = f"{scope!r} lies outside this token's scope ({principal.scope})."
+    outside = _(
+        "{scope!r} lies outside this token's scope ({own}).", scope=scope, own=principal.scope
+    )
     unit = await community.find_org_unit(conn, scope)
     member = await community.find_council_member(conn, scope)
     passbook = await community.find_passbook(conn, scope)
@@ -231,8 +260,11 @@ async def _require_filter_in_reach(conn: AsyncConnection, principal: Principal, 
     seller = await rewards.find_merchant(conn, scope)
     if seller is not None and not community.within(seller.org_unit_path, principal.scope):
         raise CredentialOutOfReach(
-            f"{scope!r} is a merchant of a unit outside this token's scope: its credentials "
-            "are seen by the admins over that unit."
+            _(
+                "{scope!r} is a merchant of a unit outside this token's scope: its "
+                "credentials are seen by the admins over that unit.",
+                scope=scope,
+            )
         )
 
 
@@ -297,11 +329,19 @@ async def revoke_credential(
     if not manages(
         principal, record, merchant_path=None if seller is None else seller.org_unit_path
     ):
-        mine = (
-            " It is the token this request is made with." if record.id == principal.token_id else ""
-        )
         raise CredentialOutOfReach(
-            f"Credential {token_id} is out of this token's reach: {_REVOKES_WHAT}.{mine}"
+            _(
+                "Credential {token_id} is out of this token's reach: {revokes_what}. It is "
+                "the token this request is made with.",
+                token_id=token_id,
+                revokes_what=_REVOKES_WHAT,
+            )
+            if record.id == principal.token_id
+            else _(
+                "Credential {token_id} is out of this token's reach: {revokes_what}.",
+                token_id=token_id,
+                revokes_what=_REVOKES_WHAT,
+            )
         )
     record, revoked_now = await access.revoke_token(
         conn, token_id, actor=principal.actor, now=now or utcnow()
@@ -316,7 +356,7 @@ async def sign_out(
     next request with it is not let in. Who: any principal holding a credential, for its own
     credential only (the operator holds none)."""
     if _is_operator(principal):
-        raise db.InvalidRequest("The operator holds no credential to sign out of.")
+        raise db.InvalidRequest(_("The operator holds no credential to sign out of."))
     record, revoked_now = await access.revoke_token(
         conn, principal.token_id, actor=principal.actor, now=now or utcnow()
     )

@@ -30,6 +30,7 @@ import council
 import db
 from access import Principal, Role
 from community.services import OPERATOR
+from i18n import Message, _
 from office._books import clean_unit_name
 from office.errors import OrgUnitNotEmpty
 from scheme_time import utcnow
@@ -67,7 +68,7 @@ class OrgTree:
     units: list[OrgUnitView]
 
 
-def _require_admin_over(principal: Principal, path: str, what: str) -> None:
+def _require_admin_over(principal: Principal, path: str, what: str | Message) -> None:
     access.require_role(principal, Role.ADMIN)
     if principal != OPERATOR:
         access.require_admin_over(principal, path, what)
@@ -76,7 +77,7 @@ def _require_admin_over(principal: Principal, path: str, what: str) -> None:
 async def _locked(conn: AsyncConnection, code: str) -> community.OrgUnit:
     unit = await community.find_org_unit(conn, code, for_update=True)
     if unit is None:
-        raise community.OrgUnitNotFound(f"No org unit with code {code!r}.")
+        raise community.OrgUnitNotFound(_("No org unit with code {code!r}.", code=code))
     return unit
 
 
@@ -99,31 +100,47 @@ async def add_org_unit(
     access.require_role(principal, Role.ADMIN)
     if kind not in ADDED_KINDS:
         raise community.RegistryError(
-            f"Add a community (under the street) or a grid (under a community), not a {kind!r}; "
-            "the street is made once, by 'passbook init'."
+            _(
+                "Add a community (under the street) or a grid (under a community), not "
+                "a {kind!r}; the street is made once, by 'passbook init'.",
+                kind=kind,
+            )
         )
     name = clean_unit_name(name)
     parent = await community.get_org_unit(conn, parent_code)
-    _require_admin_over(principal, parent.path, f"Org unit {parent_code!r}")
+    _require_admin_over(principal, parent.path, _("Org unit {code!r}", code=parent_code))
     existing = await community.find_org_unit(conn, code)
     if existing is not None:
         if principal != OPERATOR and not community.within(existing.path, principal.scope):
             raise community.OrgUnitConflict(
-                f"Org unit code {code!r} is taken by a unit outside this token's scope; choose "
-                "another code.",
+                _(
+                    "Org unit code {code!r} is taken by a unit outside this token's scope; "
+                    "choose another code.",
+                    code=code,
+                ),
                 org_unit=code,
             )
         if existing.kind != kind or existing.parent_id != parent.id:
             raise community.OrgUnitConflict(
-                f"Org unit {code!r} already exists as a {existing.kind} under "
-                f"{_parent_code(existing)}; choose another code for a new {kind}.",
+                _(
+                    "Org unit {code!r} already exists as a {kind} under {parent}; choose "
+                    "another code for a new {new_kind}.",
+                    code=code,
+                    kind=community.kind_word(existing.kind),
+                    parent=_parent_code(existing),
+                    new_kind=community.kind_word(kind),
+                ),
                 org_unit=code,
                 kind=existing.kind,
             )
         if existing.name != name:
             raise community.OrgUnitConflict(
-                f"Org unit {code!r} already exists, named {existing.name!r}; to change its "
-                "name, rename it (PATCH /api/org-units/{code}, 'passbook org rename').",
+                _(
+                    "Org unit {code!r} already exists, named {name!r}; to change its name, "
+                    "rename it (PATCH /api/org-units/{{code}}, 'passbook org rename').",
+                    code=code,
+                    name=existing.name,
+                ),
                 org_unit=code,
                 name=existing.name,
             )
@@ -160,7 +177,7 @@ async def rename_org_unit(
     access.require_role(principal, Role.ADMIN)
     name = clean_unit_name(name)
     unit = await _locked(conn, code)
-    _require_admin_over(principal, unit.path, f"Org unit {code!r}")
+    _require_admin_over(principal, unit.path, _("Org unit {code!r}", code=code))
     if unit.name != name:
         unit = await community.rename_org_unit(conn, unit, name)
     return await unit_view(conn, unit)
@@ -179,12 +196,16 @@ async def close_org_unit(
     unit = await _locked(conn, code)
     if unit.parent_path is None:
         if principal != OPERATOR:
-            access.require_admin_over(principal, unit.path, f"Org unit {code!r}")
+            access.require_admin_over(principal, unit.path, _("Org unit {code!r}", code=code))
         raise community.RegistryError(
-            f"{unit.name} ({code}) is the street: it is the books themselves and is never "
-            "closed. Close its communities and grids instead."
+            _(
+                "{name} ({code}) is the street: it is the books themselves and is "
+                "never closed. Close its communities and grids instead.",
+                name=unit.name,
+                code=code,
+            )
         )
-    _require_admin_over(principal, unit.parent_path, f"Closing org unit {code!r}")
+    _require_admin_over(principal, unit.parent_path, _("Closing org unit {code!r}", code=code))
     if unit.closed:
         return await unit_view(conn, unit)
     await _require_empty(conn, unit)
@@ -205,7 +226,7 @@ async def change_org_unit(
     :func:`close_org_unit`, with their rules); neither asked is a
     :class:`db.InvalidRequest`."""
     if name is None and not close:
-        raise db.InvalidRequest("Say what to change: a new 'name', or 'closed': true.")
+        raise db.InvalidRequest(_("Say what to change: a new 'name', or 'closed': true."))
     view = None
     if name is not None:
         view = await rename_org_unit(conn, principal, code=code, name=name)
@@ -237,23 +258,46 @@ async def _require_empty(conn: AsyncConnection, unit: community.OrgUnit) -> None
     ]
     if not (active or sheets or children):
         return
-    left = []
+    left: list[Message] = []
     if active:
         left.append(
-            f"{active} active volunteer(s): move them to another grid or mark them moved away"
+            _(
+                "{active} active volunteer(s): move them to another grid or mark them moved away",
+                active=active,
+            )
         )
     if sheets:
         shown = ", ".join(str(i) for i in sorted(sheets)[:_SHOWN_SHEETS])
-        more = f" and {len(sheets) - _SHOWN_SHEETS} more" if len(sheets) > _SHOWN_SHEETS else ""
         left.append(
-            f"{len(sheets)} open scoring sheet(s) (ids {shown}{more}): approve, reject or delete them"
+            _(
+                "{count} open scoring sheet(s) (ids {shown} and {more} more): approve, reject "
+                "or delete them",
+                count=len(sheets),
+                shown=shown,
+                more=len(sheets) - _SHOWN_SHEETS,
+            )
+            if len(sheets) > _SHOWN_SHEETS
+            else _(
+                "{count} open scoring sheet(s) (ids {shown}): approve, reject or delete them",
+                count=len(sheets),
+                shown=shown,
+            )
         )
     if children:
         left.append(
-            f"{len(children)} open unit(s) under it ({', '.join(children)}): close them first"
+            _(
+                "{count} open unit(s) under it ({codes}): close them first",
+                count=len(children),
+                codes=", ".join(children),
+            )
         )
     raise OrgUnitNotEmpty(
-        f"{unit.name} ({unit.code}) cannot be closed yet; it still has " + "; ".join(left) + ".",
+        _(
+            "{name} ({code}) cannot be closed yet; it still has {left}.",
+            name=unit.name,
+            code=unit.code,
+            left=community.listed_by_semicolons(left),
+        ),
         org_unit=unit.code,
         active_volunteers=active,
         open_sheets=sorted(sheets),

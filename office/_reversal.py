@@ -24,6 +24,7 @@ import ledger
 import rewards
 from access import Forbidden, Principal, Role
 from community.services import ShownEntry, show_entry
+from i18n import _
 from ledger.errors import EntryBelongsTo
 
 _OWNERS = (council.entry_owner, community.entry_owner, rewards.entry_owner)
@@ -62,8 +63,11 @@ async def reverse_entry(
     )
     if not all(visible.values()):
         raise Forbidden(
-            f"Entry {entry_id} touches accounts outside this token's scope; an admin of a unit "
-            "above them all must reverse it."
+            _(
+                "Entry {entry_id} touches accounts outside this token's scope; an "
+                "admin of a unit above them all must reverse it.",
+                entry_id=entry_id,
+            )
         )
     if (owner := await entry_owner(conn, entry_id)) is not None:
         raise EntryBelongsTo(

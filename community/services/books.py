@@ -20,6 +20,7 @@ import community
 import db
 import ledger
 from access import Forbidden, Principal, Role
+from i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ async def passbook_statement(
     Who: as for :func:`passbook_balance`. Refuses both cursors at once
     (:class:`db.InvalidRequest`)."""
     if before is not None and after is not None:
-        raise db.InvalidRequest("Give at most one of 'before' and 'after'.")
+        raise db.InvalidRequest(_("Give at most one of 'before' and 'after'."))
     passbook = await access.passbook_read_by(conn, principal, number)
     page = await ledger.statement(
         conn, passbook.account_id, limit=limit, before=before, after=after
@@ -92,7 +93,7 @@ async def show_entry(
     ids = [p.account_id for p in entry.postings]
     visible = await access.can_see_accounts(conn, principal, ids)
     if not any(visible.values()):
-        raise Forbidden(f"Entry {entry.id} touches no account in this token's scope.")
+        raise Forbidden(_("Entry {id} touches no account in this token's scope.", id=entry.id))
     kinds = {a: b.kind for a, b in (await ledger.get_balances(conn, ids)).items()}
     shown = [ShownPosting(p, kinds[p.account_id]) for p in entry.postings if visible[p.account_id]]
     return ShownEntry(entry, shown, len(entry.postings) - len(shown))

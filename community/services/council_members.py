@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import access
 import community
 from access import Principal, Role
+from i18n import N_, _
 
-CODE_TAKEN_OUTSIDE = (
+CODE_TAKEN_OUTSIDE = N_(
     "Council member code {code!r} is taken outside your unit; choose another code for this person."
 )
 
@@ -63,7 +64,7 @@ async def add_council_member(
     existing = await community.find_council_member(conn, code)
     if existing is not None and not access.admin_over(principal, existing.grid_path):
         # Say nothing of the member: a comparison would confirm their name or phone.
-        raise community.RegistrationConflict(CODE_TAKEN_OUTSIDE.format(code=code), member=code)
+        raise community.RegistrationConflict(_(CODE_TAKEN_OUTSIDE, code=code), member=code)
     if passbook_number is not None:
         await access.passbook_in_sight(
             conn,

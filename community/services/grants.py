@@ -23,6 +23,7 @@ import access
 import community
 import db
 from access import Forbidden, Principal, Role
+from i18n import _
 from scheme_time import scheme_today
 
 READERS = (Role.ADMIN, Role.AUDITOR)
@@ -86,9 +87,14 @@ async def propose_adjustment(
     today = scheme_today(now)
     if (today - as_of).days <= sheet_max_age_days and as_of <= today:
         raise community.InvalidGrant(
-            f"Service on {as_of} is recent enough for a scoring sheet (sheets take service up "
-            f"to {sheet_max_age_days} days old): the grid council scores it on a sheet. An "
-            f"adjustment is for service before {today - timedelta(days=sheet_max_age_days)}.",
+            _(
+                "Service on {as_of} is recent enough for a scoring sheet (sheets take "
+                "service up to {sheet_max_age_days} days old): the grid council scores "
+                "it on a sheet. An adjustment is for service before {first_sheet_day}.",
+                as_of=as_of,
+                sheet_max_age_days=sheet_max_age_days,
+                first_sheet_day=today - timedelta(days=sheet_max_age_days),
+            ),
             field="as_of",
             sheet_max_age_days=sheet_max_age_days,
         )
@@ -179,9 +185,13 @@ async def import_openings(
     read = community.read_opening_file(data, filename, scheme_today(now))
     if read.problems:
         raise community.InvalidGrant(
-            f"{len({p['row'] for p in read.problems})} row(s) of {filename} cannot be read; "
-            "'problems' lists each by row and column. Nothing was saved: correct the file "
-            "and send it again.",
+            _(
+                "{rows} row(s) of {filename} cannot be read; 'problems' lists each "
+                "by row and column. Nothing was saved: correct the file and send it "
+                "again.",
+                rows=len({p["row"] for p in read.problems}),
+                filename=filename,
+            ),
             problems=read.problems,
         )
     name = batch or f"file-{hashlib.sha256(data).hexdigest()[:16]}"
@@ -195,7 +205,7 @@ async def _staff_grant(
     is locked (volunteers before grants, as every grant write locks them)."""
     access.require_role(principal, Role.ADMIN)
     grant = await community.get_grant(conn, grant_id)
-    access.require_admin_over(principal, grant.grid_path, f"Grant {grant_id}")
+    access.require_admin_over(principal, grant.grid_path, _("Grant {grant_id}", grant_id=grant_id))
     await _lock_volunteers(conn, [grant.passbook_number])
     return grant
 
@@ -241,11 +251,15 @@ async def confirm_batch(
     assert name is not None
     grants = await community.grants_in_batch(conn, name)
     if not grants:
-        raise community.GrantNotFound(f"No grants in batch {name!r}.")
+        raise community.GrantNotFound(_("No grants in batch {name!r}.", name=name))
     if not all(access.admin_over(principal, grant.grid_path) for grant in grants):
         raise Forbidden(
-            f"Batch {name!r} holds grants outside this token's scope: an admin over every "
-            "grant's grid (their community's staff, or the street's) must confirm it."
+            _(
+                "Batch {name!r} holds grants outside this token's scope: an admin over "
+                "every grant's grid (their community's staff, or the street's) must "
+                "confirm it.",
+                name=name,
+            )
         )
     await _lock_volunteers(conn, [grant.passbook_number for grant in grants])
     return await community.confirm_grants(
@@ -287,7 +301,7 @@ async def read_grant(
     """One grant. Who: admins and auditors over the volunteer's grid."""
     access.require_role(principal, *READERS)
     grant = await community.get_grant(conn, grant_id)
-    access.require_in_scope(principal, grant.grid_path, f"Grant {grant_id}")
+    access.require_in_scope(principal, grant.grid_path, _("Grant {grant_id}", grant_id=grant_id))
     return grant
 
 

@@ -26,6 +26,7 @@ import export
 import ledger
 from access import Principal, Role
 from community.services.tokens import OPERATOR
+from i18n import _
 from scheme_time import scheme_today
 
 MAX_ROSTER_ROWS = 10_000
@@ -103,9 +104,13 @@ async def import_roster(
     if check.problems and not dry_run:
         rows = sorted({p.row for p in check.problems})
         raise community.RosterRejected(
-            f"The roster has {len(check.problems)} problem(s) on {len(rows)} row(s) and "
-            "nothing was saved; 'problems' lists each by row and column. Correct the file and "
-            "import it again (a dry run checks it without saving).",
+            _(
+                "The roster has {problems_count} problem(s) on {rows_count} row(s) and "
+                "nothing was saved; 'problems' lists each by row and column. Correct "
+                "the file and import it again (a dry run checks it without saving).",
+                problems_count=len(check.problems),
+                rows_count=len(rows),
+            ),
             problems=[asdict(p) for p in check.problems],
             rows=check.rows,
             new=len(check.new),

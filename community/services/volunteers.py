@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import access
 import community
 from access import Forbidden, Principal, Role
+from i18n import _
 from scheme_time import utcnow
 
 
@@ -94,15 +95,18 @@ async def register_volunteer(
             raise
         # The lookalike is someone outside this admin's unit: say so without naming them.
         raise community.PassbookNumberLookalike(
-            f"Passbook number {error.figures['passbook_number']} differs from a registered "
-            "number outside your unit only by O/0, I/1 or L/1 and is most likely a typo: check "
-            "the number on the cover.",
+            _(
+                "Passbook number {passbook_number} differs from a registered number "
+                "outside your unit only by O/0, I/1 or L/1 and is most likely a typo: "
+                "check the number on the cover.",
+                passbook_number=error.figures["passbook_number"],
+            ),
             passbook_number=error.figures["passbook_number"],
         ) from None
     return Registration(await community.get_volunteer(conn, passbook.number), created)
 
 
-REGISTERED_OUTSIDE = (
+REGISTERED_OUTSIDE = _(
     "This passbook number is registered outside your unit; check the number on the cover or "
     "ask the street office."
 )
@@ -174,11 +178,11 @@ async def change_volunteer(
     else, without telling anyone whether a number outside their scope exists."""
     if principal.role is Role.VOLUNTEER and principal.scope != number:
         raise Forbidden(
-            "Only the volunteer themself or an admin above their grid may change their details."
+            _("Only the volunteer themself or an admin above their grid may change their details.")
         )
     await access.passbook_in_sight(conn, principal, number, access.may_act_for)
     if name is not None and principal.role is not Role.ADMIN:
-        raise Forbidden("A name is changed by the grid worker, who checks it; ask them.")
+        raise Forbidden(_("A name is changed by the grid worker, who checks it; ask them."))
     return await community.update_volunteer(
         conn, number, name=name, phone=phone, leaderboard_opt_out=leaderboard_opt_out
     )
@@ -227,9 +231,12 @@ async def move_volunteer(
     grid = await community.target_grid(conn, to_grid)
     if not access.admin_over(principal, grid.path):
         raise Forbidden(
-            f"Grid {grid.code!r} is outside this token's scope: moving a volunteer needs an "
-            "admin over both the old and the new grid (their community's staff, or the "
-            "street's)."
+            _(
+                "Grid {code!r} is outside this token's scope: moving a volunteer needs "
+                "an admin over both the old and the new grid (their community's staff, "
+                "or the street's).",
+                code=grid.code,
+            )
         )
     moved, move = await community.move_volunteer(
         conn, number, to_grid_code=grid.code, actor=principal.actor, now=now
