@@ -18,6 +18,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 import db
+import pages
 import rewards
 from api.auth import BearerTokenMiddleware
 from api.docs import DOCS_PATH, DocsPage, docs_assets
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[*ROUTES, docs_assets()],
+        route_handlers=[*ROUTES, docs_assets(), *pages.PAGE_ROUTES],
         before_send=[security_headers],
         request_class=PassbookRequest,
         state=State({"settings": settings}),
@@ -71,14 +72,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 exclude=[
                     "^/schema",
                     "^/health",
+                    "^/ready$",
                     "^/api/sign-in$",
                     "^/api/sign-in-codes/redemption$",
                     "^/api/public/",
+                    "^/api/check-codes/verification$",
                 ],
                 exclude_http_methods=[],
             )
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # Errors on page paths are pages in the reader's language; the API's stay problems.
+        exception_handlers=pages.exception_handlers(EXCEPTION_HANDLERS),
+        template_config=pages.template_config(),
+        csrf_config=pages.csrf_config(settings.csrf_secret),
         plugins=[ProblemResponses()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -2,7 +2,11 @@
 
 Every request but health, sign-in, the public pages and the API docs carries a valid,
 unexpired, unrevoked token (401 otherwise); a token's ``last_used_at`` is noted at most once
-every few minutes. Who may do what is decided by :mod:`access`, in the use cases; the guards
+every few minutes. An API request (``/api/...``) carries it as ``Authorization: Bearer``
+and only so; a page request (any other path) carries it in the session cookie
+(:data:`SESSION_COOKIE`, set by :mod:`pages.sessions`) and only so. One lookup serves both,
+and the API never takes the cookie: a browser sends cookies by itself, so another site
+could otherwise make signed-in API calls that no CSRF token guards. Who may do what is decided by :mod:`access`, in the use cases; the guards
 here only refuse a wrong role before any work (403).
 """
 
@@ -26,23 +30,43 @@ from scheme_time import utcnow
 
 log = logging.getLogger("passbook.api")
 Guard = Callable[[ASGIConnection, BaseRouteHandler], None]  # type: ignore[type-arg]
+SESSION_COOKIE = "passbook_session"
+"""The cookie a page session keeps its credential in (never read on an API path)."""
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is the API's (bearer tokens only) rather than a page's (cookie only)."""
+    return path == "/api" or path.startswith("/api/")
+
+
+def _bearer(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
+    header = connection.headers.get("authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise NotAuthorizedException(
+            "Sign in first: send 'Authorization: Bearer <token>' with every request."
+        )
+    return raw.strip()
+
+
+def _session(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
+    raw = connection.cookies.get(SESSION_COOKIE, "").strip()
+    if not raw:
+        raise NotAuthorizedException("Sign in first.")
+    return raw
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
-    """Resolves ``Authorization: Bearer <token>`` to a :class:`Principal` or answers 401."""
+    """Resolves ``Authorization: Bearer <token>`` (API paths) or the session cookie (page
+    paths) to a :class:`Principal` or answers 401."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
-        header = connection.headers.get("authorization", "")
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            raise NotAuthorizedException(
-                "Sign in first: send 'Authorization: Bearer <token>' with every request."
-            )
+        raw = _bearer(connection) if is_api_path(connection.scope["path"]) else _session(connection)
         engine: AsyncEngine = connection.app.state.engine
         now = utcnow()
         async with engine.connect() as conn:
             conn = await conn.execution_options(passbook_write=False)
-            principal = await access.find_principal(conn, raw.strip(), now=now)
+            principal = await access.find_principal(conn, raw, now=now)
             await conn.rollback()
         if principal is None:
             raise NotAuthorizedException(

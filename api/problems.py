@@ -85,10 +85,20 @@ _CATEGORY: dict[db.Category, tuple[int, Message]] = {
 }
 
 
+def status_of(error: db.DomainError) -> tuple[int, Message]:
+    """The HTTP status a domain error is answered with, and its title (for the pages too)."""
+    return _CATEGORY[error.category]
+
+
+def title_of(status: int) -> str | Message:
+    """The title of an HTTP error's status, for people (for the pages too)."""
+    return _title(status)
+
+
 def domain_error(
     request: Request[Any, Any, Any], error: db.DomainError
 ) -> Response[dict[str, Any]]:
-    status, title = _CATEGORY[error.category]
+    status, title = status_of(error)
     headers = {"Retry-After": str(int(error.retry_after))} if error.retry_after else None
     return problem(
         request,
@@ -292,4 +302,12 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "ProblemResponses", "problem", "problem_response"]
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "ProblemResponses",
+    "problem",
+    "problem_response",
+    "status_of",
+    "title_of",
+]

@@ -4,14 +4,13 @@ make tokens, verify, benchmark."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import click
 
 import db
-import ledger
 import migrations
+from cli.backups import backup, echo_report, restore, verified
 from cli.books import demo_wanted, init, load_demo_into
 from cli.checkpoints import checkpoint, verify_checkpoint_file
 from cli.council import report, sheet
@@ -113,30 +112,7 @@ def verify(database_url: str | None, checkpoint_file: Path | None, public_key: P
     if public_key is not None:
         raise click.UsageError("--public-key goes with --checkpoint FILE.")
     settings = settings_for(database_url)
-
-    async def run() -> ledger.VerifyReport:
-        from community import services
-
-        engine = db.create_engine(settings.database_url)
-        try:
-            return await db.Transactions(engine).read(services.verify_books, services.OPERATOR)
-        finally:
-            await engine.dispose()
-
-    report = asyncio.run(run())
-    click.echo(
-        f"Checked {report.entries} entries, {report.postings} postings, "
-        f"{report.accounts} accounts, {report.holds} holds."
-    )
-    if report.ok:
-        click.echo(f"OK: the books balance and every chain is intact. Books digest {report.digest}")
-        return
-    click.echo(f"BROKEN: {len(report.problems)} problem(s).", err=True)
-    if report.first_broken_entry is not None:
-        click.echo(f"First broken entry: {report.first_broken_entry}", err=True)
-    for problem in report.problems[:50]:
-        click.echo(f"  {problem}", err=True)
-    sys.exit(1)
+    echo_report(asyncio.run(verified(settings.database_url)))
 
 
 @main.command()
@@ -231,6 +207,8 @@ def bench_signin(database_url: str | None, flood: int, seconds: float) -> None:
 
 
 main.add_command(init)
+main.add_command(backup)
+main.add_command(restore)
 main.add_command(checkpoint)
 main.add_command(org)
 main.add_command(token)

@@ -7,12 +7,8 @@ Invariants:
   out: :func:`begin_attempt` (one short write transaction) counts the attempt and reads what
   the hash needs, :func:`run_hash` hashes in a worker thread with no connection held, and
   :func:`finish_attempt` (another short write transaction) records a success;
-* hashes run in low-priority threads (:data:`HASH_NICENESS`), so a flood's hashing never
-  takes the processor from other requests' answers;
-* at most :data:`HASHES_AT_ONCE` sign-ins (and so hashes) run at once in a process; an
-  attempt that cannot get a place within :data:`HASH_SLOT_WAIT` is refused (503 with
-  Retry-After) before it reads or counts anything, instead of queueing for the connection
-  pool, so other requests keep their connections;
+* how many attempts and hashes run at once, and how a flood is refused cheaply, is
+  :mod:`community._signin_load`'s;
 * every attempt is counted before its PIN is checked, in the shared ``throttle`` table by one
   atomic statement per scope, so concurrent attempts cannot check more PINs than the policy
   allows, in every worker process and across restarts: per client address, and per passbook
@@ -24,32 +20,17 @@ Invariants:
   address's waits, only by that device's own, so an attacker's guesses never keep the owner
   out; the grid worker can clear a number's wait (:func:`clear_number_wait`), as a PIN reset
   does;
-* while an attempt must wait, no PIN is checked at all, the right one included;
-* a flood from one address costs no database work once the shared table has made that address
-  wait: each process remembers (bounded, :data:`KNOWN_WAITS`) the address waits it saw
-  committed and refuses further attempts without a device value at once, until the wait ends.
-  Only address waits are remembered, because nothing ends one early (a number's wait is
-  cleared by the grid worker or a PIN reset, so it is always read from the table); a process
-  that has not seen a wait asks the table, so the answer is the same in every process.
+* while an attempt must wait, no PIN is checked at all, the right one included.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
-import os
-import threading
-import weakref
-from collections import OrderedDict
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 from community import _signin
@@ -61,7 +42,6 @@ from community.errors import (
     InvalidPerson,
     InvalidPin,
     RegistryError,
-    SignInBusy,
     SignInFailed,
     SignInThrottled,
     VolunteerMovedAway,
@@ -83,19 +63,6 @@ FORGET_AFTER = timedelta(hours=24)
 """A number's or device's count with no attempt for this long starts over."""
 ADDRESS_FORGET_AFTER = timedelta(hours=1)
 """An address's count with no attempt for this long starts over."""
-HASHES_AT_ONCE = 3
-"""How many sign-ins one process runs at once (each hash takes ~16 MiB and tens of ms of
-CPU; each attempt two short transactions)."""
-HASH_SLOT_WAIT = 0.5
-"""Seconds an attempt waits for a hash place before it is refused with 503."""
-WAITING_AT_ONCE = 2 * HASHES_AT_ONCE
-"""How many attempts may wait for a place at once; one more is refused with 503 at once."""
-BUSY_RETRY_AFTER = 2
-HASH_NICENESS = 10
-"""How much lower than the service's the hashing threads' priority is (a Unix nice value)."""
-KNOWN_WAITS = 10_000
-"""How many address waits one process remembers (the oldest is forgotten first)."""
-
 ADDRESS_SCOPE = "sign-in:address"
 NUMBER_SCOPE = _signin.NUMBER_SCOPE
 DEVICE_SCOPE = "sign-in:device"
@@ -152,7 +119,7 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def _throttled(until: datetime | None, now: datetime) -> SignInThrottled:
+def throttled(until: datetime | None, now: datetime) -> SignInThrottled:
     seconds = _seconds((until - now) if until is not None else timedelta(seconds=1))
     return SignInThrottled(
         f"Too many wrong sign-ins: wait {seconds} seconds before trying again. On a phone or "
@@ -190,7 +157,7 @@ async def _count(
     if counted is None:
         row = await db.throttles.held(conn, scope, key)
         until = row.blocked_until if row else None
-        return _throttled(until, now), until
+        return throttled(until, now), until
     free, first = _policy(scope)
     wait = wait_after(counted.failures, free=free, first=first)
     until = now + wait if wait else None
@@ -251,151 +218,6 @@ async def begin_attempt(
     return Attempt(number, volunteer_id, stored, device_id, tuple(counted), None, address_until)
 
 
-class _KnownWaits:
-    """The address waits this process saw committed, until each ends (at most
-    :data:`KNOWN_WAITS`, the oldest forgotten first)."""
-
-    def __init__(self) -> None:
-        self._until: OrderedDict[str, datetime] = OrderedDict()
-
-    def note(self, address: str, until: datetime | None) -> None:
-        if until is None:
-            return
-        self._until[address] = until
-        self._until.move_to_end(address)
-        while len(self._until) > KNOWN_WAITS:
-            self._until.popitem(last=False)
-
-    def refusal(self, address: str, now: datetime) -> SignInThrottled | None:
-        until = self._until.get(address)
-        if until is None:
-            return None
-        if until <= now:
-            del self._until[address]
-            return None
-        return _throttled(until, now)
-
-
-_KNOWN_WAITS: weakref.WeakKeyDictionary[AsyncEngine, _KnownWaits] = weakref.WeakKeyDictionary()
-
-
-def _known_waits(books: AsyncEngine) -> _KnownWaits:
-    found = _KNOWN_WAITS.get(books)
-    if found is None:
-        found = _KNOWN_WAITS[books] = _KnownWaits()
-    return found
-
-
-def note_address_wait(books: AsyncEngine, attempt: Attempt, address: str) -> None:
-    """Remember the address wait a committed attempt on ``books`` saw or set, so that the next
-    attempts from that address without a device value are refused without the database."""
-    _known_waits(books).note(address[:160], attempt.address_wait_until)
-
-
-def known_address_wait(
-    books: AsyncEngine, address: str, device: str | None, now: datetime
-) -> SignInThrottled | None:
-    """The refusal the shared table of ``books`` would give an attempt from ``address`` with no
-    device value, when this process already knows the address must wait; ``None`` otherwise
-    (then ask the table). An attempt with a device value is never refused here: the owner's
-    device is not slowed by the address's waits."""
-    if device is not None:
-        return None
-    return _known_waits(books).refusal(address[:160], now)
-
-
-def forget_known_address_waits() -> None:
-    """Forget every remembered address wait, of all books: only for tests that move the
-    table's times back, which nothing else ever does."""
-    _KNOWN_WAITS.clear()
-
-
-class _Places:
-    """One process's sign-in places and the attempts waiting for one."""
-
-    def __init__(self) -> None:
-        self.free = asyncio.Semaphore(HASHES_AT_ONCE)
-        self.waiting = 0
-
-
-class _HashSlots:
-    """At most :data:`HASHES_AT_ONCE` hashes at once, per event loop (one per process)."""
-
-    def __init__(self) -> None:
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Places]
-        self._by_loop = weakref.WeakKeyDictionary()
-
-    def places(self) -> _Places:
-        loop = asyncio.get_running_loop()
-        found = self._by_loop.get(loop)
-        if found is None:
-            found = self._by_loop[loop] = _Places()
-        return found
-
-
-_SLOTS = _HashSlots()
-
-
-def _busy() -> SignInBusy:
-    return SignInBusy(
-        "Too many sign-ins at this moment: try again in a few seconds.",
-        retry_after=BUSY_RETRY_AFTER,
-    )
-
-
-@asynccontextmanager
-async def sign_in_place() -> AsyncIterator[None]:
-    """One of the process's :data:`HASHES_AT_ONCE` sign-in places, held for the whole attempt
-    (its two short transactions and its hash), so a flood can neither queue without bound nor
-    take the connection pool from other requests; raises :class:`SignInBusy` before anything
-    is read or counted: at once when :data:`WAITING_AT_ONCE` attempts already wait for a
-    place (a flood's refusals are spread as it arrives, not piled up at one moment), else
-    when none frees up within :data:`HASH_SLOT_WAIT`."""
-    places = _SLOTS.places()
-    if places.free.locked() and places.waiting >= WAITING_AT_ONCE:
-        raise _busy()
-    places.waiting += 1
-    try:
-        await asyncio.wait_for(places.free.acquire(), timeout=HASH_SLOT_WAIT)
-    except TimeoutError:
-        raise _busy() from None
-    finally:
-        places.waiting -= 1
-    try:
-        yield
-    finally:
-        places.free.release()
-
-
-def _yield_the_processor() -> None:
-    """Run this hashing thread at a lower priority than the event loop's (Linux gives each
-    thread its own nice value), so hashes use the processor only when requests leave it."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
-
-
-_HASHERS: ThreadPoolExecutor | None = None
-
-
-def _hashers() -> ThreadPoolExecutor:
-    global _HASHERS  # one pool per process, made on first use
-    if _HASHERS is None:
-        _HASHERS = ThreadPoolExecutor(
-            max_workers=HASHES_AT_ONCE,
-            thread_name_prefix="pin-hash",
-            initializer=_yield_the_processor,
-        )
-    return _HASHERS
-
-
-async def run_hash(pin: str, stored: str) -> bool:
-    """Step 2 (no connection held): whether ``pin`` matches ``stored``, hashed in one of the
-    process's :data:`HASHES_AT_ONCE` low-priority threads, so the event loop stays free and
-    other requests keep the processor while a flood's hashes run."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_hashers(), _signin.pin_matches, pin, stored)
-
-
 async def finish_attempt(
     conn: AsyncConnection, attempt: Attempt, *, matched: bool, stored_seen: str, now: datetime
 ) -> SignInCheck:
@@ -452,25 +274,17 @@ __all__ = [
     "ADDRESS_SCOPE",
     "DEVICE_SCOPE",
     "FORGET_AFTER",
-    "HASHES_AT_ONCE",
-    "HASH_SLOT_WAIT",
-    "KNOWN_WAITS",
     "MAX_WAIT",
     "NUMBER_SCOPE",
     "THROTTLE_AFTER_FAILURES",
     "THROTTLE_FIRST_WAIT",
-    "WAITING_AT_ONCE",
     "Attempt",
     "SignInCheck",
     "begin_attempt",
     "clear_number_wait",
     "failed",
     "finish_attempt",
-    "forget_known_address_waits",
-    "known_address_wait",
-    "note_address_wait",
-    "run_hash",
-    "sign_in_place",
+    "throttled",
     "valid_number",
     "wait_after",
 ]

@@ -26,7 +26,9 @@ Each has a ``category`` the API maps to a status, a stable ``code`` and optional
     ├── OpeningBalanceExists            conflict  (figures: grant_id or entry_id)
     ├── GrantStateConflict              conflict  (confirm a rejected grant, reject a confirmed)
     ├── GrantToMovedAway                conflict  (a moved-away volunteer gets no grant)
-    └── GrantKeyConflict                conflict  (one idempotency key or batch, two requests)
+    ├── GrantKeyConflict                conflict  (one idempotency key or batch, two requests)
+    ├── InvalidCheckCode                invalid   (not eight characters of a printed page's code)
+    └── TooManyCheckCodes               throttled (retry_after): wrong check codes from one address
 
     CouncilMemberCodeRace (db.Retryable) two adds of one code at once; the runner retries
     OrgUnitCodeRace (db.Retryable)       the same, for an org unit
@@ -40,6 +42,7 @@ from __future__ import annotations
 from typing import Any
 
 from db import Category, DomainError, Retryable
+from i18n import _
 
 
 class RegistryError(DomainError):
@@ -233,3 +236,36 @@ __all__ = [
     "VolunteerMovedAway",
     "WeakPin",
 ]
+
+
+class InvalidCheckCode(RegistryError):
+    """A typed check code that is not one (a printed page's code is eight characters)."""
+
+    code = "invalid_check_code"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "A check code is the eight letters and digits printed at the foot of a "
+                "passbook page, like 7K3M-Q9PX; please type it again."
+            )
+        )
+
+
+class TooManyCheckCodes(RegistryError):
+    """Too many wrong check codes from one client address: checking waits, nothing is read."""
+
+    code = "too_many_check_codes"
+    category = Category.THROTTLED
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            _(
+                "Too many check codes from here did not match; please try again in {minutes} "
+                "minutes.",
+                minutes=minutes,
+            ),
+            retry_after=retry_after,
+        )
+        self.figures["retry_after"] = retry_after

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         le=366,
         description="How many days back a scoring sheet's activity date may lie.",
     )
+    csrf_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs the pages' CSRF tokens; when unset, a random secret per process "
+        "(set one when several processes serve the pages).",
+    )
     expiry_interval_seconds: int = Field(
         default=300,
         ge=0,

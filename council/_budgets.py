@@ -19,6 +19,7 @@ import scheme_time
 from council._status import SheetStatus
 from council._tables import grid_budget, incentive_award, scoring_sheet, sheet_line
 from council.errors import BudgetExceeded, InvalidRule, line_problem, naming
+from i18n import _
 from scheme_time import month_of
 
 MAX_BUDGET = 10_000_000
@@ -39,7 +40,9 @@ class Budget:
 def parse_month(text: str) -> tuple[date, date]:
     """The first day of month ``YYYY-MM`` and the first day of the next."""
     if not scheme_time.is_month(text):
-        raise InvalidRule(f"Month {text!r} must be written YYYY-MM (2000-2999), e.g. 2026-11.")
+        raise InvalidRule(
+            _("Month {text!r} must be written YYYY-MM (2000-2999), e.g. 2026-11.", text=text)
+        )
     start = scheme_time.first_day(text)
     return start, date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
@@ -74,10 +77,16 @@ async def set_budget(
     allowed (it stops further sheets) and the answer shows both figures."""
     parse_month(month)
     if not 0 <= cap_points <= MAX_BUDGET:
-        raise InvalidRule(f"A monthly budget is 0 to {MAX_BUDGET} points; got {cap_points}.")
+        raise InvalidRule(
+            _(
+                "A monthly budget is 0 to {max_budget} points; got {cap_points}.",
+                max_budget=MAX_BUDGET,
+                cap_points=cap_points,
+            )
+        )
     grid = await community.find_org_unit(conn, grid_code)
     if grid is None or grid.kind != "grid":
-        raise community.OrgUnitNotFound(f"No grid with code {grid_code!r}.")
+        raise community.OrgUnitNotFound(_("No grid with code {grid_code!r}.", grid_code=grid_code))
     existing = await conn.scalar(
         select(grid_budget.c.id)
         .where(grid_budget.c.grid_id == grid.id, grid_budget.c.month == month)
@@ -94,7 +103,7 @@ async def set_budget(
 async def list_budgets(conn: AsyncConnection, grid_code: str) -> list[Budget]:
     grid = await community.find_org_unit(conn, grid_code)
     if grid is None or grid.kind != "grid":
-        raise community.OrgUnitNotFound(f"No grid with code {grid_code!r}.")
+        raise community.OrgUnitNotFound(_("No grid with code {grid_code!r}.", grid_code=grid_code))
     rows = await conn.execute(
         select(grid_budget.c.month, grid_budget.c.cap_points)
         .where(grid_budget.c.grid_id == grid.id)
@@ -131,16 +140,45 @@ async def check_budget(
         over = issued + adding - cap
         named = [
             line_problem(
-                n, number, f"{points} points; the sheet is {over} over the budget", points=points
+                n,
+                number,
+                _(
+                    "{points} points; the sheet is {over} over the budget",
+                    points=points,
+                    over=over,
+                ),
+                points=points,
             )
             for n, number, points in sorted(lines, key=lambda x: (-x[2], x[0]))
         ]
-        which = f" Lines to lower or take off, largest first: {naming(named, with_problem=False)}."
+        said = (
+            _(
+                "The grid's budget for {month} is {cap} points and {issued} are issued "
+                "already; this sheet would add {adding}, {over} over. Ask community staff to "
+                "raise the budget, or reject the sheet so that its author revises it with fewer "
+                "points. Lines to lower or take off, largest first: {lines}.",
+                month=label,
+                cap=cap,
+                issued=issued,
+                adding=adding,
+                over=over,
+                lines=naming(named),
+            )
+            if named
+            else _(
+                "The grid's budget for {month} is {cap} points and {issued} are issued "
+                "already; this sheet would add {adding}, {over} over. Ask community staff to "
+                "raise the budget, or reject the sheet so that its author revises it with fewer "
+                "points.",
+                month=label,
+                cap=cap,
+                issued=issued,
+                adding=adding,
+                over=over,
+            )
+        )
         raise BudgetExceeded(
-            f"The grid's budget for {label} is {cap} points and {issued} are issued already; "
-            f"this sheet would add {adding}, {over} over. Ask community staff to raise the "
-            "budget, or reject the sheet so that its author revises it with fewer points."
-            + (which if named else ""),
+            said,
             month=label,
             cap=int(cap),
             issued=issued,

@@ -27,7 +27,9 @@ from council._grid_members import member_of_sheet_grid
 from council._sheet import Sheet, get_sheet, locked_sheet
 from council._status import SheetStatus
 from council._tables import incentive_award, scoring_sheet, sheet_line
+from council._words import status_word
 from council.errors import CorrectionRefused, InvalidSheet, SheetNotFound, SheetStateConflict
+from i18n import _
 from ledger.errors import InsufficientPoints
 from scheme_time import scheme_today
 
@@ -36,17 +38,23 @@ async def approved_for_correction(conn: AsyncConnection, sheet_id: int) -> Any:
     row = await locked_sheet(conn, sheet_id)
     if row.status != SheetStatus.APPROVED:
         raise SheetStateConflict(
-            f"Sheet {sheet_id} is {row.status}; only an approved sheet has points to correct."
+            _(
+                "Sheet {sheet_id} is {row_status}; only an approved sheet has points to correct.",
+                sheet_id=sheet_id,
+                row_status=status_word(row.status),
+            )
         )
     if row.reversal_entry_id is not None:
-        raise SheetStateConflict(f"Sheet {sheet_id} was already reversed whole.")
+        raise SheetStateConflict(
+            _("Sheet {sheet_id} was already reversed whole.", sheet_id=sheet_id)
+        )
     return row
 
 
 def check_reason(reason: str) -> str:
     reason = reason.strip()
     if not 1 <= len(reason) <= 400:
-        raise InvalidSheet("Say why the points are corrected (1 to 400 characters).")
+        raise InvalidSheet(_("Say why the points are corrected (1 to 400 characters)."))
     return reason
 
 
@@ -58,9 +66,16 @@ async def _refused(conn: AsyncConnection, error: InsufficientPoints) -> Correcti
     )
     number, name = holder.one()
     return CorrectionRefused(
-        f"Correcting this would take {name}'s passbook {number} below zero: it has "
-        f"{error.available} points available and the correction takes {error.needed}, "
-        f"{error.short} short. Nothing was changed.",
+        _(
+            "Correcting this would take {name}'s passbook {number} below zero: it "
+            "has {available} points available and the correction takes {needed}, "
+            "{short} short. Nothing was changed.",
+            name=name,
+            number=number,
+            available=error.available,
+            needed=error.needed,
+            short=error.short,
+        ),
         passbook=number,
         available=error.available,
         needed=error.needed,
@@ -89,8 +104,12 @@ async def reverse_sheet(
     corrected = [line.line_no for line in sheet.lines if line.correction_entry_id is not None]
     if corrected:
         raise SheetStateConflict(
-            f"Line(s) {', '.join(map(str, corrected))} of sheet {sheet_id} were corrected "
-            "already; correct the other lines one by one instead of reversing the whole sheet."
+            _(
+                "Line(s) {lines} of sheet {sheet_id} were corrected already; correct the "
+                "other lines one by one instead of reversing the whole sheet.",
+                lines=", ".join(map(str, corrected)),
+                sheet_id=sheet_id,
+            )
         )
     memo = f"冲正 reversal · {sheet.memo}: {reason}"
     try:
@@ -154,10 +173,17 @@ async def correct_line(
     sheet = await get_sheet(conn, sheet_id)
     line = next((x for x in sheet.lines if x.line_no == line_no), None)
     if line is None:
-        raise SheetNotFound(f"Sheet {sheet_id} has no line {line_no}.")
+        raise SheetNotFound(
+            _("Sheet {sheet_id} has no line {line_no}.", sheet_id=sheet_id, line_no=line_no)
+        )
     if line.correction_entry_id is not None:
         raise SheetStateConflict(
-            f"Line {line_no} of sheet {sheet_id} was already corrected ({line.correction_reason})."
+            _(
+                "Line {line_no} of sheet {sheet_id} was already corrected ({correction_reason}).",
+                line_no=line_no,
+                sheet_id=sheet_id,
+                correction_reason=line.correction_reason,
+            )
         )
     grid = await community.find_org_unit(conn, sheet.grid_code)
     assert grid is not None

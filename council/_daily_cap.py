@@ -22,7 +22,9 @@ from council._rules import SavingsRule
 from council._sheet import LineIn, SheetLine
 from council._status import SheetStatus
 from council._tables import savings_rule, scoring_sheet, sheet_line
+from council._words import units_word
 from council.errors import DailyCapExceeded, line_problem, naming
+from i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,23 +114,40 @@ async def check_daily_cap(
         if already.get(volunteer.id, 0) + line.units > rule.daily_cap_units
     ]
     if over:
+        said = [
+            _(
+                "{name} already has {already} {unit} under this rule on {day}; this line asks "
+                "{asked} more, and {cap} is the most a day",
+                name=volunteer.name,
+                already=already.get(volunteer.id, 0),
+                unit=units_word(rule.unit),
+                day=activity_date,
+                asked=line.units,
+                cap=rule.daily_cap_units,
+            )
+            for _n, line, volunteer in over
+        ]
         figures = [
             line_problem(
                 n,
                 volunteer.number,
-                f"{volunteer.name} already has {already.get(volunteer.id, 0)} {rule.unit}s "
-                f"under this rule on {activity_date}; this line asks {line.units} more, and "
-                f"{rule.daily_cap_units} is the most a day",
+                problem,
                 cap=rule.daily_cap_units,
                 already=already.get(volunteer.id, 0),
                 asked=line.units,
             )
-            for n, line, volunteer in over
+            for (n, line, volunteer), problem in zip(over, said, strict=True)
         ]
         raise DailyCapExceeded(
-            f"{rule.name} earns at most {rule.daily_cap_units} {rule.unit}s a day; "
-            f"{len(over)} line(s) would pass it: {naming(figures)}. Lower their units or "
-            "remove them.",
+            _(
+                "{rule_name} earns at most {daily_cap_units} {rule_unit} a day; {count} "
+                "line(s) would pass it: {figures}. Lower their units or remove them.",
+                rule_name=rule.name,
+                daily_cap_units=rule.daily_cap_units,
+                rule_unit=units_word(rule.unit),
+                count=len(over),
+                figures=naming(figures, said),
+            ),
             over=[
                 {
                     "passbook": volunteer.number,

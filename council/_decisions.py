@@ -34,35 +34,37 @@ from council._incentives import Bonus, bonuses_due
 from council._sheet import INCENTIVE_KIND, SCORING_KIND, Sheet, get_sheet, locked_sheet
 from council._status import LIVE_STATES, SheetStatus
 from council._tables import incentive_award, scoring_sheet
+from council._words import status_word
 from council.errors import FourEyes, InvalidSheet, SheetStateConflict, line_problem, naming
+from i18n import Message, _
 
 
-async def recheck_volunteers(conn: AsyncConnection, sheet: Sheet, *, then: str) -> None:
+async def recheck_volunteers(conn: AsyncConnection, sheet: Sheet, *, then: Message) -> None:
     """Refuse a sheet naming a volunteer who moved away, or out of the sheet's grid (its
     community, for a community-wide sheet), since it was drafted; ``then`` says what to do."""
     where = sheet.grid_path.rsplit("/", 1)[0] if sheet.community_wide else sheet.grid_path
     found = await volunteers_by_number(conn, [line.passbook_number for line in sheet.lines])
     problems = []
+    said: list[Message] = []
     for line in sheet.lines:
         volunteer = found[line.passbook_number]
+        problem: Message | None = None
         if not community.within(volunteer.grid_path, where):
-            problems.append(
-                line_problem(
-                    line.line_no, line.passbook_number, "registered outside the sheet's grid now"
-                )
-            )
+            problem = _("registered outside the sheet's grid now")
         elif volunteer.status != "active":
-            problems.append(
-                line_problem(
-                    line.line_no,
-                    line.passbook_number,
-                    f"{volunteer.name} has moved away since the sheet was drafted",
-                )
-            )
+            problem = _("{name} has moved away since the sheet was drafted", name=volunteer.name)
+        if problem is not None:
+            problems.append(line_problem(line.line_no, line.passbook_number, problem))
+            said.append(problem)
     if problems:
         raise InvalidSheet(
-            f"{len(problems)} line(s) of sheet {sheet.id} can no longer be scored: "
-            f"{naming(problems)}. {then}",
+            _(
+                "{count} line(s) of sheet {sheet_id} can no longer be scored: {problems}. {then}",
+                count=len(problems),
+                sheet_id=sheet.id,
+                problems=naming(problems, said),
+                then=then,
+            ),
             lines=problems,
         )
 
@@ -74,13 +76,19 @@ async def submit_sheet(
     row = await locked_sheet(conn, sheet_id)
     await member_of_sheet_grid(conn, member_id, row)
     if row.author_id != member_id:
-        raise FourEyes(f"Only the sheet's author submits sheet {sheet_id}.")
+        raise FourEyes(_("Only the sheet's author submits sheet {sheet_id}.", sheet_id=sheet_id))
     if row.status == SheetStatus.SUBMITTED:
         return await get_sheet(conn, sheet_id, replayed=True)
     if row.status != SheetStatus.DRAFT:
-        raise SheetStateConflict(f"Sheet {sheet_id} is {row.status}; only a draft is submitted.")
+        raise SheetStateConflict(
+            _(
+                "Sheet {sheet_id} is {row_status}; only a draft is submitted.",
+                sheet_id=sheet_id,
+                row_status=status_word(row.status),
+            )
+        )
     sheet = await get_sheet(conn, sheet_id)
-    await recheck_volunteers(conn, sheet, then="Edit the draft to remove them, then submit it.")
+    await recheck_volunteers(conn, sheet, then=_("Edit the draft to remove them, then submit it."))
     await check_daily_cap(
         conn,
         sheet.rule,
@@ -109,14 +117,23 @@ async def reject_sheet(
     """Another council member of the grid sends a submitted sheet back, saying why."""
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
-        raise InvalidSheet("Say why the sheet is rejected (1 to 500 characters).")
+        raise InvalidSheet(_("Say why the sheet is rejected (1 to 500 characters)."))
     row = await locked_sheet(conn, sheet_id)
     await member_of_sheet_grid(conn, member_id, row)
     if row.author_id == member_id:
-        raise FourEyes(f"The author of sheet {sheet_id} cannot decide on it; ask a colleague.")
+        raise FourEyes(
+            _(
+                "The author of sheet {sheet_id} cannot decide on it; ask a colleague.",
+                sheet_id=sheet_id,
+            )
+        )
     if row.status != SheetStatus.SUBMITTED:
         raise SheetStateConflict(
-            f"Sheet {sheet_id} is {row.status}; only a submitted sheet can be rejected."
+            _(
+                "Sheet {sheet_id} is {row_status}; only a submitted sheet can be rejected.",
+                sheet_id=sheet_id,
+                row_status=status_word(row.status),
+            )
         )
     await conn.execute(
         scoring_sheet.update()
@@ -150,24 +167,41 @@ async def approve_sheet(
         return await get_sheet(conn, sheet_id, replayed=True)
     if row.author_id == member_id:
         raise FourEyes(
-            f"You drafted sheet {sheet_id}; another council member of the grid must approve it."
+            _(
+                "You drafted sheet {sheet_id}; another council member of the grid must approve it.",
+                sheet_id=sheet_id,
+            )
         )
     if row.status != SheetStatus.SUBMITTED:
         raise SheetStateConflict(
-            f"Sheet {sheet_id} is {row.status}"
-            + (" already" if row.status == SheetStatus.APPROVED else "")
-            + "; only a submitted sheet can be approved."
+            _(
+                "Sheet {sheet_id} is approved already; only a submitted sheet can be approved.",
+                sheet_id=sheet_id,
+            )
+            if row.status == SheetStatus.APPROVED
+            else _(
+                "Sheet {sheet_id} is {row_status}; only a submitted sheet can be approved.",
+                sheet_id=sheet_id,
+                row_status=status_word(row.status),
+            )
         )
     sheet = await get_sheet(conn, sheet_id)
     own = [x for x in sheet.lines if x.volunteer_id == approver.volunteer_id]
     if own:
         raise FourEyes(
-            f"You have a line on sheet {sheet_id} (line {own[0].line_no}, "
-            f"{own[0].passbook_number}); a colleague who is not on it must approve it.",
-            lines=[line_problem(own[0].line_no, own[0].passbook_number, "the approver's own line")],
+            _(
+                "You have a line on sheet {sheet_id} (line {line_no}, "
+                "{passbook_number}); a colleague who is not on it must approve it.",
+                sheet_id=sheet_id,
+                line_no=own[0].line_no,
+                passbook_number=own[0].passbook_number,
+            ),
+            lines=[
+                line_problem(own[0].line_no, own[0].passbook_number, _("the approver's own line"))
+            ],
         )
     await recheck_volunteers(
-        conn, sheet, then="Reject the sheet so that its author revises it without them."
+        conn, sheet, then=_("Reject the sheet so that its author revises it without them.")
     )
     grid = await community.find_org_unit(conn, sheet.grid_code)
     assert grid is not None

@@ -32,8 +32,10 @@ from council._grid_members import member_of_sheet_grid
 from council._sheet import LineIn, Sheet, get_sheet, locked_sheet
 from council._status import SheetStatus
 from council._tables import scoring_sheet, sheet_line
+from council._words import status_word
 from council.errors import DraftRace, FourEyes, SheetAlreadyRevised, SheetStateConflict
 from db import metadata
+from i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +71,46 @@ async def _own_draft(
     row = await locked_sheet(conn, sheet_id)
     member = await member_of_sheet_grid(conn, member_id, row)
     if row.author_id != member_id:
-        raise FourEyes(f"Only the author of sheet {sheet_id} {doing} it.")
+        raise FourEyes(
+            _("Only the author of sheet {sheet_id} edits it.", sheet_id=sheet_id)
+            if doing == "edits"
+            else _("Only the author of sheet {sheet_id} deletes it.", sheet_id=sheet_id)
+        )
     return row, member
 
 
 def _only_drafts(row: Any, doing: str) -> None:
     if row.status != SheetStatus.DRAFT:
-        after = (
-            " A rejected sheet is revised into a new draft instead."
-            if row.status == SheetStatus.REJECTED
-            else ""
-        )
-        raise SheetStateConflict(f"Sheet {row.id} is {row.status}; only a draft is {doing}.{after}")
+        edited = doing == "edited"
+        if row.status == SheetStatus.REJECTED:
+            said = (
+                _(
+                    "Sheet {sheet_id} is rejected; only a draft is edited. A rejected sheet is "
+                    "revised into a new draft instead.",
+                    sheet_id=row.id,
+                )
+                if edited
+                else _(
+                    "Sheet {sheet_id} is rejected; only a draft is deleted. A rejected sheet is "
+                    "revised into a new draft instead.",
+                    sheet_id=row.id,
+                )
+            )
+        else:
+            said = (
+                _(
+                    "Sheet {sheet_id} is {row_status}; only a draft is edited.",
+                    sheet_id=row.id,
+                    row_status=status_word(row.status),
+                )
+                if edited
+                else _(
+                    "Sheet {sheet_id} is {row_status}; only a draft is deleted.",
+                    sheet_id=row.id,
+                    row_status=status_word(row.status),
+                )
+            )
+        raise SheetStateConflict(said)
 
 
 async def edit_draft(
@@ -142,8 +172,16 @@ async def revise_sheet(
     author = await member_of_sheet_grid(conn, member_id, row)
     if row.status != SheetStatus.REJECTED:
         raise SheetStateConflict(
-            f"Sheet {sheet_id} is {row.status}; only a rejected sheet is revised"
-            + (" (a draft is edited)." if row.status == SheetStatus.DRAFT else ".")
+            _(
+                "Sheet {sheet_id} is draft; only a rejected sheet is revised (a draft is edited).",
+                sheet_id=sheet_id,
+            )
+            if row.status == SheetStatus.DRAFT
+            else _(
+                "Sheet {sheet_id} is {row_status}; only a rejected sheet is revised.",
+                sheet_id=sheet_id,
+                row_status=status_word(row.status),
+            )
         )
     content = changes.applied_to(await get_sheet(conn, sheet_id))
     digest = content.digest(member_id)
@@ -158,8 +196,12 @@ async def revise_sheet(
         if earlier.author_id == member_id and earlier.draft_digest == digest:
             return await get_sheet(conn, earlier.id, replayed=True)
         raise SheetAlreadyRevised(
-            f"Sheet {sheet_id} was revised already, as sheet {earlier.id}; edit or submit "
-            "that one instead.",
+            _(
+                "Sheet {sheet_id} was revised already, as sheet {earlier_id}; edit or "
+                "submit that one instead.",
+                sheet_id=sheet_id,
+                earlier_id=earlier.id,
+            ),
             revised_by_sheet_id=earlier.id,
         )
     checked = await check_draft(conn, author, content, max_age_days=max_age_days, now=now)

@@ -40,6 +40,7 @@ from council._rules import SavingsRule, rule_in_force
 from council._sheet import MAX_LINES, LineIn, Sheet, get_sheet
 from council._status import LIVE_STATES, SheetStatus
 from council._tables import scoring_sheet, sheet_line
+from council._words import units_word
 from council.errors import (
     DraftKeyConflict,
     DraftRace,
@@ -50,6 +51,7 @@ from council.errors import (
     naming,
 )
 from db import metadata
+from i18n import Message, _
 from scheme_time import scheme_today
 
 
@@ -57,7 +59,12 @@ def _check_text(value: str, what: str, most: int) -> str:
     value = value.strip()
     if len(value) > most:
         raise InvalidSheet(
-            f"The {what} is {len(value)} characters; at most {most} fit.", field=what
+            _("The place is {count} characters; at most {most} fit.", count=len(value), most=most)
+            if what == "place"
+            else _(
+                "The note is {count} characters; at most {most} fit.", count=len(value), most=most
+            ),
+            field=what,
         )
     return value
 
@@ -131,8 +138,10 @@ async def draft_sheet(
         if earlier is not None:
             if earlier.draft_digest != digest:
                 raise DraftKeyConflict(
-                    "This idempotency key was already used for a different sheet. Use a new "
-                    "key for a new sheet; repeat a key only to retry exactly the same draft."
+                    _(
+                        "This idempotency key was already used for a different sheet. Use a new "
+                        "key for a new sheet; repeat a key only to retry exactly the same draft."
+                    )
                 )
             return await get_sheet(conn, earlier.id, replayed=True)
     author = await serving_member(conn, member_id)
@@ -236,24 +245,38 @@ async def check_draft(
     revising alike); a refusal says which lines, or which field, to change."""
     lines = content.lines
     if not 1 <= len(lines) <= MAX_LINES:
-        raise InvalidSheet(f"A sheet has 1 to {MAX_LINES} lines; this one has {len(lines)}.")
+        raise InvalidSheet(
+            _(
+                "A sheet has 1 to {max_lines} lines; this one has {count}.",
+                max_lines=MAX_LINES,
+                count=len(lines),
+            )
+        )
     # A closed grid takes no new sheets; its row is held so a concurrent close waits or wins.
     await community.get_open_org_unit(conn, author.grid_code, "A new scoring sheet")
     today, on = scheme_today(now), content.activity_date
     if on > today:
         why = f"the activity date {on} is in the future (today is {today})"
         raise InvalidSheet(
-            f"The activity date {on} is in the future (today is {today}); this concerns every "
-            "line of the sheet: change the activity date.",
+            _(
+                "The activity date {on} is in the future (today is {today}); this "
+                "concerns every line of the sheet: change the activity date.",
+                on=on,
+                today=today,
+            ),
             field="activity_date",
             lines=every_line(lines, why),
         )
     if on < today - timedelta(days=max_age_days):
         why = f"the activity date {on} is more than {max_age_days} days ago"
         raise InvalidSheet(
-            f"The activity date {on} is more than {max_age_days} days ago; older service must "
-            "be entered by community staff as an adjustment. This concerns every line of the "
-            "sheet.",
+            _(
+                "The activity date {on} is more than {max_age_days} days ago; older "
+                "service must be entered by community staff as an adjustment. This "
+                "concerns every line of the sheet.",
+                on=on,
+                max_age_days=max_age_days,
+            ),
             field="activity_date",
             lines=every_line(lines, why),
         )
@@ -261,15 +284,23 @@ async def check_draft(
         rule = await rule_in_force(conn, content.rule_code, on)
     except (InvalidRule, RuleNotFound) as error:
         raise type(error)(
-            f"{error} This concerns every line of the sheet: choose another rule or date.",
+            _(
+                "{error} This concerns every line of the sheet: choose another rule or date.",
+                error=error.message,
+            ),
             field="rule",
             lines=every_line(lines, str(error)),
         ) from error
     if not community.within(author.grid_path, rule.org_path):
         why = f"savings rule {content.rule_code!r} does not cover grid {author.grid_code}"
         raise InvalidSheet(
-            f"Savings rule {content.rule_code!r} belongs to {rule.org_path}, which does not "
-            f"cover grid {author.grid_code}; this concerns every line of the sheet.",
+            _(
+                "Savings rule {rule_code!r} belongs to {org_path}, which does not cover "
+                "grid {grid_code}; this concerns every line of the sheet.",
+                rule_code=content.rule_code,
+                org_path=rule.org_path,
+                grid_code=author.grid_code,
+            ),
             field="rule",
             lines=every_line(lines, why),
         )
@@ -290,43 +321,59 @@ async def _check_lines(
     found = await volunteers_by_number(conn, [line.passbook_number for line in lines])
     where = author.grid_path.rsplit("/", 1)[0] if community_wide else author.grid_path
     problems: list[dict[str, Any]] = []
+    said: list[Message] = []
     seen: set[str] = set()
     checked: list[tuple[LineIn, LineVolunteer]] = []
     for n, line in enumerate(lines, start=1):
         volunteer = found.get(line.passbook_number)
 
-        def problem(message: str, n: int = n, line: LineIn = line) -> None:
+        def problem(message: Message, n: int = n, line: LineIn = line) -> None:
             problems.append(line_problem(n, line.passbook_number, message))
+            said.append(message)
 
         # A number outside the author's grid is answered exactly as one no passbook has (one
         # problem, nothing else checked): a refusal must not tell which numbers exist, nor turn
         # them into names, grids or moves.
         if volunteer is None or not community.within(volunteer.grid_path, where):
-            here = "this community" if community_wide else "this grid"
             problem(
-                f"no passbook with this number in {here} (one registered outside {here} is "
-                "scored by its own grid's council)"
+                _(
+                    "no passbook with this number in this community (one registered outside "
+                    "this community is scored by its own grid's council)"
+                )
+                if community_wide
+                else _(
+                    "no passbook with this number in this grid (one registered outside this "
+                    "grid is scored by its own grid's council)"
+                )
             )
             continue
         if line.passbook_number in seen:
-            problem("this volunteer already has a line on this sheet")
+            problem(_("this volunteer already has a line on this sheet"))
         seen.add(line.passbook_number)
         if volunteer.status != "active":
-            problem(f"{volunteer.name} has moved away and is no longer scored")
+            problem(_("{name} has moved away and is no longer scored", name=volunteer.name))
         if author.volunteer_id == volunteer.id:
-            problem("a council member cannot score their own service")
+            problem(_("a council member cannot score their own service"))
         if not 1 <= line.units <= rule.daily_cap_units:
             problem(
-                f"{line.units} {rule.unit}s; a line is 1 to {rule.daily_cap_units} "
-                f"{rule.unit}s under this rule"
+                _(
+                    "{units} {unit}; a line is 1 to {most} {unit} under this rule",
+                    units=line.units,
+                    unit=units_word(rule.unit),
+                    most=rule.daily_cap_units,
+                )
             )
         if len(line.note) > 200:
-            problem("the note is longer than 200 characters")
+            problem(_("the note is longer than 200 characters"))
         checked.append((line, volunteer))
     if problems:
         raise InvalidSheet(
-            f"{len(problems)} line problem(s) on this sheet: {naming(problems)}. Change or "
-            "remove these lines; nothing was saved.",
+            _(
+                "{count} line problem(s) on this sheet: {problems}. Change or remove "
+                "these lines; nothing was saved.",
+                count=len(problems),
+                problems=naming(problems, said),
+            ),
             lines=problems,
         )
     await check_daily_cap(conn, rule, activity_date, checked, states=LIVE_STATES)

@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 from council.errors import NotYourGrid
+from i18n import _
 
 
 async def serving_member(conn: AsyncConnection, member_id: int) -> community.CouncilMember:
     """The council member ``member_id``, if they are still serving."""
     member = await community.get_council_member(conn, member_id)
     if member is None or not member.active:
-        raise NotYourGrid("Only a serving council member can do this.")
+        raise NotYourGrid(_("Only a serving council member can do this."))
     return member
 
 
@@ -38,7 +39,11 @@ async def member_of_sheet_grid(
     grid = await grid_id(conn, member.grid_code)
     if grid != sheet_row.grid_id:
         raise NotYourGrid(
-            f"Sheet {sheet_row.id} belongs to another grid; a council member acts only in "
-            f"their own grid ({member.grid_code})."
+            _(
+                "Sheet {sheet_row_id} belongs to another grid; a council member acts "
+                "only in their own grid ({grid_code}).",
+                sheet_row_id=sheet_row.id,
+                grid_code=member.grid_code,
+            )
         )
     return member

@@ -31,6 +31,7 @@ from council._tables import (
     sheet_line,
 )
 from council.errors import IncentiveNotFound, InvalidRule
+from i18n import _
 
 MAX_BONUS = 10_000
 MAX_STREAK_WEEKS = 52
@@ -87,18 +88,41 @@ async def add_incentive(
     code when the terms are the same)."""
     if not community.is_code(code):
         raise InvalidRule(
-            f"Incentive code {code!r} must be 1-40 lower-case letters, digits or dashes."
+            _(
+                "Incentive code {code!r} must be 1-40 lower-case letters, digits or dashes.",
+                code=code,
+            )
         )
     if not name.strip() or len(name) > 100:
-        raise InvalidRule("An incentive needs a name of 1 to 100 characters.")
+        raise InvalidRule(_("An incentive needs a name of 1 to 100 characters."))
     if kind not in INCENTIVE_KINDS:
-        raise InvalidRule(f"Incentive kind {kind!r} is not one of: {', '.join(INCENTIVE_KINDS)}.")
+        raise InvalidRule(
+            _(
+                "Incentive kind {kind!r} is not one of: {incentive_kinds}.",
+                kind=kind,
+                incentive_kinds=", ".join(INCENTIVE_KINDS),
+            )
+        )
     if kind == "streak" and not 2 <= threshold <= MAX_STREAK_WEEKS:
-        raise InvalidRule(f"A streak is 2 to {MAX_STREAK_WEEKS} weeks; got {threshold}.")
+        raise InvalidRule(
+            _(
+                "A streak is 2 to {max_streak_weeks} weeks; got {threshold}.",
+                max_streak_weeks=MAX_STREAK_WEEKS,
+                threshold=threshold,
+            )
+        )
     if threshold < 1:
-        raise InvalidRule(f"A milestone threshold is at least 1 point; got {threshold}.")
+        raise InvalidRule(
+            _("A milestone threshold is at least 1 point; got {threshold}.", threshold=threshold)
+        )
     if not 1 <= bonus_points <= MAX_BONUS:
-        raise InvalidRule(f"A bonus is 1 to {MAX_BONUS} points; got {bonus_points}.")
+        raise InvalidRule(
+            _(
+                "A bonus is 1 to {max_bonus} points; got {bonus_points}.",
+                max_bonus=MAX_BONUS,
+                bonus_points=bonus_points,
+            )
+        )
     unit = await community.get_org_unit(conn, org_code)
     existing = await find_incentive(conn, code)
     if existing is not None:
@@ -109,7 +133,9 @@ async def add_incentive(
             bonus_points,
         )
         if not same or existing.org_path != unit.path:
-            raise InvalidRule(f"An incentive with code {code!r} exists with other terms.")
+            raise InvalidRule(
+                _("An incentive with code {code!r} exists with other terms.", code=code)
+            )
         return existing
     await conn.execute(
         incentive.insert().values(
@@ -140,7 +166,7 @@ async def list_incentives(conn: AsyncConnection) -> list[Incentive]:
 async def set_incentive_active(conn: AsyncConnection, code: str, active: bool) -> Incentive:
     found = await find_incentive(conn, code)
     if found is None:
-        raise IncentiveNotFound(f"No incentive with code {code!r}.")
+        raise IncentiveNotFound(_("No incentive with code {code!r}.", code=code))
     await conn.execute(incentive.update().where(incentive.c.id == found.id).values(active=active))
     refreshed = await find_incentive(conn, code)
     assert refreshed is not None

@@ -12,13 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
 from council._tables import incentive_award, scoring_sheet, sheet_line, sheet_takeback
+from i18n import Message, _
 
-_TAKE_BACK = (
-    "propose a take-back at POST /api/sheets/{id}/reversal (the whole sheet, its bonuses too) "
-    "or POST /api/sheets/{id}/lines/{{line}}/correction (one line); another person confirms it"
-)
-_RESCORE = (
-    "if the points were due after all, score the work again on a new sheet (POST /api/sheets)"
+
+def _take_back(sheet_id: int) -> Message:
+    return _(
+        "propose a take-back at POST /api/sheets/{id}/reversal (the whole sheet, its bonuses "
+        "too) or POST /api/sheets/{id}/lines/{{line}}/correction (one line); another person "
+        "confirms it",
+        id=sheet_id,
+    )
+
+
+_STANDS = _(
+    "a confirmed take-back stands; if the points were due after all, score the work again on "
+    "a new sheet (POST /api/sheets)"
 )
 
 
@@ -30,16 +38,16 @@ async def entry_owner(conn: AsyncConnection, entry_id: int) -> ledger.EntryOwner
         return ledger.EntryOwner(
             "scoring_sheet",
             approved,
-            f"the approval of scoring sheet {approved}",
-            _TAKE_BACK.format(id=approved),
+            _("the approval of scoring sheet {sheet_id}", sheet_id=approved),
+            _take_back(approved),
         )
     reversed_ = await conn.scalar(select(s.c.id).where(s.c.reversal_entry_id == entry_id))
     if reversed_ is not None:
         return ledger.EntryOwner(
             "scoring_sheet",
             reversed_,
-            f"the reversal of scoring sheet {reversed_}",
-            f"a confirmed take-back stands; {_RESCORE}",
+            _("the reversal of scoring sheet {sheet_id}", sheet_id=reversed_),
+            _STANDS,
         )
     line = (
         await conn.execute(
@@ -52,8 +60,12 @@ async def entry_owner(conn: AsyncConnection, entry_id: int) -> ledger.EntryOwner
         return ledger.EntryOwner(
             "sheet_line",
             line.id,
-            f"the correction of line {line.line_no} of scoring sheet {line.sheet_id}",
-            f"a confirmed take-back stands; {_RESCORE}",
+            _(
+                "the correction of line {line_no} of scoring sheet {sheet_id}",
+                line_no=line.line_no,
+                sheet_id=line.sheet_id,
+            ),
+            _STANDS,
         )
     bonus = (
         await conn.execute(
@@ -66,8 +78,11 @@ async def entry_owner(conn: AsyncConnection, entry_id: int) -> ledger.EntryOwner
         return ledger.EntryOwner(
             "incentive_award",
             bonus.id,
-            f"the 爱心激励 bonus paid with scoring sheet {bonus.sheet_id}",
-            "a bonus is taken back with its sheet: " + _TAKE_BACK.format(id=bonus.sheet_id),
+            _("the 爱心激励 bonus paid with scoring sheet {sheet_id}", sheet_id=bonus.sheet_id),
+            _(
+                "a bonus is taken back with its sheet: {take_back}",
+                take_back=_take_back(bonus.sheet_id),
+            ),
         )
     takeback = (
         await conn.execute(
@@ -80,7 +95,11 @@ async def entry_owner(conn: AsyncConnection, entry_id: int) -> ledger.EntryOwner
         return ledger.EntryOwner(
             "sheet_takeback",
             takeback.id,
-            f"take-back {takeback.id} of scoring sheet {takeback.sheet_id}",
-            f"a confirmed take-back stands; {_RESCORE}",
+            _(
+                "take-back {takeback_id} of scoring sheet {sheet_id}",
+                takeback_id=takeback.id,
+                sheet_id=takeback.sheet_id,
+            ),
+            _STANDS,
         )
     return None

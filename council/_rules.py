@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 from council._tables import UNITS, savings_rule
+from council._words import units_word
 from council.errors import InvalidRule, RuleNotFound
+from i18n import _
 
 MAX_POINTS_PER_UNIT = 1000
 MAX_DAILY_CAP = 24
@@ -66,18 +68,29 @@ def _check_terms(
     *, name: str, category: str, points_per_unit: int, unit: str, daily_cap_units: int
 ) -> None:
     if not name.strip() or len(name) > 100:
-        raise InvalidRule("A savings rule needs a name of 1 to 100 characters.")
+        raise InvalidRule(_("A savings rule needs a name of 1 to 100 characters."))
     if not category.strip() or len(category) > 40:
-        raise InvalidRule("A savings rule needs a category of 1 to 40 characters.")
+        raise InvalidRule(_("A savings rule needs a category of 1 to 40 characters."))
     if not 1 <= points_per_unit <= MAX_POINTS_PER_UNIT:
         raise InvalidRule(
-            f"Points per unit must be 1 to {MAX_POINTS_PER_UNIT}; got {points_per_unit}."
+            _(
+                "Points per unit must be 1 to {max_points_per_unit}; got {points_per_unit}.",
+                max_points_per_unit=MAX_POINTS_PER_UNIT,
+                points_per_unit=points_per_unit,
+            )
         )
     if unit not in UNITS:
-        raise InvalidRule(f"Unit {unit!r} is not one of: {', '.join(UNITS)}.")
+        raise InvalidRule(
+            _("Unit {unit!r} is not one of: {units}.", unit=unit, units=", ".join(UNITS))
+        )
     if not 1 <= daily_cap_units <= MAX_DAILY_CAP:
         raise InvalidRule(
-            f"The daily cap must be 1 to {MAX_DAILY_CAP} {unit}s; got {daily_cap_units}."
+            _(
+                "The daily cap must be 1 to {max_daily_cap} {unit}; got {daily_cap_units}.",
+                max_daily_cap=MAX_DAILY_CAP,
+                unit=units_word(unit),
+                daily_cap_units=daily_cap_units,
+            )
         )
 
 
@@ -97,7 +110,9 @@ async def add_rule(
 ) -> SavingsRule:
     """Publish a new savings rule (version 1) for an org unit and everything under it."""
     if not community.is_code(code):
-        raise InvalidRule(f"Rule code {code!r} must be 1-40 lower-case letters, digits or dashes.")
+        raise InvalidRule(
+            _("Rule code {code!r} must be 1-40 lower-case letters, digits or dashes.", code=code)
+        )
     _check_terms(
         name=name,
         category=category,
@@ -106,11 +121,20 @@ async def add_rule(
         daily_cap_units=daily_cap_units,
     )
     if valid_to is not None and valid_to < valid_from:
-        raise InvalidRule(f"The rule ends ({valid_to}) before it starts ({valid_from}).")
+        raise InvalidRule(
+            _(
+                "The rule ends ({valid_to}) before it starts ({valid_from}).",
+                valid_to=valid_to,
+                valid_from=valid_from,
+            )
+        )
     unit_row = await community.get_org_unit(conn, org_code)
     if await conn.scalar(select(savings_rule.c.id).where(savings_rule.c.code == code)):
         raise InvalidRule(
-            f"A savings rule with code {code!r} exists; publish a new version of it instead."
+            _(
+                "A savings rule with code {code!r} exists; publish a new version of it instead.",
+                code=code,
+            )
         )
     await conn.execute(
         savings_rule.insert().values(
@@ -149,11 +173,22 @@ async def revise_rule(
     latest = versions[-1]
     if valid_from <= latest.valid_from:
         raise InvalidRule(
-            f"Version {latest.version} of {code!r} starts {latest.valid_from}; a new version "
-            "must start after it."
+            _(
+                "Version {version} of {code!r} starts {valid_from}; a new version must "
+                "start after it.",
+                version=latest.version,
+                code=code,
+                valid_from=latest.valid_from,
+            )
         )
     if valid_to is not None and valid_to < valid_from:
-        raise InvalidRule(f"The new version ends ({valid_to}) before it starts ({valid_from}).")
+        raise InvalidRule(
+            _(
+                "The new version ends ({valid_to}) before it starts ({valid_from}).",
+                valid_to=valid_to,
+                valid_from=valid_from,
+            )
+        )
     terms = {
         "name": (name if name is not None else latest.name).strip(),
         "category": (category if category is not None else latest.category).strip(),
@@ -198,7 +233,7 @@ async def rule_versions(
         query = query.with_for_update(of=savings_rule)
     versions = [_rule(row) for row in await conn.execute(query)]
     if not versions:
-        raise RuleNotFound(f"No savings rule with code {code!r}.")
+        raise RuleNotFound(_("No savings rule with code {code!r}.", code=code))
     return versions
 
 
@@ -207,7 +242,7 @@ async def rule_in_force(conn: AsyncConnection, code: str, on: date) -> SavingsRu
     for version in await rule_versions(conn, code):
         if version.in_force(on):
             return version
-    raise InvalidRule(f"Savings rule {code!r} is not in force on {on}.")
+    raise InvalidRule(_("Savings rule {code!r} is not in force on {on}.", code=code, on=on))
 
 
 async def get_rule_version(conn: AsyncConnection, rule_id: int) -> SavingsRule:

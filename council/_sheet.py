@@ -25,6 +25,7 @@ from council._rules import SavingsRule, get_rule_version
 from council._status import SheetStatus
 from council._tables import incentive, incentive_award, savings_rule, scoring_sheet, sheet_line
 from council.errors import SheetNotFound
+from i18n import _
 
 MAX_LINES = 1000
 SCORING_KIND = "scoring"
@@ -106,7 +107,7 @@ async def locked_sheet(conn: AsyncConnection, sheet_id: int) -> Any:
         )
     ).first()
     if row is None:
-        raise SheetNotFound(f"No scoring sheet {sheet_id}.")
+        raise SheetNotFound(_("No scoring sheet {sheet_id}.", sheet_id=sheet_id))
     return row
 
 
@@ -125,7 +126,7 @@ async def get_sheet(conn: AsyncConnection, sheet_id: int, *, replayed: bool = Fa
         )
     ).first()
     if row is None:
-        raise SheetNotFound(f"No scoring sheet {sheet_id}.")
+        raise SheetNotFound(_("No scoring sheet {sheet_id}.", sheet_id=sheet_id))
     v = community.volunteer
     lines = [
         SheetLine(*line)

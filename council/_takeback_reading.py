@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import community
 from council._tables import scoring_sheet, sheet_line, sheet_takeback
 from council.errors import TakebackNotFound
+from i18n import Message, _
 
 PROPOSED, CONFIRMED, DECLINED, WITHDRAWN = "proposed", "confirmed", "declined", "withdrawn"
 WITHDRAWN_REASON = "withdrawn by its proposer"
@@ -47,10 +48,15 @@ class Takeback:
         return "reversal" if self.line_no is None else "correction"
 
     @property
-    def what(self) -> str:
+    def what(self) -> Message:
         if self.line_no is None:
-            return f"reversing sheet {self.sheet_id} whole"
-        return f"correcting line {self.line_no} of sheet {self.sheet_id} ({self.passbook_number})"
+            return _("reversing sheet {sheet_id} whole", sheet_id=self.sheet_id)
+        return _(
+            "correcting line {line_no} of sheet {sheet_id} ({passbook_number})",
+            line_no=self.line_no,
+            sheet_id=self.sheet_id,
+            passbook_number=self.passbook_number,
+        )
 
 
 def _query() -> Any:
@@ -110,7 +116,7 @@ async def get_takeback(
 ) -> Takeback:
     row = (await conn.execute(_query().where(sheet_takeback.c.id == takeback_id))).first()
     if row is None:
-        raise TakebackNotFound(f"No take-back proposal {takeback_id}.")
+        raise TakebackNotFound(_("No take-back proposal {takeback_id}.", takeback_id=takeback_id))
     return _takeback(row, replayed)
 
 

@@ -52,6 +52,7 @@ from council.errors import (
     TakebackRace,
 )
 from db import metadata
+from i18n import _
 
 
 async def propose_takeback(
@@ -79,18 +80,29 @@ async def propose_takeback(
         corrected = [x.line_no for x in sheet.lines if x.correction_entry_id is not None]
         if corrected:
             raise SheetStateConflict(
-                f"Line(s) {', '.join(map(str, corrected))} of sheet {sheet_id} were corrected "
-                "already; propose correcting the other lines one by one instead of reversing "
-                "the whole sheet."
+                _(
+                    "Line(s) {lines} of sheet {sheet_id} were corrected already; propose "
+                    "correcting the other lines one by one instead of reversing the whole "
+                    "sheet.",
+                    lines=", ".join(map(str, corrected)),
+                    sheet_id=sheet_id,
+                )
             )
     else:
         line = next((x for x in sheet.lines if x.line_no == line_no), None)
         if line is None:
-            raise SheetNotFound(f"Sheet {sheet_id} has no line {line_no}.")
+            raise SheetNotFound(
+                _("Sheet {sheet_id} has no line {line_no}.", sheet_id=sheet_id, line_no=line_no)
+            )
         if line.correction_entry_id is not None:
             raise SheetStateConflict(
-                f"Line {line_no} of sheet {sheet_id} was already corrected "
-                f"({line.correction_reason})."
+                _(
+                    "Line {line_no} of sheet {sheet_id} was already corrected "
+                    "({correction_reason}).",
+                    line_no=line_no,
+                    sheet_id=sheet_id,
+                    correction_reason=line.correction_reason,
+                )
             )
         line_id = await conn.scalar(
             select(sheet_line.c.id).where(
@@ -105,9 +117,14 @@ async def propose_takeback(
             return await get_takeback(conn, open_one.id, replayed=True)
         if same or open_one.line_no is None or line_no is None:
             raise TakebackConflict(
-                f"Take-back {open_one.id}, {open_one.what}, is proposed already (by "
-                f"{open_one.proposed_actor}: {open_one.reason}); confirm, decline or withdraw "
-                "it first.",
+                _(
+                    "Take-back {open_one_id}, {what}, is proposed already (by "
+                    "{proposed_actor}: {reason}); confirm, decline or withdraw it first.",
+                    open_one_id=open_one.id,
+                    what=open_one.what,
+                    proposed_actor=open_one.proposed_actor,
+                    reason=open_one.reason,
+                ),
                 takeback_id=open_one.id,
             )
     try:
@@ -142,7 +159,7 @@ async def _locked(conn: AsyncConnection, takeback_id: int, member_id: int | None
         select(sheet_takeback.c.sheet_id).where(sheet_takeback.c.id == takeback_id)
     )
     if sheet_id is None:
-        raise TakebackNotFound(f"No take-back proposal {takeback_id}.")
+        raise TakebackNotFound(_("No take-back proposal {takeback_id}.", takeback_id=takeback_id))
     sheet_row = await locked_sheet(conn, sheet_id)
     if member_id is not None:
         await member_of_sheet_grid(conn, member_id, sheet_row)
@@ -155,14 +172,28 @@ async def _locked(conn: AsyncConnection, takeback_id: int, member_id: int | None
 
 def _decided_already(row: Any, takeback_id: int) -> TakebackConflict:
     if row.status == CONFIRMED:
-        what = f"confirmed by {row.decided_actor}"
+        said = _(
+            "Take-back {takeback_id} was confirmed by {actor} already; propose again if points "
+            "must still be taken back.",
+            takeback_id=takeback_id,
+            actor=row.decided_actor,
+        )
     elif row.decider is None:
-        what = "withdrawn by its proposer"
+        said = _(
+            "Take-back {takeback_id} was withdrawn by its proposer already; propose again if "
+            "points must still be taken back.",
+            takeback_id=takeback_id,
+        )
     else:
-        what = f"declined by {row.decided_actor} ({row.decline_reason})"
+        said = _(
+            "Take-back {takeback_id} was declined by {actor} ({reason}) already; propose again "
+            "if points must still be taken back.",
+            takeback_id=takeback_id,
+            actor=row.decided_actor,
+            reason=row.decline_reason,
+        )
     return TakebackConflict(
-        f"Take-back {takeback_id} was {what} already; propose again if points must still be "
-        "taken back.",
+        said,
         takeback_id=takeback_id,
     )
 
@@ -186,8 +217,11 @@ async def confirm_takeback(
         raise _decided_already(row, takeback_id)
     if row.proposer == person:
         raise FourEyes(
-            f"You proposed take-back {takeback_id}; another council member of the grid, or an "
-            "admin over it, must confirm it."
+            _(
+                "You proposed take-back {takeback_id}; another council member of the "
+                "grid, or an admin over it, must confirm it.",
+                takeback_id=takeback_id,
+            )
         )
     if row.line_id is None:
         sheet = await reverse_sheet(
@@ -231,7 +265,7 @@ async def decline_takeback(
     moves. The same person declining again answers it (``replayed``)."""
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
-        raise InvalidSheet("Say why the take-back is declined (1 to 500 characters).")
+        raise InvalidSheet(_("Say why the take-back is declined (1 to 500 characters)."))
     row = await _locked(conn, takeback_id, member_id)
     if row.status == DECLINED and row.decider == person:
         return await get_takeback(conn, takeback_id, replayed=True)
@@ -239,7 +273,10 @@ async def decline_takeback(
         raise _decided_already(row, takeback_id)
     if row.proposer == person:
         raise FourEyes(
-            f"You proposed take-back {takeback_id}; withdraw it instead of declining it."
+            _(
+                "You proposed take-back {takeback_id}; withdraw it instead of declining it.",
+                takeback_id=takeback_id,
+            )
         )
     await _decide(conn, takeback_id, decider=person, actor=actor, reason=reason, now=now)
     return await get_takeback(conn, takeback_id)
@@ -259,8 +296,11 @@ async def withdraw_takeback(
     row = await _locked(conn, takeback_id, member_id)
     if row.proposer != person:
         raise FourEyes(
-            f"Only the proposer withdraws take-back {takeback_id}; decline it, with a reason, "
-            "instead."
+            _(
+                "Only the proposer withdraws take-back {takeback_id}; decline it, with a "
+                "reason, instead.",
+                takeback_id=takeback_id,
+            )
         )
     if row.status == DECLINED and row.decider is None:
         return await get_takeback(conn, takeback_id, replayed=True)

@@ -31,27 +31,53 @@ date, its rule, its grid) lists every line and names the field to change in ``fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from db import Category, DomainError, Retryable
+from i18n import Message, _
 
 NAMED_LINES = 5  # a message names this many lines; the figure lists them all
 
 
-def line_problem(line: int, passbook_number: str, problem: str, **more: Any) -> dict[str, Any]:
-    """One line a refusal asks to change, as its ``lines`` figure lists it."""
-    return {"line": line, "passbook_number": passbook_number, "problem": problem, **more}
+def line_problem(
+    line: int, passbook_number: str, problem: str | Message, **more: Any
+) -> dict[str, Any]:
+    """One line a refusal asks to change, as its ``lines`` figure lists it (the figure's
+    ``problem`` is English, like the code; :func:`naming` puts the lines in words)."""
+    return {"line": line, "passbook_number": passbook_number, "problem": str(problem), **more}
 
 
-def naming(lines: list[dict[str, Any]], *, with_problem: bool = True) -> str:
+def naming(lines: list[dict[str, Any]], problems: Sequence[str | Message] | None = None) -> Message:
     """The lines of a refusal in words: ``line 2 (YZS1-0002): ...; line 5 (...)``, the first
-    few, and how many more the ``lines`` figure holds."""
-    shown = [
-        f"line {x['line']} ({x['passbook_number']})" + (f": {x['problem']}" if with_problem else "")
-        for x in lines[:NAMED_LINES]
-    ]
+    few, and how many more the ``lines`` figure holds; ``problems`` (one a line, in the
+    reader's language when shown) says what is wrong with each, when given."""
+    shown: list[Message] = []
+    for n, x in enumerate(lines[:NAMED_LINES]):
+        if problems is None:
+            shown.append(
+                _(
+                    "line {line} ({passbook_number})",
+                    line=x["line"],
+                    passbook_number=x["passbook_number"],
+                )
+            )
+        else:
+            shown.append(
+                _(
+                    "line {line} ({passbook_number}): {problem}",
+                    line=x["line"],
+                    passbook_number=x["passbook_number"],
+                    problem=problems[n],
+                )
+            )
+    said = shown[-1] if shown else _("no line")
+    for earlier in reversed(shown[:-1]):
+        said = _("{first}; {rest}", first=earlier, rest=said)
     more = len(lines) - NAMED_LINES
-    return "; ".join(shown) + (f"; and {more} more line(s), see 'lines'" if more > 0 else "")
+    if more > 0:
+        said = _("{lines}; and {more} more line(s), see 'lines'", lines=said, more=more)
+    return said
 
 
 class ScoringError(DomainError):

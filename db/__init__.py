@@ -14,6 +14,7 @@ Nothing here connects at import time; engines are made by :func:`create_engine` 
 """
 
 from db import _throttle as throttles
+from db._backup import BackupError, backup, restore
 from db._canary import CANARY_VARIABLE, SAFEGUARDS, safeguard_removed
 from db._domain_error import Category, DomainError, InvalidRequest, Retryable
 from db._engine import Dialect, create_engine, dialect_of
@@ -34,6 +35,7 @@ __all__ = [
     "CANARY_VARIABLE",
     "NAMING_CONVENTION",
     "SAFEGUARDS",
+    "BackupError",
     "Base",
     "Category",
     "Connection",
@@ -45,6 +47,7 @@ __all__ = [
     "Retryable",
     "Transactions",
     "UtcDateTime",
+    "backup",
     "constraint_name",
     "create_engine",
     "dialect_of",
@@ -54,6 +57,7 @@ __all__ = [
     "metadata",
     "page_of",
     "read_transaction",
+    "restore",
     "run_in_transaction",
     "safeguard_removed",
     "single_read",

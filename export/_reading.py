@@ -24,6 +24,7 @@ from typing import Any
 
 from db import DomainError
 from export._formulas import restore
+from i18n import _
 
 Cell = str | date | None
 """One value: trimmed text, a date (or a date-time with a time of day), or None if blank."""
@@ -102,8 +103,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
     UTF-8, else GB18030 (a superset of GBK, what Excel on a Chinese Windows saves)."""
     if data.startswith(_UTF16_BOMS):
         raise UnreadableTable(
-            "The file is saved as UTF-16 ('Unicode text'); save it from Excel as "
-            "'CSV UTF-8 (comma delimited)' or as an .xlsx workbook and send it again."
+            _(
+                "The file is saved as UTF-16 ('Unicode text'); save it from Excel as "
+                "'CSV UTF-8 (comma delimited)' or as an .xlsx workbook and send it again."
+            )
         )
     if data.startswith(_UTF8_BOM):
         encoding = "utf-8-sig"
@@ -116,9 +119,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode(encoding), encoding
     except UnicodeDecodeError:
         raise UnreadableTable(
-            f"The file cannot be read as text (tried {encoding}): it is not a CSV in UTF-8 or "
-            "GBK. Save it from Excel as 'CSV UTF-8 (comma delimited)' or as an .xlsx "
-            "workbook and send it again."
+            _(
+                "The file cannot be read as text (tried {encoding}): it is not a CSV in "
+                "UTF-8 or GBK. Save it from Excel as 'CSV UTF-8 (comma delimited)' or as "
+                "an .xlsx workbook and send it again.",
+                encoding=encoding,
+            )
         ) from None
 
 
@@ -126,8 +132,11 @@ def _kind(data: bytes, filename: str) -> str:
     name = filename.lower().strip()
     if data.startswith(_OLE_MAGIC) or name.endswith((".xls", ".et")):
         raise UnreadableTable(
-            "This is an old-style Excel (.xls) or WPS file; open it and save it as an .xlsx "
-            "workbook or as 'CSV UTF-8 (comma delimited)', then send it again."
+            _(
+                "This is an old-style Excel (.xls) or WPS file; open it and save it as "
+                "an .xlsx workbook or as 'CSV UTF-8 (comma delimited)', then send it "
+                "again."
+            )
         )
     if data.startswith(_ZIP_MAGIC) or name.endswith(XLSX_SUFFIXES):
         return "xlsx"
@@ -159,8 +168,12 @@ _DAMAGED = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, Syntax
 
 def _unreadable_workbook(error: Exception) -> UnreadableTable:
     return UnreadableTable(
-        f"The file cannot be read as an .xlsx workbook ({type(error).__name__}); open it in "
-        "Excel, save it as .xlsx or as 'CSV UTF-8 (comma delimited)', and send it again."
+        _(
+            "The file cannot be read as an .xlsx workbook ({name}); open it in "
+            "Excel, save it as .xlsx or as 'CSV UTF-8 (comma delimited)', and send "
+            "it again.",
+            name=type(error).__name__,
+        )
     )
 
 
@@ -171,8 +184,11 @@ def _csv_rows(text: str) -> Iterable[tuple[int, Sequence[Any]]]:
         return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1))
     except csv.Error as error:
         raise UnreadableTable(
-            f"The file cannot be read as CSV ({error}); save it from Excel as "
-            "'CSV UTF-8 (comma delimited)' or as an .xlsx workbook and send it again."
+            _(
+                "The file cannot be read as CSV ({error}); save it from Excel as 'CSV "
+                "UTF-8 (comma delimited)' or as an .xlsx workbook and send it again.",
+                error=error,
+            )
         ) from None
 
 
@@ -207,9 +223,13 @@ def _table(raw: Iterable[tuple[int, Sequence[Any]]], read_as: str, max_rows: int
             # Blank rows count here too: a sheet formatted down to row 1,048,576 is not read
             # to its end.
             raise TooManyRows(
-                f"The file has more than {max_rows * BLANK_ROWS_FACTOR} rows, blank ones "
-                f"included; at most {max_rows} rows are read. Delete the empty rows below the "
-                "table, or split it into several files.",
+                _(
+                    "The file has more than {limit} rows, blank ones included; at most "
+                    "{max_rows} rows are read. Delete the empty rows below the table, or "
+                    "split it into several files.",
+                    limit=max_rows * BLANK_ROWS_FACTOR,
+                    max_rows=max_rows,
+                ),
                 max_rows=max_rows,
             )
         cells = [cell_value(v) for v in values[:MAX_COLUMNS]]
@@ -221,7 +241,10 @@ def _table(raw: Iterable[tuple[int, Sequence[Any]]], read_as: str, max_rows: int
             continue
         if len(rows) >= max_rows:
             raise TooManyRows(
-                f"The file has more than {max_rows} rows; split it into several files.",
+                _(
+                    "The file has more than {max_rows} rows; split it into several files.",
+                    max_rows=max_rows,
+                ),
                 max_rows=max_rows,
             )
         _no_value_without_header(header, header_number, number, cells)
@@ -229,7 +252,7 @@ def _table(raw: Iterable[tuple[int, Sequence[Any]]], read_as: str, max_rows: int
         rows.append(TableRow(number, {k: v for k, v in named.items() if k}))
     if header is None:
         raise EmptyTable(
-            "The file is empty: it needs a header row (the column names) and a row per record."
+            _("The file is empty: it needs a header row (the column names) and a row per record.")
         )
     return Table([h for h in header if h], rows, read_as, header_number)
 
@@ -240,15 +263,25 @@ def _header(number: int, cells: list[Cell]) -> list[str]:
     for column, cell in enumerate(cells, start=1):
         if isinstance(cell, date):
             raise NoHeaderRow(
-                f"Row {number} should be the header row (the column names) but column "
-                f"{column_letter(column)} holds a date; put the column names in the first row."
+                _(
+                    "Row {number} should be the header row (the column names) but column "
+                    "{column} holds a date; put the column names in the first row.",
+                    number=number,
+                    column=column_letter(column),
+                )
             )
         name = cell or ""
         key = name.casefold()
         if name and key in seen:
             raise DuplicateHeaders(
-                f"The header row (row {number}) names column {name!r} twice (columns "
-                f"{column_letter(seen[key])} and {column_letter(column)}); keep one of them.",
+                _(
+                    "The header row (row {number}) names column {name!r} twice (columns "
+                    "{first_column} and {column}); keep one of them.",
+                    number=number,
+                    name=name,
+                    first_column=column_letter(seen[key]),
+                    column=column_letter(column),
+                ),
                 header=name,
             )
         seen[key] = column
@@ -264,8 +297,13 @@ def _no_value_without_header(
     for column, cell in enumerate(cells, start=1):
         if cell is not None and (column > len(header) or not header[column - 1]):
             raise NoHeaderRow(
-                f"Row {number}, column {column_letter(column)} holds a value but the header "
-                f"row (row {header_number}) has no name for that column; name it or clear it.",
+                _(
+                    "Row {number}, column {column} holds a value but the header row (row "
+                    "{header_number}) has no name for that column; name it or clear it.",
+                    number=number,
+                    column=column_letter(column),
+                    header_number=header_number,
+                ),
                 row=number,
                 column=column_letter(column),
             )

@@ -6,7 +6,8 @@ entry. Balances are kept on the account row and each posting records the balance
 Holds reserve points in two phases. Every write that moves points carries an idempotency key.
 A per-account hash chain makes tampering evident; :func:`verify_books` recomputes it all, and
 a signed checkpoint (:func:`make_checkpoint`, :func:`verify_checkpoint`) proves to an outsider
-that history before it was not rewritten.
+that history before it was not rewritten; a printed page's check code (:func:`check_code`)
+lets anyone ask whether the printed history up to its last line is still the books'.
 
 Every function takes an open connection: the caller's use case owns the transaction (see
 :func:`db.run_in_transaction`), so several ledger calls commit or roll back together.
@@ -14,6 +15,15 @@ Every function takes an open connection: the caller's use case owns the transact
 
 from ledger._accounts import find_account, get_balance, get_balances, open_account
 from ledger._bulk import load_unchained_entries, open_accounts
+from ledger._check_codes import (
+    CHECK_CODE_ALPHABET,
+    CHECK_CODE_BITS,
+    ChainPoint,
+    chain_points,
+    check_code,
+    normalise_check_code,
+    same_code,
+)
 from ledger._checkpoints import (
     ChainHead,
     Checkpoint,
@@ -66,6 +76,8 @@ from ledger._types import (
 from ledger._verify import Problem, VerifyReport, verify_books
 
 __all__ = [
+    "CHECK_CODE_ALPHABET",
+    "CHECK_CODE_BITS",
     "CORRECTION_KIND",
     "MAX_PAGE",
     "MAX_POINTS",
@@ -73,6 +85,7 @@ __all__ = [
     "AccountId",
     "Balance",
     "ChainHead",
+    "ChainPoint",
     "Checkpoint",
     "CheckpointReport",
     "Entry",
@@ -93,6 +106,8 @@ __all__ = [
     "TrialBalanceRow",
     "VerifyReport",
     "canonical_bytes",
+    "chain_points",
+    "check_code",
     "check_signature",
     "checkpoint_from_body",
     "entry_references",
@@ -109,6 +124,7 @@ __all__ = [
     "load_unchained_entries",
     "make_checkpoint",
     "new_private_key",
+    "normalise_check_code",
     "open_account",
     "open_accounts",
     "place_hold",
@@ -120,6 +136,7 @@ __all__ = [
     "recording_columns",
     "release_hold",
     "reverse_entry",
+    "same_code",
     "settle_hold",
     "sign_checkpoint",
     "statement",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
+from i18n import _
 from ledger._tables import GENESIS_HASH, account
 from ledger._types import AccountId, Balance
 from ledger.errors import AccountNotFound, IdempotencyRace, InvalidEntry
@@ -32,7 +33,7 @@ async def open_account(
     never changed by a later call.
     """
     if not kind or len(kind) > 32 or not owner_ref or len(owner_ref) > 128:
-        raise InvalidEntry("An account needs a kind (1-32 characters) and an owner (1-128).")
+        raise InvalidEntry(_("An account needs a kind (1-32 characters) and an owner (1-128)."))
     found = await find_account(conn, kind=kind, owner_ref=owner_ref)
     if found is not None:
         return found

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
+from i18n import _
 from ledger._entry_checks import check_text
 from ledger._posting import earned_delta, lock_accounts, takes_back_earnings
 from ledger._tables import GENESIS_HASH, HASH_LENGTH, KEY_LENGTH, account, entry
@@ -54,9 +55,9 @@ async def open_accounts(
     account. A concurrent opener of the same account makes it raise ``IdempotencyRace``.
     """
     if not kind or len(kind) > 32:
-        raise InvalidEntry("An account needs a kind (1-32 characters) and an owner (1-128).")
+        raise InvalidEntry(_("An account needs a kind (1-32 characters) and an owner (1-128)."))
     if any(not owner or len(owner) > 128 for owner in owner_refs):
-        raise InvalidEntry("An account needs a kind (1-32 characters) and an owner (1-128).")
+        raise InvalidEntry(_("An account needs a kind (1-32 characters) and an owner (1-128)."))
     wanted = list(dict.fromkeys(owner_refs))
     found: dict[str, AccountId] = {}
     for first in range(0, len(wanted), _LOOKUP_CHUNK):
@@ -116,23 +117,25 @@ async def load_unchained_entries(
     of ``entries`` points, a balance past the largest allowed, and malformed arguments.
     """
     if isinstance(entries, bool) or not isinstance(entries, int) or entries < 1:
-        raise InvalidEntry(f"At least one entry is loaded; got {entries!r}.")
+        raise InvalidEntry(_("At least one entry is loaded; got {entries!r}.", entries=entries))
     if source == target:
-        raise InvalidEntry(f"Account {source} cannot pay itself; name two accounts.")
+        raise InvalidEntry(
+            _("Account {source} cannot pay itself; name two accounts.", source=source)
+        )
     check_text(kind=kind, memo="", actor=actor)
     if not key_prefix.strip() or len(key_prefix) + _ID_DIGITS > KEY_LENGTH:
         raise InvalidEntry(
-            f"A key prefix of 1 to {KEY_LENGTH - _ID_DIGITS} characters is required."
+            _("A key prefix of 1 to {most} characters is required.", most=KEY_LENGTH - _ID_DIGITS)
         )
     locked = await lock_accounts(conn, sorted({source, target}))
     paying, paid = locked[source], locked[target]
     available = paying.posted - paying.held
     if not paying.allow_negative and available < entries:
         raise InsufficientPoints(
-            paying.id, available, entries, action=f"Loading {entries:,} entries"
+            paying.id, available, entries, action=_("Loading {entries:,} entries", entries=entries)
         )
     if abs(paying.posted - entries) > MAX_POINTS or abs(paid.posted + entries) > MAX_POINTS:
-        raise InvalidEntry("The load would take an account past the largest balance allowed.")
+        raise InvalidEntry(_("The load would take an account past the largest balance allowed."))
 
     now = now or datetime.now(UTC)
     base = int(await conn.scalar(select(func.coalesce(func.max(entry.c.id), 0))) or 0)

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from i18n import Message, _
 from ledger._chain import canonical_time
 from ledger._tables import GENESIS_HASH, account, posting
 from ledger._verify import VerifyReport, verify_books
@@ -81,10 +82,20 @@ class Rewritten:
     account_id: int
     kind: str
     owner_ref: str
-    reason: str
+    reason: str | Message
 
     def __str__(self) -> str:
-        return f"account {self.account_id} ({self.kind} {self.owner_ref}): {self.reason}"
+        return str(self.said())
+
+    def said(self) -> Message:
+        """The account and why, as one message (``str()`` is its English)."""
+        return _(
+            "account {account_id} ({kind} {owner_ref}): {reason}",
+            account_id=self.account_id,
+            kind=self.kind,
+            owner_ref=self.owner_ref,
+            reason=self.reason,
+        )
 
 
 @dataclass
@@ -113,7 +124,9 @@ def canonical_bytes(body: dict[str, Any]) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InvalidCheckpoint("The checkpoint holds text that is not valid Unicode.") from error
+        raise InvalidCheckpoint(
+            _("The checkpoint holds text that is not valid Unicode.")
+        ) from error
 
 
 def books_digest(heads: Iterable[ChainHead]) -> str:
@@ -147,8 +160,12 @@ def checkpoint_from_body(body: dict[str, Any]) -> Checkpoint:
     try:
         if body["version"] != CHECKPOINT_VERSION:
             raise InvalidCheckpoint(
-                f"This checkpoint is version {body['version']!r}; this program reads version "
-                f"{CHECKPOINT_VERSION}."
+                _(
+                    "This checkpoint is version {version!r}; this program reads version "
+                    "{checkpoint_version}.",
+                    version=body["version"],
+                    checkpoint_version=CHECKPOINT_VERSION,
+                )
             )
         heads = tuple(
             ChainHead(int(a["id"]), str(a["kind"]), str(a["owner_ref"]), int(a["seq"]), a["head"])
@@ -156,14 +173,18 @@ def checkpoint_from_body(body: dict[str, Any]) -> Checkpoint:
         )
         checkpoint = Checkpoint(str(body["taken_at"]), str(body["books_digest"]), heads)
     except (KeyError, TypeError, ValueError) as error:
-        raise InvalidCheckpoint(f"The checkpoint is malformed ({error!s}).") from error
+        raise InvalidCheckpoint(
+            _("The checkpoint is malformed ({error!s}).", error=error)
+        ) from error
     if any(not isinstance(h.head, str) or len(h.head) != len(GENESIS_HASH) for h in heads):
-        raise InvalidCheckpoint("The checkpoint has a chain head that is not a SHA-256 hex hash.")
+        raise InvalidCheckpoint(
+            _("The checkpoint has a chain head that is not a SHA-256 hex hash.")
+        )
     if len({h.account_id for h in heads}) != len(heads):
-        raise InvalidCheckpoint("The checkpoint names an account twice.")
+        raise InvalidCheckpoint(_("The checkpoint names an account twice."))
     if books_digest(heads) != checkpoint.digest:
         raise InvalidCheckpoint(
-            "The checkpoint's books digest does not match its own chain heads; it was altered."
+            _("The checkpoint's books digest does not match its own chain heads; it was altered.")
         )
     return checkpoint
 
@@ -200,18 +221,23 @@ async def verify_checkpoint(conn: AsyncConnection, checkpoint: Checkpoint) -> Ch
     return report
 
 
-def _why_not_extended(h: ChainHead, row: Any, links: dict[tuple[int, int], str]) -> str | None:
+def _why_not_extended(h: ChainHead, row: Any, links: dict[tuple[int, int], str]) -> Message | None:
     if row is None:
-        return "the account is gone"
+        return _("the account is gone")
     if (row.kind, row.owner_ref) != (h.kind, h.owner_ref):
-        return f"the account is now {row.kind} {row.owner_ref}"
+        return _("the account is now {kind} {owner_ref}", kind=row.kind, owner_ref=row.owner_ref)
     if row.posting_count < h.seq:
-        return f"has {row.posting_count} postings, the checkpoint saw {h.seq}"
+        return _(
+            "has {count} postings, the checkpoint saw {seen}", count=row.posting_count, seen=h.seq
+        )
     if h.seq == 0:
-        return None if h.head == GENESIS_HASH else "the checkpoint's empty chain has a head"
+        return None if h.head == GENESIS_HASH else _("the checkpoint's empty chain has a head")
     link = links.get((h.account_id, h.seq))
     if link is None:
-        return f"posting {h.seq} is gone"
+        return _("posting {seq} is gone", seq=h.seq)
     if link != h.head:
-        return f"posting {h.seq} no longer has the checkpointed chain hash: history was rewritten"
+        return _(
+            "posting {seq} no longer has the checkpointed chain hash: history was rewritten",
+            seq=h.seq,
+        )
     return None

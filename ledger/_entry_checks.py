@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from i18n import _
 from ledger import _chain
 from ledger._tables import KEY_LENGTH
 from ledger._types import MAX_POINTS, Leg
@@ -43,37 +44,56 @@ def entry_request_digest(
 def check_key(key: str) -> None:
     if not key or not key.strip() or len(key) > KEY_LENGTH:
         raise InvalidEntry(
-            f"An idempotency key of 1 to {KEY_LENGTH} characters is required for every write "
-            "that moves points; send a fresh random key (a UUID) with each new request."
+            _(
+                "An idempotency key of 1 to {key_length} characters is required for "
+                "every write that moves points; send a fresh random key (a UUID) with "
+                "each new request.",
+                key_length=KEY_LENGTH,
+            )
         )
 
 
 def check_text(*, kind: str, memo: str, actor: str) -> None:
     if not kind or len(kind) > 40:
-        raise InvalidEntry("An entry needs a kind of 1 to 40 characters.")
+        raise InvalidEntry(_("An entry needs a kind of 1 to 40 characters."))
     if not actor or len(actor) > 128:
-        raise InvalidEntry("An entry needs the actor who made it (1 to 128 characters).")
+        raise InvalidEntry(_("An entry needs the actor who made it (1 to 128 characters)."))
     if len(memo) > MEMO_LENGTH:
-        raise InvalidEntry(f"The memo is {len(memo)} characters; at most {MEMO_LENGTH} fit.")
+        raise InvalidEntry(
+            _(
+                "The memo is {count} characters; at most {memo_length} fit.",
+                count=len(memo),
+                memo_length=MEMO_LENGTH,
+            )
+        )
 
 
 def check_legs(legs: Sequence[Leg]) -> list[Leg]:
     if len(legs) < 2:
-        raise InvalidEntry("An entry needs at least two postings: points come from somewhere.")
+        raise InvalidEntry(_("An entry needs at least two postings: points come from somewhere."))
     seen: set[int] = set()
     for leg in legs:
         if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
-            raise InvalidEntry(f"Points are whole numbers; got {leg.amount!r}.")
+            raise InvalidEntry(_("Points are whole numbers; got {amount!r}.", amount=leg.amount))
         if leg.amount == 0:
-            raise InvalidEntry(f"The posting to account {leg.account_id} is zero points.")
+            raise InvalidEntry(
+                _("The posting to account {account_id} is zero points.", account_id=leg.account_id)
+            )
         if abs(leg.amount) > MAX_POINTS:
-            raise InvalidEntry(f"{leg.amount} points is more than any entry may move.")
+            raise InvalidEntry(
+                _("{amount} points is more than any entry may move.", amount=leg.amount)
+            )
         if leg.account_id in seen:
             raise InvalidEntry(
-                f"Account {leg.account_id} appears twice in one entry; combine its postings."
+                _(
+                    "Account {account_id} appears twice in one entry; combine its postings.",
+                    account_id=leg.account_id,
+                )
             )
         seen.add(leg.account_id)
     total = sum(leg.amount for leg in legs)
     if total != 0:
-        raise InvalidEntry(f"The postings sum to {total}, not 0; an entry must balance.")
+        raise InvalidEntry(
+            _("The postings sum to {total}, not 0; an entry must balance.", total=total)
+        )
     return list(legs)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
+from i18n import _
 from ledger._entry_checks import check_key, check_text, request_digest
 from ledger._posting import as_replayed, load_entry, lock_accounts, write_entry
 from ledger._tables import account, entry, hold
@@ -49,9 +50,11 @@ async def place_hold(
     check_key(idempotency_key)
     check_text(kind="hold", memo=memo, actor=actor)
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_POINTS:
-        raise InvalidEntry(f"A hold is a positive whole number of points; got {amount!r}.")
+        raise InvalidEntry(
+            _("A hold is a positive whole number of points; got {amount!r}.", amount=amount)
+        )
     if expires_at <= now:
-        raise InvalidEntry("A hold must expire in the future.")
+        raise InvalidEntry(_("A hold must expire in the future."))
     digest = request_digest("hold", account_id, amount, expires_at.isoformat(), memo)
     existing = (
         await conn.execute(select(hold).where(hold.c.idempotency_key == idempotency_key))
@@ -64,7 +67,7 @@ async def place_hold(
     acc = (await lock_accounts(conn, [account_id]))[account_id]
     available = acc.posted - acc.held
     if not acc.allow_negative and available < amount:
-        raise InsufficientPoints(account_id, available, amount, action="Holding these points")
+        raise InsufficientPoints(account_id, available, amount, action=_("Holding these points"))
     try:
         hold_id = await conn.scalar(
             hold.insert()
@@ -125,11 +128,16 @@ async def settle_hold(
     take = current.amount if amount is None else amount
     if not isinstance(take, int) or isinstance(take, bool) or not 0 < take <= current.amount:
         raise InvalidEntry(
-            f"A hold of {current.amount} points settles for 1 to {current.amount} points; "
-            f"got {take!r}."
+            _(
+                "A hold of {amount} points settles for 1 to {amount} points; got {take!r}.",
+                amount=current.amount,
+                take=take,
+            )
         )
     if to_account_id == current.account_id:
-        raise InvalidEntry(f"Hold {hold_id} cannot be settled into the account that holds it.")
+        raise InvalidEntry(
+            _("Hold {hold_id} cannot be settled into the account that holds it.", hold_id=hold_id)
+        )
     # A key already used by another entry is refused by write_entry as a conflict: the
     # settlement's request digest names this hold, which is still open.
     posted = await write_entry(
@@ -143,7 +151,7 @@ async def settle_hold(
         effective_date=None,
         held_release={AccountId(current.account_id): current.amount},
         now=now,
-        action=f"Settling hold {hold_id}",
+        action=_("Settling hold {hold_id}", hold_id=hold_id),
     )
     await _close(conn, current, HoldStatus.SETTLED, now, idempotency_key, take, posted.id)
     return await get_hold(conn, hold_id), posted

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import metadata
+from i18n import Message, _
 from ledger._tables import entry, posting
 
 
@@ -28,8 +29,8 @@ class EntryOwner:
 
     owner: str
     owner_id: int
-    what: str
-    use_instead: str
+    what: str | Message
+    use_instead: str | Message
 
 
 def recording_columns() -> list[tuple[str, str]]:
@@ -57,8 +58,15 @@ async def entry_references(conn: AsyncConnection, entry_id: int) -> list[EntryOw
                 EntryOwner(
                     owner=table_name,
                     owner_id=int(row_id),
-                    what=f"recorded by {table_name} {row_id} ({column_name})",
-                    use_instead=f"correct it through that {table_name.replace('_', ' ')}",
+                    what=_(
+                        "recorded by {table} {row_id} ({column})",
+                        table=table_name,
+                        row_id=row_id,
+                        column=column_name,
+                    ),
+                    use_instead=_(
+                        "correct it through that {record}", record=table_name.replace("_", " ")
+                    ),
                 )
             )
     return found

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import constraint_name, metadata
+from i18n import Message, _
 from ledger import _chain
 from ledger._entry_checks import check_key, check_legs, check_text, entry_request_digest
 from ledger._rows import write_rows
@@ -44,6 +45,8 @@ REVERSAL_KIND = "reversal"
 # An entry of this kind takes back points credited in error by part of an earlier entry (one
 # line of a scoring sheet, say). Like a reversal, it takes those points off lifetime earned.
 CORRECTION_KIND = "correction"
+
+_THIS_ENTRY = _("This entry")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +117,13 @@ async def reverse_entry(
     original = await load_entry(conn, entry_id)
     if original.reverses_entry_id is not None:
         raise ReversalNotAllowed(
-            f"Entry {entry_id} is itself a reversal (of entry {original.reverses_entry_id}) and "
-            "cannot be reversed. Post the original again if it was right after all."
+            _(
+                "Entry {entry_id} is itself a reversal (of entry {reverses_entry_id}) "
+                "and cannot be reversed. Post the original again if it was right after "
+                "all.",
+                entry_id=entry_id,
+                reverses_entry_id=original.reverses_entry_id,
+            )
         )
     existing = await conn.scalar(select(entry.c.id).where(entry.c.reverses_entry_id == entry_id))
     if existing is not None:
@@ -132,7 +140,7 @@ async def reverse_entry(
         effective_date=effective_date,
         reverses=entry_id,
         now=now,
-        action=f"Reversing entry {entry_id}",
+        action=_("Reversing entry {entry_id}", entry_id=entry_id),
     )
 
 
@@ -149,7 +157,7 @@ async def write_entry(
     reverses: EntryId | None = None,
     held_release: Mapping[AccountId, int] | None = None,
     now: datetime | None = None,
-    action: str = "This entry",
+    action: str | Message = _THIS_ENTRY,
 ) -> Entry:
     """Write an already-checked entry; ``held_release`` lowers held points on the same rows
     (a hold being settled). Used by :mod:`ledger._posting` and :mod:`ledger._holds` only."""
@@ -190,7 +198,9 @@ async def write_entry(
                 return replay
             raise InsufficientPoints(acc.id, acc.posted - held, -leg.amount, action=action)
         if abs(posted) > MAX_POINTS:
-            raise InvalidEntry(f"Account {acc.id} would exceed the largest balance allowed.")
+            raise InvalidEntry(
+                _("Account {acc_id} would exceed the largest balance allowed.", acc_id=acc.id)
+            )
         earned = acc.lifetime_earned + earned_delta(leg.amount, is_reversal)
         if earned < 0:  # the database refuses it too; say why rather than fail
             if in_one_statement and (

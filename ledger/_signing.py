@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from i18n import _
 from ledger._checkpoints import Checkpoint, canonical_bytes, checkpoint_from_body
 from ledger.errors import InvalidCheckpoint, SignatureInvalid
 
@@ -75,9 +76,11 @@ def load_private_key(pem: bytes) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as error:
-        raise InvalidCheckpoint(f"This is not an unencrypted PEM private key ({error}).") from error
+        raise InvalidCheckpoint(
+            _("This is not an unencrypted PEM private key ({error}).", error=error)
+        ) from error
     if not isinstance(key, Ed25519PrivateKey):
-        raise InvalidCheckpoint("This private key is not an Ed25519 key.")
+        raise InvalidCheckpoint(_("This private key is not an Ed25519 key."))
     return key
 
 
@@ -91,10 +94,10 @@ def load_public_key(text: str) -> Ed25519PublicKey:
             key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(text))
     except (ValueError, TypeError, UnicodeEncodeError) as error:
         raise InvalidCheckpoint(
-            "This is not an Ed25519 public key (PEM, or 64 hex digits)."
+            _("This is not an Ed25519 public key (PEM, or 64 hex digits).")
         ) from error
     if not isinstance(key, Ed25519PublicKey):
-        raise InvalidCheckpoint("This public key is not an Ed25519 key.")
+        raise InvalidCheckpoint(_("This public key is not an Ed25519 key."))
     return key
 
 
@@ -117,10 +120,10 @@ def sign_checkpoint(
 def read_signed(document: Any) -> SignedCheckpoint:
     """A signed checkpoint from its JSON document, or :class:`InvalidCheckpoint`."""
     if not isinstance(document, dict) or not isinstance(document.get("checkpoint"), dict):
-        raise InvalidCheckpoint("This is not a signed checkpoint: no 'checkpoint' object.")
+        raise InvalidCheckpoint(_("This is not a signed checkpoint: no 'checkpoint' object."))
     signature, public_key = document.get("signature"), document.get("public_key")
     if not isinstance(signature, str) or not isinstance(public_key, str):
-        raise InvalidCheckpoint("A signed checkpoint needs 'signature' and 'public_key' (hex).")
+        raise InvalidCheckpoint(_("A signed checkpoint needs 'signature' and 'public_key' (hex)."))
     return SignedCheckpoint(document["checkpoint"], signature, public_key)
 
 
@@ -140,14 +143,20 @@ def check_signature(
         actual = fingerprint(public_key_hex(key))
         if len(wanted) < SHORT or not actual.startswith(wanted):
             raise SignatureInvalid(
-                f"The checkpoint's key has fingerprint {actual[:SHORT]}..., not the published "
-                f"{wanted[:SHORT]}...; it was not signed by the auditor you trust."
+                _(
+                    "The checkpoint's key has fingerprint {actual}..., not the published "
+                    "{wanted}...; it was not signed by the auditor you trust.",
+                    actual=actual[:SHORT],
+                    wanted=wanted[:SHORT],
+                )
             )
     try:
         key.verify(bytes.fromhex(signed.signature), canonical_bytes(signed.body))
     except (InvalidSignature, ValueError) as error:
         raise SignatureInvalid(
-            "The checkpoint's signature does not verify with the auditor's public key: the file "
-            "was altered, or signed with another key. Do not trust it."
+            _(
+                "The checkpoint's signature does not verify with the auditor's public "
+                "key: the file was altered, or signed with another key. Do not trust it."
+            )
         ) from error
     return checkpoint_from_body(signed.body)

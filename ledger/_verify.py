@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from i18n import N_, Message, _
 from ledger import _chain
 from ledger._posting import earned_delta, takes_back_earnings
 from ledger._tables import GENESIS_HASH, account, entry, hold, posting
@@ -33,15 +34,27 @@ _CHUNK = 10_000
 class Problem:
     entry_id: int | None
     account_id: int | None
-    message: str
+    message: str | Message
 
     def __str__(self) -> str:
-        where = []
+        return str(self.said())
+
+    def said(self) -> Message:
+        """The problem with where it is, as one message (``str()`` is its English)."""
+        if self.entry_id is not None and self.account_id is not None:
+            return _(
+                "entry {entry_id}, account {account_id}: {problem}",
+                entry_id=self.entry_id,
+                account_id=self.account_id,
+                problem=self.message,
+            )
         if self.entry_id is not None:
-            where.append(f"entry {self.entry_id}")
+            return _("entry {entry_id}: {problem}", entry_id=self.entry_id, problem=self.message)
         if self.account_id is not None:
-            where.append(f"account {self.account_id}")
-        return f"{', '.join(where) or 'books'}: {self.message}"
+            return _(
+                "account {account_id}: {problem}", account_id=self.account_id, problem=self.message
+            )
+        return _("books: {problem}", problem=self.message)
 
 
 @dataclass
@@ -97,17 +110,27 @@ async def _check_entries(conn: AsyncConnection, report: VerifyReport) -> None:
         for entry_id, account_id, amount in part:
             legs[entry_id].append((account_id, amount))
     for orphan in sorted(legs.keys() - heads.keys()):
-        report.problems.append(Problem(orphan, None, "postings belong to no entry"))
+        report.problems.append(Problem(orphan, None, _("postings belong to no entry")))
     for entry_id in sorted(heads):
         head = heads[entry_id]
         mine = legs.get(entry_id, [])
         report.entries += 1
         if len(mine) != head.posting_count:
             report.problems.append(
-                Problem(entry_id, None, f"has {len(mine)} postings, records {head.posting_count}")
+                Problem(
+                    entry_id,
+                    None,
+                    _(
+                        "has {count} postings, records {recorded}",
+                        count=len(mine),
+                        recorded=head.posting_count,
+                    ),
+                )
             )
         if (total := sum(a for _, a in mine)) != 0:
-            report.problems.append(Problem(entry_id, None, f"postings sum to {total}, not 0"))
+            report.problems.append(
+                Problem(entry_id, None, _("postings sum to {total}, not 0", total=total))
+            )
         recomputed = _chain.entry_hash(
             kind=head.kind,
             memo=head.memo,
@@ -119,7 +142,7 @@ async def _check_entries(conn: AsyncConnection, report: VerifyReport) -> None:
             legs=mine,
         )
         if recomputed != head.entry_hash:
-            report.problems.append(Problem(entry_id, None, "content does not match its hash"))
+            report.problems.append(Problem(entry_id, None, _("content does not match its hash")))
 
 
 async def _check_chains(conn: AsyncConnection, report: VerifyReport) -> None:
@@ -147,7 +170,11 @@ async def _check_chains(conn: AsyncConnection, report: VerifyReport) -> None:
             last_seq, head, balance, earned = state.get(account_id, (0, GENESIS_HASH, 0, 0))
             if seq != last_seq + 1:
                 report.problems.append(
-                    Problem(entry_id, account_id, f"posting {seq} follows posting {last_seq}")
+                    Problem(
+                        entry_id,
+                        account_id,
+                        _("posting {seq} follows posting {last_seq}", seq=seq, last_seq=last_seq),
+                    )
                 )
             balance += amount
             entry_hash, is_reversal = hashes.get(entry_id, ("", False))
@@ -157,7 +184,11 @@ async def _check_chains(conn: AsyncConnection, report: VerifyReport) -> None:
                     Problem(
                         entry_id,
                         account_id,
-                        f"running balance {balance_after}, should be {balance}",
+                        _(
+                            "running balance {balance_after}, should be {balance}",
+                            balance_after=balance_after,
+                            balance=balance,
+                        ),
                     )
                 )
             expected = _chain.chain_link(
@@ -169,7 +200,7 @@ async def _check_chains(conn: AsyncConnection, report: VerifyReport) -> None:
                 balance_after=balance_after,
             )
             if link != expected:
-                report.problems.append(Problem(entry_id, account_id, "hash chain is broken"))
+                report.problems.append(Problem(entry_id, account_id, _("hash chain is broken")))
             state[account_id] = (seq, link, balance, earned)
 
     digest = hashlib.sha256()
@@ -181,23 +212,35 @@ async def _check_chains(conn: AsyncConnection, report: VerifyReport) -> None:
         total += row.posted
         digest.update(f"{account_id}:{row.posting_count}:{row.head_hash};".encode())
         checks = [
-            (row.posted, balance, "posted balance"),
-            (row.posting_count, seq, "posting count"),
-            (row.lifetime_earned, earned, "lifetime earned"),
+            (row.posted, balance, N_("kept posted balance {kept}, postings say {recomputed}")),
+            (row.posting_count, seq, N_("kept posting count {kept}, postings say {recomputed}")),
+            (
+                row.lifetime_earned,
+                earned,
+                N_("kept lifetime earned {kept}, postings say {recomputed}"),
+            ),
         ]
-        for kept, recomputed, what in checks:
+        for kept, recomputed, said in checks:
             if kept != recomputed:
                 report.problems.append(
-                    Problem(None, account_id, f"kept {what} {kept}, postings say {recomputed}")
+                    Problem(
+                        None, account_id, Message(said, {"kept": kept, "recomputed": recomputed})
+                    )
                 )
         if row.head_hash != head:
-            report.problems.append(Problem(None, account_id, "chain head does not match postings"))
+            report.problems.append(
+                Problem(None, account_id, _("chain head does not match postings"))
+            )
         if not row.allow_negative and row.posted - row.held < 0:
-            report.problems.append(Problem(None, account_id, "available balance below zero"))
+            report.problems.append(Problem(None, account_id, _("available balance below zero")))
     for orphan in sorted(state.keys() - accounts.keys()):
-        report.problems.append(Problem(None, orphan, "postings to an account that does not exist"))
+        report.problems.append(
+            Problem(None, orphan, _("postings to an account that does not exist"))
+        )
     if total != 0:
-        report.problems.append(Problem(None, None, f"balances sum to {total}, not 0"))
+        report.problems.append(
+            Problem(None, None, _("balances sum to {total}, not 0", total=total))
+        )
     report.digest = digest.hexdigest()
 
 
@@ -215,6 +258,10 @@ async def _check_holds(conn: AsyncConnection, report: VerifyReport) -> None:
                 Problem(
                     None,
                     account_id,
-                    f"holds {held} points, open holds add up to {open_holds.get(account_id, 0)}",
+                    _(
+                        "holds {held} points, open holds add up to {open_held}",
+                        held=held,
+                        open_held=open_holds.get(account_id, 0),
+                    ),
                 )
             )

@@ -30,6 +30,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from db import Category, DomainError, Retryable
+from i18n import Message, _
+
+_HOLD_WORDS = {
+    "settled": _("settled"),
+    "released": _("released"),
+    "expired": _("expired"),
+    "closed": _("closed"),
+}
+"""A closed hold's state as a reader says it, in a refusal."""
 
 
 class LedgerError(DomainError):
@@ -46,7 +55,7 @@ class AccountNotFound(NotFound):
 
     def __init__(self, account_ids: list[int]) -> None:
         ids = ", ".join(str(i) for i in sorted(account_ids))
-        super().__init__(f"No ledger account with id {ids}. Check the account number.")
+        super().__init__(_("No ledger account with id {ids}. Check the account number.", ids=ids))
         self.account_ids = sorted(account_ids)
 
 
@@ -54,7 +63,9 @@ class EntryNotFound(NotFound):
     code = "entry_not_found"
 
     def __init__(self, entry_id: int) -> None:
-        super().__init__(f"No journal entry with id {entry_id}. Check the entry number.")
+        super().__init__(
+            _("No journal entry with id {entry_id}. Check the entry number.", entry_id=entry_id)
+        )
         self.entry_id = entry_id
 
 
@@ -62,7 +73,7 @@ class HoldNotFound(NotFound):
     code = "hold_not_found"
 
     def __init__(self, hold_id: int) -> None:
-        super().__init__(f"No hold with id {hold_id}.")
+        super().__init__(_("No hold with id {hold_id}.", hold_id=hold_id))
         self.hold_id = hold_id
 
 
@@ -73,13 +84,22 @@ class InvalidEntry(LedgerError):
 class InsufficientPoints(LedgerError):
     code = "insufficient_points"
     category = Category.CONFLICT
-    title = "Not enough points"
+    title = _("Not enough points")
 
-    def __init__(self, account_id: int, available: int, needed: int, *, action: str) -> None:
+    def __init__(
+        self, account_id: int, available: int, needed: int, *, action: str | Message
+    ) -> None:
         short = needed - available
         super().__init__(
-            f"{action} needs {needed} points from account {account_id}, which has {available} "
-            f"available; it is {short} points short. Nothing was changed.",
+            _(
+                "{action} needs {needed} points from account {account_id}, which has "
+                "{available} available; it is {short} points short. Nothing was changed.",
+                action=action,
+                needed=needed,
+                account_id=account_id,
+                available=available,
+                short=short,
+            ),
             available=available,
             needed=needed,
             short=short,
@@ -93,12 +113,15 @@ class InsufficientPoints(LedgerError):
 class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
     category = Category.CONFLICT
-    title = "Idempotency key reused"
+    title = _("Idempotency key reused")
 
     def __init__(self, key: str) -> None:
         super().__init__(
-            "This idempotency key was already used for a different request. "
-            "Use a new key for a new request; repeat a request only with exactly the same content."
+            _(
+                "This idempotency key was already used for a different request. Use a "
+                "new key for a new request; repeat a request only with exactly the same "
+                "content."
+            )
         )
         self.key = key
 
@@ -106,11 +129,22 @@ class IdempotencyConflict(LedgerError):
 class EntryAlreadyReversed(LedgerError):
     code = "entry_already_reversed"
     category = Category.CONFLICT
-    title = "Already reversed"
+    title = _("Already reversed")
 
     def __init__(self, entry_id: int, reversal_id: int | None) -> None:
-        by = f" by entry {reversal_id}" if reversal_id is not None else ""
-        super().__init__(f"Entry {entry_id} was already reversed{by}; it cannot be reversed twice.")
+        super().__init__(
+            _(
+                "Entry {entry_id} was already reversed by entry {reversal_id}; it cannot be "
+                "reversed twice.",
+                entry_id=entry_id,
+                reversal_id=reversal_id,
+            )
+            if reversal_id is not None
+            else _(
+                "Entry {entry_id} was already reversed; it cannot be reversed twice.",
+                entry_id=entry_id,
+            )
+        )
         self.entry_id = entry_id
         self.reversal_id = reversal_id
 
@@ -118,7 +152,7 @@ class EntryAlreadyReversed(LedgerError):
 class ReversalNotAllowed(LedgerError):
     code = "reversal_not_allowed"
     category = Category.CONFLICT
-    title = "Reversal not allowed"
+    title = _("Reversal not allowed")
 
 
 class EntryBelongsTo(LedgerError):
@@ -128,17 +162,31 @@ class EntryBelongsTo(LedgerError):
 
     code = "entry_belongs_to"
     category = Category.CONFLICT
-    title = "Entry belongs to another record"
+    title = _("Entry belongs to another record")
 
-    def __init__(self, entry_id: int, *, owner: str, owner_id: int, what: str, use_instead: str):
+    def __init__(
+        self,
+        entry_id: int,
+        *,
+        owner: str,
+        owner_id: int,
+        what: str | Message,
+        use_instead: str | Message,
+    ):
         super().__init__(
-            f"Entry {entry_id} is {what}; it is not reversed on its own, which would leave the "
-            f"{owner.replace('_', ' ')} saying its points stand. Instead: {use_instead}. "
-            "Nothing was changed.",
+            _(
+                "Entry {entry_id} is {what}; it is not reversed on its own, which would "
+                "leave the {owner} saying its points stand. Instead: {use_instead}. "
+                "Nothing was changed.",
+                entry_id=entry_id,
+                what=what,
+                owner=owner.replace("_", " "),
+                use_instead=use_instead,
+            ),
             entry_id=entry_id,
             owner=owner,
             owner_id=owner_id,
-            use_instead=use_instead,
+            use_instead=str(use_instead),
         )
         self.entry_id = entry_id
 
@@ -149,13 +197,19 @@ class LifetimeEarnedBelowZero(LedgerError):
 
     code = "lifetime_earned_below_zero"
     category = Category.CONFLICT
-    title = "Lifetime earned below zero"
+    title = _("Lifetime earned below zero")
 
-    def __init__(self, account_id: int, earned: int, taken: int, *, action: str) -> None:
+    def __init__(self, account_id: int, earned: int, taken: int, *, action: str | Message) -> None:
         super().__init__(
-            f"{action} would take {taken} points off account {account_id}'s lifetime earned, "
-            f"which is {earned}: the points it credited were taken back already (by a "
-            "correction or a reversal). Nothing was changed.",
+            _(
+                "{action} would take {taken} points off account {account_id}'s lifetime "
+                "earned, which is {earned}: the points it credited were taken back "
+                "already (by a correction or a reversal). Nothing was changed.",
+                action=action,
+                taken=taken,
+                account_id=account_id,
+                earned=earned,
+            ),
             account_id=account_id,
             lifetime_earned=earned,
             taken=taken,
@@ -166,10 +220,17 @@ class LifetimeEarnedBelowZero(LedgerError):
 class HoldNotOpen(LedgerError):
     code = "hold_not_open"
     category = Category.CONFLICT
-    title = "Hold not open"
+    title = _("Hold not open")
 
-    def __init__(self, hold_id: int, status: str, message: str | None = None) -> None:
-        super().__init__(message or f"Hold {hold_id} is already {status}; nothing was changed.")
+    def __init__(self, hold_id: int, status: str, message: Message | None = None) -> None:
+        super().__init__(
+            message
+            or _(
+                "Hold {hold_id} is already {status}; nothing was changed.",
+                hold_id=hold_id,
+                status=_HOLD_WORDS.get(status, status),
+            )
+        )
         self.hold_id = hold_id
         self.status = status
 
@@ -181,8 +242,12 @@ class HoldExpired(HoldNotOpen):
         super().__init__(
             hold_id,
             "expired",
-            f"Hold {hold_id} expired at {expires_at.isoformat()}; its points go back to the "
-            "account and it can no longer be settled.",
+            _(
+                "Hold {hold_id} expired at {expires_at}; its points go back to the account and "
+                "it can no longer be settled.",
+                hold_id=hold_id,
+                expires_at=expires_at.isoformat(),
+            ),
         )
         self.expires_at = expires_at
 
@@ -190,13 +255,24 @@ class HoldExpired(HoldNotOpen):
 class BooksBroken(LedgerError):
     code = "books_broken"
     category = Category.CONFLICT
-    title = "The books do not verify"
+    title = _("The books do not verify")
 
     def __init__(self, problems: int, first_broken_entry: int | None) -> None:
-        first = f" (first broken entry {first_broken_entry})" if first_broken_entry else ""
         super().__init__(
-            f"The books do not verify: {problems} problem(s){first}. A checkpoint vouches only "
-            "for books that verify; run 'passbook verify' and find out what happened first.",
+            _(
+                "The books do not verify: {problems} problem(s) (first broken entry "
+                "{first_broken_entry}). A checkpoint vouches only for books that verify; run "
+                "'passbook verify' and find out what happened first.",
+                problems=problems,
+                first_broken_entry=first_broken_entry,
+            )
+            if first_broken_entry
+            else _(
+                "The books do not verify: {problems} problem(s). A checkpoint vouches only "
+                "for books that verify; run 'passbook verify' and find out what happened "
+                "first.",
+                problems=problems,
+            ),
             problem_count=problems,
             first_broken_entry=first_broken_entry,
         )
@@ -204,12 +280,12 @@ class BooksBroken(LedgerError):
 
 class InvalidCheckpoint(LedgerError):
     code = "invalid_checkpoint"
-    title = "Invalid checkpoint"
+    title = _("Invalid checkpoint")
 
 
 class SignatureInvalid(InvalidCheckpoint):
     code = "checkpoint_signature_invalid"
-    title = "Checkpoint signature does not verify"
+    title = _("Checkpoint signature does not verify")
 
 
 class IdempotencyRace(Retryable):

@@ -24,6 +24,7 @@ from office._credentials import (
     manages,
     require_may_issue,
     revoke_credential,
+    sign_out,
 )
 from office._org_tree import (
     ADDED_KINDS,
@@ -104,4 +105,5 @@ __all__ = [
     "reverse_entry",
     "revoke_credential",
     "revoke_sign_in_code",
+    "sign_out",
 ]

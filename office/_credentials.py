@@ -15,7 +15,9 @@ Who reaches which credential (the rule, written once here, for the API and the c
   included), volunteers' by their passbook's grid, merchants' by the merchant's unit;
 * an admin **revokes** what they could issue, and volunteers' tokens of their unit; an admin
   token of their own unit (their own or a colleague's) is revoked from above or by the
-  operator, so no admin locks out the colleagues who could undo it.
+  operator, so no admin locks out the colleagues who could undo it;
+* anyone **signs out**: revokes the credential their own request is made with, and no other
+  (:func:`sign_out`, what a page's sign-out button does).
 
 Invariants: a credential's scope exists and is open (an org unit not closed, a serving council
 member, an active volunteer, a merchant of the rewards' register); every credential records
@@ -307,6 +309,20 @@ async def revoke_credential(
     return Revocation(record, revoked_now)
 
 
+async def sign_out(
+    conn: AsyncConnection, principal: Principal, *, now: datetime | None = None
+) -> Revocation:
+    """Revoke the credential this request is made with, for good, recording who did it: the
+    next request with it is not let in. Who: any principal holding a credential, for its own
+    credential only (the operator holds none)."""
+    if _is_operator(principal):
+        raise db.InvalidRequest("The operator holds no credential to sign out of.")
+    record, revoked_now = await access.revoke_token(
+        conn, principal.token_id, actor=principal.actor, now=now or utcnow()
+    )
+    return Revocation(record, revoked_now)
+
+
 __all__ = [
     "CredentialList",
     "IssuedCredential",
@@ -316,4 +332,5 @@ __all__ = [
     "manages",
     "require_may_issue",
     "revoke_credential",
+    "sign_out",
 ]

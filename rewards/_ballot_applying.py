@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
 from db import constraint_name, metadata
+from i18n import _
 from ledger.errors import InsufficientPoints
 from rewards._ballot_errors import (
     AlreadyApplied,
@@ -75,7 +76,7 @@ async def apply_to_ballot(
     application as it stands now."""
     now = now or utcnow()
     if not idempotency_key or len(idempotency_key) > 200:
-        raise InvalidBallot("An application needs an idempotency key of 1 to 200 characters.")
+        raise InvalidBallot(_("An application needs an idempotency key of 1 to 200 characters."))
     digest = hashlib.sha256(f"apply\x1f{ballot_code}\x1f{passbook_number}".encode()).hexdigest()
     replay = (
         await conn.execute(
@@ -102,8 +103,13 @@ async def apply_to_ballot(
     if earlier is not None and earlier.status != ApplicationStatus.WITHDRAWN:
         found = await application_by_id(conn, earlier.id)
         raise AlreadyApplied(
-            f"Passbook {passbook_number} has applied to ballot {ballot_code} already (on "
-            f"{local_date(found.applied_at)}); one application per volunteer.",
+            _(
+                "Passbook {passbook_number} has applied to ballot {ballot_code} already "
+                "(on {applied_at}); one application per volunteer.",
+                passbook_number=passbook_number,
+                ballot_code=ballot_code,
+                applied_at=local_date(found.applied_at),
+            ),
             pseudonym=found.pseudonym,
         )
     balance = await ledger.get_balance(conn, volunteer.account_id)
@@ -113,7 +119,11 @@ async def apply_to_ballot(
             volunteer.account_id,
             balance.available,
             reward_.cost_points,
-            action=f"Applying to ballot {ballot_code} ({reward_.name})",
+            action=_(
+                "Applying to ballot {ballot_code} ({reward_name})",
+                ballot_code=ballot_code,
+                reward_name=reward_.name,
+            ),
         )
     hold = await ledger.place_hold(
         conn,
@@ -170,17 +180,36 @@ async def apply_to_ballot(
 
 def check_window(current: Ballot, now: datetime) -> None:
     if current.status is BallotStatus.CANCELLED:
-        raise BallotCancelled(f"Ballot {current.code} was cancelled: {current.cancel_reason}.")
+        raise BallotCancelled(
+            _(
+                "Ballot {current_code} was cancelled: {cancel_reason}.",
+                current_code=current.code,
+                cancel_reason=current.cancel_reason,
+            )
+        )
     if current.status is BallotStatus.DRAWN:
-        raise BallotClosed(f"Ballot {current.code} has been drawn; applications are closed.")
+        raise BallotClosed(
+            _(
+                "Ballot {current_code} has been drawn; applications are closed.",
+                current_code=current.code,
+            )
+        )
     if now < current.opens_at:
         raise BallotNotOpenYet(
-            f"Applications to ballot {current.code} open on {local_minute(current.opens_at)}.",
+            _(
+                "Applications to ballot {current_code} open on {opens_at}.",
+                current_code=current.code,
+                opens_at=local_minute(current.opens_at),
+            ),
             opens_at=current.opens_at.isoformat(),
         )
     if now >= current.closes_at:
         raise BallotClosed(
-            f"Applications to ballot {current.code} closed on {local_minute(current.closes_at)}.",
+            _(
+                "Applications to ballot {current_code} closed on {closes_at}.",
+                current_code=current.code,
+                closes_at=local_minute(current.closes_at),
+            ),
             closes_at=current.closes_at.isoformat(),
         )
 
@@ -206,15 +235,24 @@ async def _check_eligible(
         used = await limit_used(conn, reward_, volunteer.id, now)
         if used >= reward_.per_volunteer_limit:
             raise LimitReached(
-                f"Each volunteer may have {reward_.per_volunteer_limit} of {reward_.name}; "
-                f"passbook {volunteer.passbook_number} has its share already.",
+                _(
+                    "Each volunteer may have {per_volunteer_limit} of {reward_name}; "
+                    "passbook {passbook_number} has its share already.",
+                    per_volunteer_limit=reward_.per_volunteer_limit,
+                    reward_name=reward_.name,
+                    passbook_number=volunteer.passbook_number,
+                ),
                 limit=reward_.per_volunteer_limit,
                 limit_left=0,
             )
     if current.rule is BallotRule.WEIGHTED_LOTTERY and balance.lifetime_earned < 1:
         raise NotEligible(
-            f"Ballot {current.code} is a lottery weighted by points earned; passbook "
-            f"{volunteer.passbook_number} has earned none yet.",
+            _(
+                "Ballot {current_code} is a lottery weighted by points earned; passbook "
+                "{passbook_number} has earned none yet.",
+                current_code=current.code,
+                passbook_number=volunteer.passbook_number,
+            ),
             reason="no_points_to_weigh",
         )
 
@@ -235,7 +273,12 @@ async def withdraw_application(
     if found.status is ApplicationStatus.WITHDRAWN:
         return found
     if found.status is not ApplicationStatus.APPLIED:
-        raise BallotClosed(f"Ballot {ballot_code} has been drawn; the application stands.")
+        raise BallotClosed(
+            _(
+                "Ballot {ballot_code} has been drawn; the application stands.",
+                ballot_code=ballot_code,
+            )
+        )
     check_window(current, now)
     changed = await conn.execute(
         update(ballot_application)

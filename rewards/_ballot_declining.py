@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
+from i18n import _
 from rewards._ballot_drawing import offer_place
 from rewards._ballot_errors import (
     NoPlaceOffered,
@@ -42,6 +43,18 @@ from rewards.errors import SoldOut
 
 SWEEP_ACTOR = "system:ballot-sweep"
 
+_APPLICATION_WORDS = {
+    ApplicationStatus.APPLIED: _("applied, waiting for the draw"),
+    ApplicationStatus.WITHDRAWN: _("withdrawn"),
+    ApplicationStatus.CANCELLED: _("cancelled"),
+    ApplicationStatus.WAITING: _("waiting for a place"),
+    ApplicationStatus.CLAIMED: _("claimed"),
+    ApplicationStatus.DECLINED: _("declined"),
+    ApplicationStatus.LAPSED: _("lapsed"),
+    ApplicationStatus.SKIPPED: _("skipped"),
+}
+"""An application's state as a reader says it, in a refusal."""
+
 
 async def decline_place(
     conn: AsyncConnection,
@@ -60,8 +73,13 @@ async def decline_place(
         return found
     if found.status is not ApplicationStatus.OFFERED:
         raise NoPlaceOffered(
-            f"Passbook {passbook_number} holds no place of ballot {ballot_code} to decline "
-            f"(its application is {found.status.value})."
+            _(
+                "Passbook {passbook_number} holds no place of ballot {ballot_code} to "
+                "decline (its application is {status}).",
+                passbook_number=passbook_number,
+                ballot_code=ballot_code,
+                status=_APPLICATION_WORDS.get(found.status, found.status.value),
+            )
         )
     await settle_offers(conn, current, now=now, actor=actor, declining=found.id)
     return await application_by_id(conn, found.id)

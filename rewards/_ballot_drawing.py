@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 import ledger
+from i18n import _
 from rewards._ballot_applying import release_application_hold
 from rewards._ballot_draw import draw_order
 from rewards._ballot_errors import (
@@ -49,24 +50,41 @@ from rewards._vouchers import issue_voucher
 
 def _check_drawable(current: Ballot, now: datetime) -> None:
     if current.status is BallotStatus.CANCELLED:
-        raise BallotCancelled(f"Ballot {current.code} was cancelled: {current.cancel_reason}.")
+        raise BallotCancelled(
+            _(
+                "Ballot {current_code} was cancelled: {cancel_reason}.",
+                current_code=current.code,
+                cancel_reason=current.cancel_reason,
+            )
+        )
     if current.status is BallotStatus.DRAWN:
         assert current.drawn_at is not None
         raise BallotAlreadyDrawn(
-            f"Ballot {current.code} was drawn on {local_minute(current.drawn_at)}; a ballot is drawn "
-            "once. Its result is public.",
+            _(
+                "Ballot {current_code} was drawn on {drawn_at}; a ballot is drawn once. "
+                "Its result is public.",
+                current_code=current.code,
+                drawn_at=local_minute(current.drawn_at),
+            ),
             drawn_at=current.drawn_at.isoformat(),
         )
     if now < current.closes_at:
         raise BallotStillOpen(
-            f"Applications to ballot {current.code} close on {local_minute(current.closes_at)}; draw "
-            "after that.",
+            _(
+                "Applications to ballot {current_code} close on {closes_at}; draw after that.",
+                current_code=current.code,
+                closes_at=local_minute(current.closes_at),
+            ),
             closes_at=current.closes_at.isoformat(),
         )
     if now >= current.draw_by:
         raise BallotPastDrawDeadline(
-            f"Ballot {current.code} had to be drawn by {local_minute(current.draw_by)}, when the "
-            "applications' holds ran out; cancel it and open a new one.",
+            _(
+                "Ballot {current_code} had to be drawn by {draw_by}, when the "
+                "applications' holds ran out; cancel it and open a new one.",
+                current_code=current.code,
+                draw_by=local_minute(current.draw_by),
+            ),
             draw_by=current.draw_by.isoformat(),
         )
 
@@ -82,7 +100,11 @@ async def draw_ballot(
     reward_ = await reward_by_id(conn, current.reward_id)
     if not reward_.active:
         raise InvalidBallot(
-            f"{reward_.name} has been withdrawn from the catalog; restore it, or cancel the ballot."
+            _(
+                "{reward_name} has been withdrawn from the catalog; restore it, or "
+                "cancel the ballot.",
+                reward_name=reward_.name,
+            )
         )
     drawn = await conn.execute(
         update(ballot)
@@ -91,7 +113,9 @@ async def draw_ballot(
     )
     if drawn.rowcount != 1:
         _check_drawable(await get_ballot(conn, ballot_code), now)
-        raise BallotAlreadyDrawn(f"Ballot {ballot_code} was drawn meanwhile.")  # pragma: no cover
+        raise BallotAlreadyDrawn(
+            _("Ballot {ballot_code} was drawn meanwhile.", ballot_code=ballot_code)
+        )  # pragma: no cover
     seed = await conn.scalar(select(ballot.c.seed).where(ballot.c.id == current.id))
     assert seed is not None
     applied = await applications_of(conn, current.id, statuses=[ApplicationStatus.APPLIED])

@@ -21,6 +21,7 @@ RewardsError
 from __future__ import annotations
 
 from db import Category
+from i18n import _
 from rewards.errors import RedemptionRace, RewardsError
 
 
@@ -98,8 +99,11 @@ class ApplicationKeyReused(RewardsError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This Idempotency-Key was already used for a different application. Use a new key "
-            "for a new request; repeat a key only to retry exactly the same request."
+            _(
+                "This Idempotency-Key was already used for a different application. Use "
+                "a new key for a new request; repeat a key only to retry exactly the "
+                "same request."
+            )
         )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 from db import constraint_name, metadata
+from i18n import _
 from rewards._ballot_draw import commitment_of, new_seed
 from rewards._ballot_errors import (
     AnotherBallotOpen,
@@ -52,7 +53,10 @@ async def open_ballot(
     now = now or utcnow()
     if not community.is_code(spec.code):
         raise InvalidBallot(
-            f"Ballot code {spec.code!r} must be 1-40 lower-case letters, digits or dashes."
+            _(
+                "Ballot code {spec_code!r} must be 1-40 lower-case letters, digits or dashes.",
+                spec_code=spec.code,
+            )
         )
     reward_ = await get_reward(conn, spec.reward_code)
     opens_at = spec.opens_at or now
@@ -67,7 +71,10 @@ async def open_ballot(
         )
         if not same:
             raise BallotExists(
-                f"Ballot {spec.code!r} already exists with other terms; choose another code."
+                _(
+                    "Ballot {spec_code!r} already exists with other terms; choose another code.",
+                    spec_code=spec.code,
+                )
             )
         return existing, False
     _check_terms(spec, reward_, opens_at, now)
@@ -77,8 +84,11 @@ async def open_ballot(
         )
     ):
         raise AnotherBallotOpen(
-            f"{reward_.name} already has a ballot that has not been drawn; draw or cancel it "
-            "before opening another."
+            _(
+                "{reward_name} already has a ballot that has not been drawn; draw or "
+                "cancel it before opening another.",
+                reward_name=reward_.name,
+            )
         )
     seed = new_seed()
     try:
@@ -107,7 +117,10 @@ async def open_ballot(
             raise ApplicationRace(spec.code) from error  # a retry finds the committed one
         if name == "uq_ballot_one_open_per_reward":
             raise AnotherBallotOpen(
-                f"{reward_.name} already has a ballot that has not been drawn."
+                _(
+                    "{reward_name} already has a ballot that has not been drawn.",
+                    reward_name=reward_.name,
+                )
             ) from error
         raise
     assert ballot_id is not None
@@ -117,35 +130,54 @@ async def open_ballot(
 def _check_terms(spec: BallotSpec, reward_: Reward, opens_at: datetime, now: datetime) -> None:
     if reward_.allocation is not Allocation.BALLOT:
         raise InvalidBallot(
-            f"{reward_.name} is redeemed first come first served (allocation 'instant'); only "
-            "a reward allocated by ballot can have a ballot."
+            _(
+                "{reward_name} is redeemed first come first served (allocation "
+                "'instant'); only a reward allocated by ballot can have a ballot.",
+                reward_name=reward_.name,
+            )
         )
     if not reward_.active:
-        raise InvalidBallot(f"{reward_.name} has been withdrawn from the catalog.")
+        raise InvalidBallot(
+            _("{reward_name} has been withdrawn from the catalog.", reward_name=reward_.name)
+        )
     if not isinstance(spec.rule, BallotRule):
-        raise InvalidBallot("The rule is 'points_rank' or 'weighted_lottery'.")
+        raise InvalidBallot(_("The rule is 'points_rank' or 'weighted_lottery'."))
     if not isinstance(spec.places, int) or isinstance(spec.places, bool) or spec.places < 1:
-        raise InvalidBallot(f"A ballot allocates at least one place; got {spec.places!r}.")
+        raise InvalidBallot(
+            _("A ballot allocates at least one place; got {places!r}.", places=spec.places)
+        )
     if reward_.stock_total is None:
         raise InvalidBallot(
-            f"{reward_.name} has no stock total; set how many places there are (its stock) "
-            "before opening a ballot for them."
+            _(
+                "{reward_name} has no stock total; set how many places there are (its "
+                "stock) before opening a ballot for them.",
+                reward_name=reward_.name,
+            )
         )
     left = reward_.stock_left or 0
     if spec.places > left:
         raise InvalidBallot(
-            f"{reward_.name} has {left} places left in stock; a ballot cannot allocate "
-            f"{spec.places}.",
+            _(
+                "{reward_name} has {left} places left in stock; a ballot cannot allocate {places}.",
+                reward_name=reward_.name,
+                left=left,
+                places=spec.places,
+            ),
             stock_left=left,
         )
     if not 1 <= spec.claim_days <= min(MAX_CLAIM_DAYS, reward_.voucher_valid_days):
         raise InvalidBallot(
-            f"The claim period is 1 to {min(MAX_CLAIM_DAYS, reward_.voucher_valid_days)} days "
-            f"(at most the voucher validity of {reward_.name}); got {spec.claim_days}.",
+            _(
+                "The claim period is 1 to {max_claim_days} days (at most the voucher "
+                "validity of {reward_name}); got {claim_days}.",
+                max_claim_days=min(MAX_CLAIM_DAYS, reward_.voucher_valid_days),
+                reward_name=reward_.name,
+                claim_days=spec.claim_days,
+            ),
         )
     if not opens_at < spec.closes_at:
-        raise InvalidBallot("Applications must open before they close.")
+        raise InvalidBallot(_("Applications must open before they close."))
     if spec.closes_at <= now:
-        raise InvalidBallot("The application window must close in the future.")
+        raise InvalidBallot(_("The application window must close in the future."))
     if spec.closes_at - opens_at > MAX_WINDOW:
-        raise InvalidBallot("An application window lasts at most a year.")
+        raise InvalidBallot(_("An application window lasts at most a year."))

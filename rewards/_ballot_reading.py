@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 import ledger
+from i18n import _
 from rewards._ballot_errors import (
     ApplicationNotFound,
     BallotNotFound,
@@ -94,7 +95,9 @@ async def find_ballot(conn: AsyncConnection, code: str) -> Ballot | None:
 async def get_ballot(conn: AsyncConnection, code: str) -> Ballot:
     found = await find_ballot(conn, code)
     if found is None:
-        raise BallotNotFound(f"No ballot with code {code!r}. Check the code on the notice.")
+        raise BallotNotFound(
+            _("No ballot with code {code!r}. Check the code on the notice.", code=code)
+        )
     return found
 
 
@@ -117,7 +120,9 @@ async def lock_ballot(conn: AsyncConnection, code: str, *, shared: bool = False)
         select(ballot.c.id).where(ballot.c.code == code).with_for_update(read=shared)
     )
     if found is None:
-        raise BallotNotFound(f"No ballot with code {code!r}. Check the code on the notice.")
+        raise BallotNotFound(
+            _("No ballot with code {code!r}. Check the code on the notice.", code=code)
+        )
     return await ballot_by_id(conn, int(found))
 
 
@@ -195,6 +200,10 @@ async def find_application(
     ).first()
     if found is None:
         raise ApplicationNotFound(
-            f"Passbook {passbook_number} has not applied to ballot {ballot_code}."
+            _(
+                "Passbook {passbook_number} has not applied to ballot {ballot_code}.",
+                passbook_number=passbook_number,
+                ballot_code=ballot_code,
+            )
         )
     return to_application(found)

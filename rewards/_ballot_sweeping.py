@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import db
+from i18n import _
 from rewards._ballot_applying import release_application_hold
 from rewards._ballot_declining import SWEEP_ACTOR, settle_offers
 from rewards._ballot_errors import (
@@ -45,14 +46,17 @@ async def cancel_ballot(
     now = now or utcnow()
     reason = reason.strip()
     if not reason or len(reason) > 200:
-        raise InvalidBallot("Say why the ballot is cancelled (1 to 200 characters).")
+        raise InvalidBallot(_("Say why the ballot is cancelled (1 to 200 characters)."))
     current = await lock_ballot(conn, ballot_code)
     if current.status is BallotStatus.CANCELLED:
         return current
     if current.status is BallotStatus.DRAWN:
         raise BallotAlreadyDrawn(
-            f"Ballot {ballot_code} has been drawn; a drawn ballot cannot be cancelled (winners "
-            "may decline their places instead)."
+            _(
+                "Ballot {ballot_code} has been drawn; a drawn ballot cannot be cancelled "
+                "(winners may decline their places instead).",
+                ballot_code=ballot_code,
+            )
         )
     await conn.execute(
         update(ballot)

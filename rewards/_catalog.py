@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import community
 import ledger
 from db import constraint_name, metadata
+from i18n import _
 from rewards._tables import merchant, reward
 from rewards._time import utcnow
 from rewards._types import (
@@ -56,11 +57,14 @@ async def add_merchant(
     returns the existing one."""
     if not community.is_code(code):
         raise InvalidCatalog(
-            f"Merchant code {code!r} must be 1-40 lower-case letters, digits or dashes."
+            _(
+                "Merchant code {code!r} must be 1-40 lower-case letters, digits or dashes.",
+                code=code,
+            )
         )
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidCatalog("A merchant needs a name of 1 to 100 characters.")
+        raise InvalidCatalog(_("A merchant needs a name of 1 to 100 characters."))
     if org_unit_code is None:
         org_unit_code = await conn.scalar(
             select(community.org_unit.c.code)
@@ -70,12 +74,22 @@ async def add_merchant(
         )
     unit = None if org_unit_code is None else await community.find_org_unit(conn, org_unit_code)
     if unit is None:
-        raise InvalidCatalog(f"No org unit with code {org_unit_code!r} for the merchant to serve.")
+        raise InvalidCatalog(
+            _(
+                "No org unit with code {org_unit_code!r} for the merchant to serve.",
+                org_unit_code=org_unit_code,
+            )
+        )
     if existing := await find_merchant(conn, code):
         if existing.name != name or existing.org_unit_code != unit.code:
             raise InvalidCatalog(
-                f"Merchant {code!r} already exists as {existing.name!r} of "
-                f"{existing.org_unit_code}; choose another code."
+                _(
+                    "Merchant {code!r} already exists as {existing_name!r} of "
+                    "{org_unit_code}; choose another code.",
+                    code=code,
+                    existing_name=existing.name,
+                    org_unit_code=existing.org_unit_code,
+                )
             )
         return existing
     account_id = await ledger.open_account(
@@ -124,7 +138,7 @@ async def find_merchant(conn: AsyncConnection, code: str) -> Merchant | None:
 async def get_merchant(conn: AsyncConnection, code: str) -> Merchant:
     found = await find_merchant(conn, code)
     if found is None:
-        raise MerchantNotFound(f"No merchant with code {code!r}. Check the code.")
+        raise MerchantNotFound(_("No merchant with code {code!r}. Check the code.", code=code))
     return found
 
 
@@ -140,12 +154,15 @@ async def list_merchants(conn: AsyncConnection, *, under_path: str | None = None
 def _check_spec(spec: RewardSpec) -> None:
     if not community.is_code(spec.code):
         raise InvalidCatalog(
-            f"Reward code {spec.code!r} must be 1-40 lower-case letters, digits or dashes."
+            _(
+                "Reward code {spec_code!r} must be 1-40 lower-case letters, digits or dashes.",
+                spec_code=spec.code,
+            )
         )
     if not spec.name.strip() or len(spec.name) > 100:
-        raise InvalidCatalog("A reward needs a name of 1 to 100 characters.")
+        raise InvalidCatalog(_("A reward needs a name of 1 to 100 characters."))
     if len(spec.description) > 500:
-        raise InvalidCatalog("A reward's description fits in 500 characters.")
+        raise InvalidCatalog(_("A reward's description fits in 500 characters."))
     _whole(spec.cost_points, "cost_points", 1, MAX_COST)
     _whole(spec.stock_total, "stock_total", 0, MAX_STOCK)
     _whole(spec.monthly_quota, "monthly_quota", 1, MAX_STOCK)
@@ -161,16 +178,24 @@ def _whole(value: int | None, name: str, least: int, most: int) -> None:
         return
     if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
         raise InvalidCatalog(
-            f"{name} must be a whole number from {least} to {most}; got {value!r}."
+            _(
+                "{name} must be a whole number from {least} to {most}; got {value!r}.",
+                name=name,
+                least=least,
+                most=most,
+                value=value,
+            )
         )
 
 
 def _window(starts: datetime | None, ends: datetime | None) -> None:
     for moment in (starts, ends):
         if moment is not None and moment.tzinfo is None:
-            raise InvalidCatalog("Give sale times with a time zone, e.g. 2026-12-01T08:00+08:00.")
+            raise InvalidCatalog(
+                _("Give sale times with a time zone, e.g. 2026-12-01T08:00+08:00.")
+            )
     if starts is not None and ends is not None and ends <= starts:
-        raise InvalidCatalog("The sale window must end after it starts.")
+        raise InvalidCatalog(_("The sale window must end after it starts."))
 
 
 async def add_reward(
@@ -180,17 +205,28 @@ async def add_reward(
     _check_spec(spec)
     if await _reward_id(conn, spec.code) is not None:
         raise RewardExists(
-            f"A reward with code {spec.code!r} is already in the catalog; change it instead, "
-            "or choose another code."
+            _(
+                "A reward with code {spec_code!r} is already in the catalog; change it "
+                "instead, or choose another code.",
+                spec_code=spec.code,
+            )
         )
     seller = await get_merchant(conn, spec.merchant_code)
     unit = await community.find_org_unit(conn, spec.org_unit_code)
     if unit is None:
-        raise InvalidCatalog(f"No org unit with code {spec.org_unit_code!r}.")
+        raise InvalidCatalog(
+            _("No org unit with code {org_unit_code!r}.", org_unit_code=spec.org_unit_code)
+        )
     if not community.within(unit.path, seller.org_unit_path):
         raise InvalidCatalog(
-            f"Merchant {seller.code!r} serves {seller.org_unit_name} ({seller.org_unit_code}); "
-            f"its rewards are for volunteers within that unit, and {unit.code!r} is not."
+            _(
+                "Merchant {seller_code!r} serves {org_unit_name} ({org_unit_code}); its "
+                "rewards are for volunteers within that unit, and {unit_code!r} is not.",
+                seller_code=seller.code,
+                org_unit_name=seller.org_unit_name,
+                org_unit_code=seller.org_unit_code,
+                unit_code=unit.code,
+            )
         )
     try:
         await conn.execute(
@@ -220,7 +256,9 @@ async def add_reward(
         )
     except IntegrityError as error:
         if constraint_name(error, metadata) == "uq_reward_code":
-            raise RewardExists(f"A reward with code {spec.code!r} was just added.") from error
+            raise RewardExists(
+                _("A reward with code {spec_code!r} was just added.", spec_code=spec.code)
+            ) from error
         raise
     return await get_reward(conn, spec.code)
 
@@ -250,8 +288,12 @@ async def change_reward(conn: AsyncConnection, code: str, changes: RewardChanges
     if result.rowcount != 1:
         taken = await conn.scalar(select(reward.c.stock_used).where(reward.c.id == current.id))
         raise InvalidCatalog(
-            f"Vouchers have already taken {taken} of {current.name}; the stock cannot be set "
-            f"below that.",
+            _(
+                "Vouchers have already taken {taken} of {current_name}; the stock cannot "
+                "be set below that.",
+                taken=taken,
+                current_name=current.name,
+            ),
             stock_used=taken,
         )
     return await get_reward(conn, code)
@@ -327,14 +369,14 @@ async def find_reward(conn: AsyncConnection, code: str) -> Reward | None:
 async def get_reward(conn: AsyncConnection, code: str) -> Reward:
     found = await find_reward(conn, code)
     if found is None:
-        raise RewardNotFound(f"No reward with code {code!r} in the catalog.")
+        raise RewardNotFound(_("No reward with code {code!r} in the catalog.", code=code))
     return found
 
 
 async def reward_by_id(conn: AsyncConnection, reward_id: int) -> Reward:
     row = (await conn.execute(_reward_query().where(reward.c.id == reward_id))).first()
     if row is None:
-        raise RewardNotFound(f"No reward with id {reward_id}.")
+        raise RewardNotFound(_("No reward with id {reward_id}.", reward_id=reward_id))
     return _reward(row)
 
 

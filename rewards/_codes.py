@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 
+from i18n import _
 from rewards.errors import VoucherCodeInvalid
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -42,7 +43,7 @@ def new_code() -> str:
     # as 19 separate draws, at a quarter of the cost.
     number = secrets.randbelow(_BODIES)
     characters = []
-    for _ in range(RANDOM_LENGTH):
+    for _position in range(RANDOM_LENGTH):
         number, value = divmod(number, _MODULUS)
         characters.append(ALPHABET[value])
     body = "".join(characters)
@@ -67,18 +68,28 @@ def parse_code(text: str) -> str:
     code = text.upper().translate(_IGNORED)
     if len(code) != CODE_LENGTH:
         raise VoucherCodeInvalid(
-            f"A voucher code has {CODE_LENGTH} letters and digits (five groups of four); this "
-            f"one has {len(code)}. Scan it again or type it as printed on the voucher."
+            _(
+                "A voucher code has {code_length} letters and digits (five groups of "
+                "four); this one has {count}. Scan it again or type it as printed on the "
+                "voucher.",
+                code_length=CODE_LENGTH,
+                count=len(code),
+            )
         )
     if strange := sorted({c for c in code if c not in _VALUE}):
         shown = ", ".join(repr(c) for c in strange)
         raise VoucherCodeInvalid(
-            f"{shown} never appear(s) in a voucher code (codes use no 0, O, 1, I or L). Check "
-            "the code against the voucher and type it again."
+            _(
+                "{shown} never appear(s) in a voucher code (codes use no 0, O, 1, I or "
+                "L). Check the code against the voucher and type it again.",
+                shown=shown,
+            )
         )
     if not is_well_formed(code):
         raise VoucherCodeInvalid(
-            "This code's check character does not match, so a character was mistyped or "
-            "misread. Check it against the voucher and type it again."
+            _(
+                "This code's check character does not match, so a character was mistyped "
+                "or misread. Check it against the voucher and type it again."
+            )
         )
     return code

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 import ledger
+from i18n import _
 from rewards._stock import limit_used, quota_used
 from rewards._time import local_date, months_after
 from rewards._types import Allocation, Offer, Reason, Reward
@@ -39,7 +40,10 @@ async def find_volunteer(conn: AsyncConnection, passbook_number: str) -> Volunte
     passbook = await community.find_passbook(conn, passbook_number)
     if passbook is None:
         raise community.PassbookNotFound(
-            f"No passbook numbered {passbook_number!r}. Check the number on the cover."
+            _(
+                "No passbook numbered {passbook_number!r}. Check the number on the cover.",
+                passbook_number=passbook_number,
+            )
         )
     row = (
         await conn.execute(
@@ -66,49 +70,75 @@ def refusals(
     stock, quota, limit or points: withdrawn, sale window, ballot, eligibility."""
     found: list[CannotRedeem] = []
     if not reward.active:
-        found.append(NotOnSale(f"{reward.name} has been withdrawn from the catalog."))
+        found.append(
+            NotOnSale(
+                _("{reward_name} has been withdrawn from the catalog.", reward_name=reward.name)
+            )
+        )
     elif reward.sale_starts_at is not None and now < reward.sale_starts_at:
         found.append(
             NotOnSale(
-                f"{reward.name} can be redeemed from {local_date(reward.sale_starts_at)}.",
+                _(
+                    "{reward_name} can be redeemed from {sale_starts_at}.",
+                    reward_name=reward.name,
+                    sale_starts_at=local_date(reward.sale_starts_at),
+                ),
                 sale_starts_at=reward.sale_starts_at.isoformat(),
             )
         )
     elif reward.sale_ends_at is not None and now >= reward.sale_ends_at:
         found.append(
             NotOnSale(
-                f"{reward.name} could be redeemed until {local_date(reward.sale_ends_at)}; "
-                "the sale is over.",
+                _(
+                    "{reward_name} could be redeemed until {sale_ends_at}; the sale is over.",
+                    reward_name=reward.name,
+                    sale_ends_at=local_date(reward.sale_ends_at),
+                ),
                 sale_ends_at=reward.sale_ends_at.isoformat(),
             )
         )
     if reward.allocation is Allocation.BALLOT:
         found.append(
             AllocatedByBallot(
-                f"{reward.name} is scarce and allocated by a ballot, not first come first "
-                "served: apply to the ballot instead."
+                _(
+                    "{reward_name} is scarce and allocated by a ballot, not first come first "
+                    "served: apply to the ballot instead.",
+                    reward_name=reward.name,
+                )
             )
         )
     if volunteer.status != "active":
         found.append(
             NotEligible(
-                f"Passbook {volunteer.passbook_number} is not active (its holder moved away); "
-                "ask the community office.",
+                _(
+                    "Passbook {passbook_number} is not active (its holder moved away); ask "
+                    "the community office.",
+                    passbook_number=volunteer.passbook_number,
+                ),
                 reason="not_active",
             )
         )
     if not community.within(volunteer.grid_path, reward.org_unit_path):
         found.append(
             NotEligible(
-                f"{reward.name} is only for volunteers of {reward.org_unit_name}.",
+                _(
+                    "{reward_name} is only for volunteers of {org_unit_name}.",
+                    reward_name=reward.name,
+                    org_unit_name=reward.org_unit_name,
+                ),
                 reason="outside_org_unit",
             )
         )
     if balance.lifetime_earned < reward.min_lifetime_points:
         found.append(
             NotEligible(
-                f"{reward.name} needs {reward.min_lifetime_points} points earned in all; this "
-                f"passbook has earned {balance.lifetime_earned}.",
+                _(
+                    "{reward_name} needs {min_lifetime_points} points earned in all; this "
+                    "passbook has earned {lifetime_earned}.",
+                    reward_name=reward.name,
+                    min_lifetime_points=reward.min_lifetime_points,
+                    lifetime_earned=balance.lifetime_earned,
+                ),
                 reason="too_few_lifetime_points",
                 needed=reward.min_lifetime_points,
                 earned=balance.lifetime_earned,
@@ -119,9 +149,14 @@ def refusals(
         if now < eligible_from:
             found.append(
                 NotEligible(
-                    f"{reward.name} is for volunteers registered at least "
-                    f"{reward.min_months_registered} months; this one can redeem it from "
-                    f"{local_date(eligible_from)}.",
+                    _(
+                        "{reward_name} is for volunteers registered at least "
+                        "{min_months_registered} months; this one can redeem it from "
+                        "{eligible_from}.",
+                        reward_name=reward.name,
+                        min_months_registered=reward.min_months_registered,
+                        eligible_from=local_date(eligible_from),
+                    ),
                     reason="registered_too_recently",
                     eligible_from=local_date(eligible_from).isoformat(),
                 )
@@ -139,7 +174,7 @@ async def offer(
     """``reward`` as ``volunteer`` sees it now, with every reason they cannot redeem it."""
     reasons = [Reason(r.code, r.message) for r in refusals(reward, volunteer, balance, now)]
     if reward.stock_left is not None and reward.stock_left <= 0:
-        reasons.append(Reason("sold_out", f"{reward.name} is sold out."))
+        reasons.append(Reason("sold_out", _("{name} is sold out.", name=reward.name)))
     quota_left = None
     if reward.monthly_quota is not None:
         quota_left = max(reward.monthly_quota - await quota_used(conn, reward, now), 0)
@@ -147,7 +182,10 @@ async def offer(
             reasons.append(
                 Reason(
                     "quota_reached",
-                    f"This month's quota of {reward.name} is used up; it comes back next month.",
+                    _(
+                        "This month's quota of {name} is used up; it comes back next month.",
+                        name=reward.name,
+                    ),
                 )
             )
     limit_left = None
@@ -158,15 +196,25 @@ async def offer(
             reasons.append(
                 Reason(
                     "limit_reached",
-                    f"This passbook already has its {reward.per_volunteer_limit} of {reward.name}.",
+                    _(
+                        "This passbook already has its {limit} of {name}.",
+                        limit=reward.per_volunteer_limit,
+                        name=reward.name,
+                    ),
                 )
             )
     if balance.available < reward.cost_points:
         reasons.append(
             Reason(
                 "not_enough_points",
-                f"{reward.name} costs {reward.cost_points} points; this passbook has "
-                f"{balance.available} available, {reward.cost_points - balance.available} short.",
+                _(
+                    "{name} costs {cost} points; this passbook has {available} available, "
+                    "{short} short.",
+                    name=reward.name,
+                    cost=reward.cost_points,
+                    available=balance.available,
+                    short=reward.cost_points - balance.available,
+                ),
             )
         )
     return Offer(reward, tuple(reasons), quota_left, limit_left, balance.available)

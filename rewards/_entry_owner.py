@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
+from i18n import _
 from rewards._codes import grouped
 from rewards._tables import merchant, voucher
 
@@ -28,11 +29,26 @@ async def entry_owner(conn: AsyncConnection, entry_id: int) -> ledger.EntryOwner
     ).first()
     if row is None:
         return None
-    source = f"redemption {row.redemption_id}" if row.redemption_id else "a ballot"
+    what = (
+        _(
+            "the use of voucher {code} (from redemption {redemption_id}) at merchant {merchant}",
+            code=grouped(row.code),
+            redemption_id=row.redemption_id,
+            merchant=row.m,
+        )
+        if row.redemption_id
+        else _(
+            "the use of voucher {code} (from a ballot) at merchant {merchant}",
+            code=grouped(row.code),
+            merchant=row.m,
+        )
+    )
     return ledger.EntryOwner(
         "voucher",
         row.id,
-        f"the use of voucher {grouped(row.code)} (from {source}) at merchant {row.m}",
-        "a used voucher stays used and its merchant's settlement counts it; no request "
-        "undoes a scan",
+        what,
+        _(
+            "a used voucher stays used and its merchant's settlement counts it; no request "
+            "undoes a scan"
+        ),
     )

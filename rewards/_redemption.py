@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
 from db import constraint_name, metadata
+from i18n import _
 from ledger.errors import InsufficientPoints
 from rewards._catalog import get_reward, reward_by_id
 from rewards._codes import grouped, new_code
@@ -67,10 +68,14 @@ async def redeem_reward(
         or not 1 <= quantity <= MAX_QUANTITY
     ):
         raise InvalidRedemption(
-            f"Redeem 1 to {MAX_QUANTITY} vouchers at a time; got {quantity!r}.",
+            _(
+                "Redeem 1 to {most} vouchers at a time; got {quantity!r}.",
+                most=MAX_QUANTITY,
+                quantity=quantity,
+            ),
         )
     if not idempotency_key or len(idempotency_key) > 200:
-        raise InvalidRedemption("A redemption needs an idempotency key of 1 to 200 characters.")
+        raise InvalidRedemption(_("A redemption needs an idempotency key of 1 to 200 characters."))
     digest = hashlib.sha256(
         f"redeem\x1f{reward_code}\x1f{passbook_number}\x1f{quantity}".encode()
     ).hexdigest()
@@ -88,7 +93,9 @@ async def redeem_reward(
             volunteer.account_id,
             balance.available,
             total,
-            action=f"Redeeming {quantity} × {reward_.name}",
+            action=_(
+                "Redeeming {quantity} × {reward_name}", quantity=quantity, reward_name=reward_.name
+            ),
         )
     try:
         redemption_id = await conn.scalar(
@@ -112,7 +119,7 @@ async def redeem_reward(
     assert redemption_id is not None
     claim = await take_stock(conn, reward_, volunteer_id=volunteer.id, quantity=quantity, now=now)
     expires_at = voucher_expiry(now, reward_.voucher_valid_days)
-    for _ in range(quantity):
+    for _voucher in range(quantity):
         code = new_code()
         hold = await ledger.place_hold(
             conn,
@@ -155,7 +162,9 @@ async def _replay(conn: AsyncConnection, key: str, digest: str) -> Redemption | 
 async def get_redemption(conn: AsyncConnection, redemption_id: int) -> Redemption:
     row = (await conn.execute(select(redemption).where(redemption.c.id == redemption_id))).first()
     if row is None:
-        raise RedemptionNotFound(f"No redemption with id {redemption_id}.")
+        raise RedemptionNotFound(
+            _("No redemption with id {redemption_id}.", redemption_id=redemption_id)
+        )
     reward_ = await reward_by_id(conn, row.reward_id)
     vouchers = sorted(await vouchers_of(conn, redemption_id=redemption_id), key=lambda v: v.id)
     number = vouchers[0].passbook_number if vouchers else ""
@@ -194,14 +203,16 @@ async def close_unused(
             ),
         )
     elif hold.status is ledger.HoldStatus.SETTLED:  # pragma: no cover - the books forbid it
-        raise VoucherAlreadyUsed(f"Voucher {grouped(current.code)} was paid already.")
+        raise VoucherAlreadyUsed(_("Voucher {code} was paid already.", code=grouped(current.code)))
     closed = await conn.execute(
         update(voucher)
         .where(voucher.c.id == current.id, voucher.c.status == VoucherStatus.ISSUED)
         .values(status=status, closed_at=now, closed_by=actor)
     )
     if closed.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
-        raise VoucherNotUsable(f"Voucher {grouped(current.code)} was closed meanwhile.")
+        raise VoucherNotUsable(
+            _("Voucher {code} was closed meanwhile.", code=grouped(current.code))
+        )
     return await get_voucher(conn, current.id)
 
 
@@ -221,14 +232,21 @@ async def _cancel(conn: AsyncConnection, current: Voucher, *, actor: str, now: d
         return current
     if state is VoucherStatus.USED:
         raise VoucherAlreadyUsed(
-            f"Voucher {grouped(current.code)} was used at {current.merchant_name}; a used "
-            "voucher cannot be cancelled.",
+            _(
+                "Voucher {code} was used at {merchant_name}; a used voucher cannot be cancelled.",
+                code=grouped(current.code),
+                merchant_name=current.merchant_name,
+            ),
             used_at=current.closed_at.isoformat() if current.closed_at else None,
         )
     if state is VoucherStatus.EXPIRED:
         raise VoucherExpired(
-            f"Voucher {grouped(current.code)} expired after {current.valid_until}; its points "
-            "are (or will shortly be) returned to the passbook without cancelling.",
+            _(
+                "Voucher {code} expired after {valid_until}; its points are (or will "
+                "shortly be) returned to the passbook without cancelling.",
+                code=grouped(current.code),
+                valid_until=current.valid_until,
+            ),
             valid_until=current.valid_until.isoformat(),
         )
     return await close_unused(conn, current, VoucherStatus.CANCELLED, actor=actor, now=now)
@@ -253,11 +271,17 @@ async def cancel_redemption(
     if not cancelled_any:
         if any(current.state(now) is VoucherStatus.USED for current in locked):
             raise VoucherAlreadyUsed(
-                f"No voucher of redemption {redemption_id} can be cancelled: each was used or "
-                "has expired."
+                _(
+                    "No voucher of redemption {redemption_id} can be cancelled: each was "
+                    "used or has expired.",
+                    redemption_id=redemption_id,
+                )
             )
         raise VoucherExpired(
-            f"Every voucher of redemption {redemption_id} has expired; their points are (or "
-            "will shortly be) returned to the passbook without cancelling."
+            _(
+                "Every voucher of redemption {redemption_id} has expired; their points "
+                "are (or will shortly be) returned to the passbook without cancelling.",
+                redemption_id=redemption_id,
+            )
         )
     return await get_redemption(conn, redemption_id)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
 from db import constraint_name, metadata
+from i18n import Message, _
 from rewards._catalog import get_merchant
 from rewards._codes import grouped, parse_code
 from rewards._tables import voucher
@@ -62,15 +63,45 @@ def scanner_label(actor: str) -> str:
 def _already_used(current: Voucher, scanner: str, key: str | None) -> VoucherAlreadyUsed:
     by = scanner_label(current.closed_by or "?")
     same = current.closed_by == scanner
-    who = f"by this scanner ({by})" if same else f"by scanner {by}"
-    if key is None:
-        why = "This scan sent no Idempotency-Key, so it is a new scan."
+    at, name = _at(current.closed_at), current.reward_name
+    if same and key is None:
+        said = _(
+            "Already used on {at} (China Standard Time) by this scanner ({by}): {name}. Do not "
+            "hand it over again. This scan sent no Idempotency-Key, so it is a new scan. Only a "
+            "retry with the first scan's key is answered with its success.",
+            at=at,
+            by=by,
+            name=name,
+        )
+    elif same:
+        said = _(
+            "Already used on {at} (China Standard Time) by this scanner ({by}): {name}. Do not "
+            "hand it over again. This scan sent another Idempotency-Key than that one, so it is "
+            "a new scan. Only a retry with the first scan's key is answered with its success.",
+            at=at,
+            by=by,
+            name=name,
+        )
+    elif key is None:
+        said = _(
+            "Already used on {at} (China Standard Time) by scanner {by}: {name}. Do not hand it "
+            "over again. This scan sent no Idempotency-Key, so it is a new scan. Only a retry "
+            "with the first scan's key is answered with its success.",
+            at=at,
+            by=by,
+            name=name,
+        )
     else:
-        why = "This scan sent another Idempotency-Key than that one, so it is a new scan."
+        said = _(
+            "Already used on {at} (China Standard Time) by scanner {by}: {name}. Do not hand it "
+            "over again. This scan sent another Idempotency-Key than that one, so it is a new "
+            "scan. Only a retry with the first scan's key is answered with its success.",
+            at=at,
+            by=by,
+            name=name,
+        )
     return VoucherAlreadyUsed(
-        f"Already used on {_at(current.closed_at)} (China Standard Time) {who}: "
-        f"{current.reward_name}. Do not hand it over again. {why} Only a retry with the "
-        "first scan's key is answered with its success.",
+        said,
         used_at=_at(current.closed_at),
         used_at_iso=current.closed_at.isoformat() if current.closed_at else None,
         used_by=by,
@@ -78,24 +109,36 @@ def _already_used(current: Voucher, scanner: str, key: str | None) -> VoucherAlr
     )
 
 
-def _verdict(found: Voucher, merchant_code: str, now: datetime) -> tuple[Verdict, str]:
+def _verdict(found: Voucher, merchant_code: str, now: datetime) -> tuple[Verdict, Message]:
     name = found.reward_name
     if found.merchant_code != merchant_code:
-        return Verdict.NOT_YOURS, (
-            f"This voucher is for {name} at {found.merchant_name}, not for this merchant. "
-            "Do not hand anything over."
+        return Verdict.NOT_YOURS, _(
+            "This voucher is for {name} at {merchant}, not for this merchant. Do not hand "
+            "anything over.",
+            name=name,
+            merchant=found.merchant_name,
         )
     state = found.state(now)
     if state is VoucherStatus.USED:
-        return (
-            Verdict.USED,
-            f"Already used on {_at(found.closed_at)}: {name}. Do not hand it over again.",
+        return Verdict.USED, _(
+            "Already used on {at}: {name}. Do not hand it over again.",
+            at=_at(found.closed_at),
+            name=name,
         )
     if state is VoucherStatus.CANCELLED:
-        return Verdict.CANCELLED, f"Cancelled on {_at(found.closed_at)} by its owner: {name}."
+        return Verdict.CANCELLED, _(
+            "Cancelled on {at} by its owner: {name}.", at=_at(found.closed_at), name=name
+        )
     if state is VoucherStatus.EXPIRED:
-        return Verdict.EXPIRED, f"Expired: it was valid until {found.valid_until}: {name}."
-    return Verdict.VALID, f"Valid: {name} ({found.points} points), until {found.valid_until}."
+        return Verdict.EXPIRED, _(
+            "Expired: it was valid until {until}: {name}.", until=found.valid_until, name=name
+        )
+    return Verdict.VALID, _(
+        "Valid: {name} ({points} points), until {until}.",
+        name=name,
+        points=found.points,
+        until=found.valid_until,
+    )
 
 
 async def verify_voucher(
@@ -107,8 +150,10 @@ async def verify_voucher(
     found = await find_voucher_by_code(conn, normalised)
     if found is None:
         raise VoucherNotFound(
-            "No voucher has this code. Check it against the voucher; if it is right, the "
-            "voucher was not issued by Red Passbook."
+            _(
+                "No voucher has this code. Check it against the voucher; if it is right, "
+                "the voucher was not issued by Red Passbook."
+            )
         )
     verdict, message = _verdict(found, merchant_code, now)
     return Scan(verdict, found, message)
@@ -148,8 +193,11 @@ async def consume_voucher(
                 current,
                 current.settle_entry_id,
                 replayed=True,
-                message=f"Used (this scanner's retry of {_at(current.closed_at)}, same "
-                f"Idempotency-Key): {current.reward_name}.",
+                message=_(
+                    "Used (this scanner's retry of {at}, same Idempotency-Key): {name}.",
+                    at=_at(current.closed_at),
+                    name=current.reward_name,
+                ),
             )
         raise _already_used(current, scanner, idempotency_key)
     if verdict is Verdict.CANCELLED:
@@ -183,11 +231,18 @@ async def consume_voucher(
             raise ConsumeRace(idempotency_key) from error
         raise
     if used.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
-        raise VoucherNotUsable(f"Voucher {grouped(current.code)} was closed meanwhile.")
+        raise VoucherNotUsable(
+            _("Voucher {code} was closed meanwhile.", code=grouped(current.code))
+        )
     done = await get_voucher(conn, current.id)
     return Consumption(
         done,
         entry.id,
         replayed=False,
-        message=f"Used: hand over {done.reward_name}. {done.points} points go to {seller.name}.",
+        message=_(
+            "Used: hand over {name}. {points} points go to {merchant}.",
+            name=done.reward_name,
+            points=done.points,
+            merchant=seller.name,
+        ),
     )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
 from export import csv_bytes, xlsx_bytes
+from i18n import _
 from rewards._catalog import get_merchant
 from rewards._codes import grouped
 from rewards._tables import reward, voucher
@@ -30,9 +31,14 @@ async def settlement(
     conn: AsyncConnection, *, merchant_code: str, first_day: date, last_day: date
 ) -> Settlement:
     if last_day < first_day:
-        raise InvalidRedemption("The period ends before it starts; swap 'from' and 'to'.")
+        raise InvalidRedemption(_("The period ends before it starts; swap 'from' and 'to'."))
     if (last_day - first_day).days >= MAX_PERIOD_DAYS:
-        raise InvalidRedemption(f"A settlement covers at most {MAX_PERIOD_DAYS} days.")
+        raise InvalidRedemption(
+            _(
+                "A settlement covers at most {max_period_days} days.",
+                max_period_days=MAX_PERIOD_DAYS,
+            )
+        )
     seller = await get_merchant(conn, merchant_code)
     rows = await conn.execute(
         select(

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import safeguard_removed
+from i18n import Message, _
 from rewards._tables import redemption_counter, reward, reward_quota
 from rewards._time import month_key, period_key
 from rewards._types import Reward, StockClaim
@@ -49,9 +50,18 @@ async def take_stock(
                 select(reward.c.stock_total - reward.c.stock_used).where(reward.c.id == reward_.id)
             )
             raise SoldOut(
-                f"{reward_.name} is sold out"
-                + (f": only {left} left." if left else ".")
-                + " Choose another reward, or ask the community office when more comes in.",
+                _(
+                    "{reward_name} is sold out: only {left} left. Choose another reward, or ask "
+                    "the community office when more comes in.",
+                    reward_name=reward_.name,
+                    left=left,
+                )
+                if left
+                else _(
+                    "{reward_name} is sold out. Choose another reward, or ask the community "
+                    "office when more comes in.",
+                    reward_name=reward_.name,
+                ),
                 stock_left=left,
             )
     quota_period = None
@@ -70,13 +80,20 @@ async def take_stock(
         if not taken:
             used = await _used(conn, reward_quota, where)
             raise QuotaReached(
-                f"This month's quota of {reward_.name} ({reward_.monthly_quota}) is used up"
-                + (
-                    f"; {reward_.monthly_quota - used} left."
-                    if used < reward_.monthly_quota
-                    else "."
+                _(
+                    "This month's quota of {reward_name} ({quota}) is used up; {left} left. The "
+                    "quota comes back at the start of next month.",
+                    reward_name=reward_.name,
+                    quota=reward_.monthly_quota,
+                    left=reward_.monthly_quota - used,
                 )
-                + " The quota comes back at the start of next month.",
+                if used < reward_.monthly_quota
+                else _(
+                    "This month's quota of {reward_name} ({quota}) is used up. The quota comes "
+                    "back at the start of next month.",
+                    reward_name=reward_.name,
+                    quota=reward_.monthly_quota,
+                ),
                 quota=reward_.monthly_quota,
                 quota_left=max(reward_.monthly_quota - used, 0),
             )
@@ -98,10 +115,25 @@ async def take_stock(
         if not taken:
             used = await _used(conn, redemption_counter, where)
             raise LimitReached(
-                f"Each volunteer may have {limit} of {reward_.name} "
-                f"{_per(reward_.limit_period)}; this passbook has {used} already"
-                + (f", so {limit - used} more at most." if used < limit else ".")
-                + " A cancelled or expired voucher gives its place back.",
+                _(
+                    "Each volunteer may have {limit} of {reward_name} {per}; this passbook has "
+                    "{used} already, so {more} more at most. A cancelled or expired voucher "
+                    "gives its place back.",
+                    limit=limit,
+                    reward_name=reward_.name,
+                    per=_per(reward_.limit_period),
+                    used=used,
+                    more=limit - used,
+                )
+                if used < limit
+                else _(
+                    "Each volunteer may have {limit} of {reward_name} {per}; this passbook has "
+                    "{used} already. A cancelled or expired voucher gives its place back.",
+                    limit=limit,
+                    reward_name=reward_.name,
+                    per=_per(reward_.limit_period),
+                    used=used,
+                ),
                 limit=limit,
                 limit_left=max(limit - used, 0),
             )
@@ -183,8 +215,12 @@ async def limit_used(
     return await _used(conn, redemption_counter, where)
 
 
-def _per(period: str) -> str:
-    return {"month": "a month", "year": "a year"}.get(period, "in all")
+def _per(period: str) -> Message:
+    if period == "month":
+        return _("a month")
+    if period == "year":
+        return _("a year")
+    return _("in all")
 
 
 async def _used(conn: AsyncConnection, table: Table, where: dict[str, Any]) -> int:

@@ -224,7 +224,7 @@ class Verdict(enum.StrEnum):
 class Scan:
     verdict: Verdict
     voucher: Voucher
-    message: str
+    message: str | Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +232,7 @@ class Consumption:
     voucher: Voucher
     entry_id: ledger.EntryId
     replayed: bool
-    message: str
+    message: str | Message
 
 
 @dataclass(frozen=True, slots=True)

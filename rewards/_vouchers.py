@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
 import ledger
+from i18n import _
 from rewards._codes import new_code
 from rewards._tables import merchant, reward, voucher
 from rewards._time import local_date, utcnow, voucher_expiry
@@ -44,11 +45,18 @@ async def issue_voucher(
         select(community.volunteer.c.account_id).where(community.volunteer.c.id == volunteer_id)
     )
     if hold.status is not ledger.HoldStatus.HELD or hold.account_id != passbook_account:
-        raise InvalidRedemption(f"Hold {hold.id} is not an open hold on this volunteer's passbook.")
+        raise InvalidRedemption(
+            _("Hold {hold_id} is not an open hold on this volunteer's passbook.", hold_id=hold.id)
+        )
     if hold.amount != reward_.cost_points:
         raise InvalidRedemption(
-            f"A voucher for {reward_.name} is paid by a hold of {reward_.cost_points} points, "
-            f"not {hold.amount}."
+            _(
+                "A voucher for {reward_name} is paid by a hold of {cost_points} points, "
+                "not {amount}.",
+                reward_name=reward_.name,
+                cost_points=reward_.cost_points,
+                amount=hold.amount,
+            )
         )
     expires_at = min(voucher_expiry(now, reward_.voucher_valid_days), hold.expires_at)
     voucher_id = await conn.scalar(
@@ -122,7 +130,7 @@ def to_voucher(row: Row[Any]) -> Voucher:
 async def get_voucher(conn: AsyncConnection, voucher_id: int) -> Voucher:
     row = (await conn.execute(voucher_query().where(voucher.c.id == voucher_id))).first()
     if row is None:
-        raise VoucherNotFound(f"No voucher with id {voucher_id}.")
+        raise VoucherNotFound(_("No voucher with id {voucher_id}.", voucher_id=voucher_id))
     return to_voucher(row)
 
 
@@ -140,8 +148,10 @@ async def lock_voucher(
     found = await conn.scalar(query)
     if found is None:
         raise VoucherNotFound(
-            "No voucher has this code. Check it against the voucher; if it is right, the "
-            "voucher was not issued by Red Passbook."
+            _(
+                "No voucher has this code. Check it against the voucher; if it is right, "
+                "the voucher was not issued by Red Passbook."
+            )
         )
     return await get_voucher(conn, int(found))
 

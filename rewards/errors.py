@@ -39,6 +39,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from db import Category, DomainError, Retryable
+from i18n import _
 
 
 class RewardsError(DomainError):
@@ -117,8 +118,11 @@ class RedemptionKeyReused(RewardsError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This Idempotency-Key was already used for a different redemption. Use a new key "
-            "for a new request; repeat a key only to retry exactly the same request."
+            _(
+                "This Idempotency-Key was already used for a different redemption. Use a "
+                "new key for a new request; repeat a key only to retry exactly the same "
+                "request."
+            )
         )
 
 
@@ -128,8 +132,10 @@ class ConsumeKeyReused(RewardsError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This Idempotency-Key already used another voucher. Use a new key for each voucher "
-            "scanned; repeat a key only to retry the same scan."
+            _(
+                "This Idempotency-Key already used another voucher. Use a new key for "
+                "each voucher scanned; repeat a key only to retry the same scan."
+            )
         )
 
 
@@ -161,8 +167,12 @@ class TooManyInvalidCodes(RewardsError):
 
     def __init__(self, retry_after: int, until: datetime) -> None:
         super().__init__(
-            f"Too many invalid voucher codes from this scanner in a short time; scanning is "
-            f"paused for {retry_after} seconds. Check the codes being typed, then try again.",
+            _(
+                "Too many invalid voucher codes from this scanner in a short time; "
+                "scanning is paused for {retry_after} seconds. Check the codes being "
+                "typed, then try again.",
+                retry_after=retry_after,
+            ),
             retry_after=retry_after,
         )
         # The answer states the pause in its body too, for scanners that hide headers.

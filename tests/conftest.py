@@ -93,3 +93,17 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = db.create_engine(database_url, pool_size=20)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A second database of this run's kind with nothing in it (not even the schema): where a
+    restore goes. Dropped afterwards."""
+    server = _server_url()
+    if server is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"passbook_e_{os.getpid()}_{next(_counter)}"
+    await _admin(server, f"CREATE DATABASE {name}")
+    yield _with_database(server, name)
+    await _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -14,6 +14,7 @@ from api.routes import (
     grants,
     merchants,
     org_units,
+    printed,
     registry,
     rewards,
     roster,
@@ -44,6 +45,7 @@ ROUTES: list[Any] = [
     *rewards.ROUTES,
     *vouchers.ROUTES,
     *ballots.ROUTES,
+    *printed.ROUTES,
 ]
 
 __all__ = ["DEPENDENCIES", "ROUTES"]

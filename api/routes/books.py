@@ -8,24 +8,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
+import i18n
 import ledger
+import migrations
 import office
 from access import Principal, Role
 from api import schemas
 from api.auth import roles, whole_books
+from api.problems import problem_response, reader_locale
 from api.routes._common import MAX_ID, EntryIdPath, IdempotencyKeyHeader, client_key
 from community import services
+from i18n import _
+
+NOT_READY_RETRY_AFTER = 10
+
+
+class NotReady(db.DomainError):
+    """The database answers but is not at the schema this release needs."""
+
+    code = "not_ready"
+    category = db.Category.UNAVAILABLE
 
 
 async def _database_answers(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT 1"))
+
+
+async def _schema_revision(conn: AsyncConnection) -> str | None:
+    revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    return None if revision is None else str(revision)
 
 
 @get(
@@ -38,6 +56,30 @@ async def _database_answers(conn: AsyncConnection) -> None:
 async def health(tx: NamedDependency[db.Transactions]) -> schemas.Health:
     await tx.single_read(_database_answers)
     return schemas.Health(status="ok", database="ok")
+
+
+@get(
+    "/ready",
+    exclude_from_auth=True,
+    security=[{}],
+    tags=["service"],
+    summary="Is the service ready for requests: the database answers and its schema is current?",
+    responses={503: problem_response("The database cannot be reached or is not migrated.")},
+)
+async def ready(tx: NamedDependency[db.Transactions]) -> schemas.Ready:
+    revision = await tx.single_read(_schema_revision)
+    head = migrations.head_revision()
+    if revision != head:
+        raise NotReady(
+            _(
+                "The database answers, but its schema is at revision {current}, not {head}: "
+                "run passbook migrate, then try again.",
+                current=revision or "none",
+                head=head,
+            ),
+            retry_after=NOT_READY_RETRY_AFTER,
+        )
+    return schemas.Ready(status="ready", database="ok", schema_revision=revision)
 
 
 @get("/api/me", tags=["service"], summary="Who this token speaks for")
@@ -200,12 +242,18 @@ class BooksController(Controller):
 
     @get("/verify", summary="Recompute the books and the hash chain")
     async def verify(
-        self, principal: NamedDependency[Principal], tx: NamedDependency[db.Transactions]
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        tx: NamedDependency[db.Transactions],
     ) -> schemas.VerifyReport:
-        return verify_report(await tx.read(services.verify_books, principal))
+        report = await tx.read(services.verify_books, principal)
+        return verify_report(report, reader_locale(request))
 
 
-def verify_report(report: ledger.VerifyReport) -> schemas.VerifyReport:
+def verify_report(
+    report: ledger.VerifyReport, locale: i18n.Locale = i18n.API_DEFAULT
+) -> schemas.VerifyReport:
     return schemas.VerifyReport(
         ok=report.ok,
         entries=report.entries,
@@ -215,10 +263,14 @@ def verify_report(report: ledger.VerifyReport) -> schemas.VerifyReport:
         digest=report.digest,
         first_broken_entry=report.first_broken_entry,
         problems=[
-            schemas.VerifyProblem(entry_id=p.entry_id, account_id=p.account_id, message=p.message)
+            schemas.VerifyProblem(
+                entry_id=p.entry_id,
+                account_id=p.account_id,
+                message=i18n.render(p.message, locale),
+            )
             for p in report.problems[:100]
         ],
     )
 
 
-ROUTES: list[Any] = [health, me, PassbookController, EntryController, BooksController]
+ROUTES: list[Any] = [health, ready, me, PassbookController, EntryController, BooksController]

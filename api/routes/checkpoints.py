@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 import db
+import i18n
 import ledger
 from access import Principal, Role
 from api.auth import roles, whole_books
-from api.problems import problem_response
+from api.problems import problem_response, reader_locale
 from api.routes.books import verify_report
 from api.schemas import checkpoints as schemas
 from community import services
@@ -74,6 +75,7 @@ class CheckpointController(Controller):
     )
     async def verification(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[schemas.CheckpointVerificationIn],
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
@@ -88,6 +90,7 @@ class CheckpointController(Controller):
             public_key=data.public_key,
             fingerprint=data.fingerprint,
         )
+        locale = reader_locale(request)
         return schemas.CheckpointVerification(
             ok=report.ok,
             extends=report.extends,
@@ -97,11 +100,14 @@ class CheckpointController(Controller):
             fingerprint=ledger.fingerprint(data.public_key or signed.public_key),
             rewritten=[
                 schemas.RewrittenAccount(
-                    account_id=r.account_id, kind=r.kind, owner_ref=r.owner_ref, reason=r.reason
+                    account_id=r.account_id,
+                    kind=r.kind,
+                    owner_ref=r.owner_ref,
+                    reason=i18n.render(r.reason, locale),
                 )
                 for r in report.rewritten[:1000]
             ],
-            books=verify_report(report.books),
+            books=verify_report(report.books, locale),
         )
 
 

@@ -12,10 +12,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 
 import db
+import i18n
 import rewards
 from access import Principal, Role
 from api.auth import roles
-from api.problems import problem_response
+from api.problems import problem_response, reader_locale
 from api.routes._common import OptionalIdempotencyKeyHeader, optional_client_key
 from api.routes.rewards import mask_name
 from api.schemas import rewards as schemas
@@ -223,6 +224,7 @@ class ScanController(Controller):
     )
     async def verify(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[schemas.ScanIn],
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
@@ -239,7 +241,7 @@ class ScanController(Controller):
         voucher = scan.voucher
         return schemas.ScanOut(
             verdict=scan.verdict.value,
-            message=scan.message,
+            message=i18n.render(scan.message, reader_locale(request)),
             code=rewards.grouped(voucher.code),
             reward=schemas.RewardRef(code=voucher.reward_code, name=voucher.reward_name),
             merchant=schemas.MerchantRef(code=voucher.merchant_code, name=voucher.merchant_name),
@@ -261,6 +263,7 @@ class ScanController(Controller):
     )
     async def consume(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[schemas.ScanIn],
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
@@ -282,7 +285,7 @@ class ScanController(Controller):
         voucher = done.voucher
         assert voucher.closed_at is not None
         return schemas.ConsumeOut(
-            message=done.message,
+            message=i18n.render(done.message, reader_locale(request)),
             code=rewards.grouped(voucher.code),
             reward=schemas.RewardRef(code=voucher.reward_code, name=voucher.reward_name),
             points=voucher.points,

@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody, Parameter
 
 import db
+import i18n
 import rewards
 from access import Principal, Role
 from api.auth import roles
+from api.problems import reader_locale
 from api.routes._common import IdempotencyKeyHeader, client_key
 from api.schemas import rewards as schemas
 from rewards import services
@@ -67,11 +69,16 @@ def reward_out(reward: rewards.Reward) -> schemas.RewardOut:
     )
 
 
-def offer_out(offer: rewards.Offer, *, judged: bool) -> schemas.OfferOut:
+def offer_out(
+    offer: rewards.Offer, *, judged: bool, locale: i18n.Locale = i18n.API_DEFAULT
+) -> schemas.OfferOut:
     return schemas.OfferOut(
         reward=reward_out(offer.reward),
         can_redeem=offer.can_redeem if judged else None,
-        reasons=[schemas.ReasonOut(code=r.code, message=r.message) for r in offer.reasons],
+        reasons=[
+            schemas.ReasonOut(code=r.code, message=i18n.render(r.message, locale))
+            for r in offer.reasons
+        ],
         quota_left=offer.quota_left,
         limit_left=offer.limit_left,
         available_points=offer.available_points,
@@ -147,6 +154,7 @@ class RewardController(Controller):
     )
     async def browse(
         self,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
         passbook: str | None = Parameter(default=None, max_length=32),
@@ -160,12 +168,16 @@ class RewardController(Controller):
         )
         return schemas.Catalog(
             passbook=found.passbook,
-            offers=[offer_out(o, judged=found.judged) for o in found.offers],
+            offers=[
+                offer_out(o, judged=found.judged, locale=reader_locale(request))
+                for o in found.offers
+            ],
         )
 
     @get("/{code:str}", summary="One reward; with a passbook, whether it can be redeemed now")
     async def read(
         self,
+        request: Request[Any, Any, Any],
         code: FromPath[str],
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
@@ -173,7 +185,7 @@ class RewardController(Controller):
     ) -> schemas.OfferOut:
         found = await tx.read(services.see_reward, principal, code=code, passbook=passbook)
         (offer,) = found.offers
-        return offer_out(offer, judged=found.judged)
+        return offer_out(offer, judged=found.judged, locale=reader_locale(request))
 
     @post("/", guards=[roles(Role.ADMIN)], summary="Put a reward in the catalog", status_code=201)
     async def add(

@@ -59,6 +59,12 @@ class Health(BaseModel):
     database: str
 
 
+class Ready(BaseModel):
+    status: str
+    database: str
+    schema_revision: str
+
+
 class Me(BaseModel):
     role: str
     scope: str

@@ -6,7 +6,8 @@ An entry point (the API, the pages, the command line) runs one in one transactio
 ``await tx.write(services.register_volunteer, principal, ...)``. Modules, one area each:
 ``volunteers``, ``roster`` (import and export), ``council_members``, ``tokens`` (the
 command line's operator), ``sign_in``, ``books``, ``checkpoints`` (signed proof for
-outsiders) and ``grants`` (opening balances and adjustments).
+outsiders), ``printed_passbook`` (pages to print, and their check codes) and ``grants``
+(opening balances and adjustments).
 
 Invariant of the layering: :mod:`community` itself never imports this package, and
 :mod:`access` (which builds on :mod:`community`) never does either; this package builds on
@@ -45,6 +46,18 @@ from community.services.grants import (
     read_grant,
     reject_grant,
 )
+from community.services.printed_passbook import (
+    A4_LINES,
+    A5_LINES,
+    LINES_PER_PAGE,
+    PageCheck,
+    PrintablePassbook,
+    PrintedLine,
+    PrintedPage,
+    check_printed_page,
+    kind_words,
+    printable_passbook,
+)
 from community.services.roster import (
     MAX_ROSTER_ROWS,
     ROSTER_COLUMNS,
@@ -73,6 +86,9 @@ from community.services.volunteers import (
 )
 
 __all__ = [
+    "A4_LINES",
+    "A5_LINES",
+    "LINES_PER_PAGE",
     "MAX_ROSTER_ROWS",
     "OPERATOR",
     "ROSTER_COLUMNS",
@@ -81,8 +97,12 @@ __all__ = [
     "GrantListing",
     "MoveHistory",
     "Moved",
+    "PageCheck",
     "PassbookBalance",
     "PassbookStatement",
+    "PrintablePassbook",
+    "PrintedLine",
+    "PrintedPage",
     "Registration",
     "Roster",
     "RosterImport",
@@ -95,18 +115,21 @@ __all__ = [
     "add_council_member",
     "change_volunteer",
     "check_checkpoint",
+    "check_printed_page",
     "clear_sign_in_wait",
     "confirm_batch",
     "confirm_grant",
     "export_roster",
     "import_openings",
     "import_roster",
+    "kind_words",
     "list_council_members",
     "list_grants",
     "list_volunteers",
     "move_volunteer",
     "passbook_balance",
     "passbook_statement",
+    "printable_passbook",
     "propose_adjustment",
     "propose_opening",
     "propose_openings",

@@ -14,6 +14,7 @@ import access
 import council
 import db
 from access import Principal, Role
+from i18n import _
 
 READERS = (Role.ADMIN, Role.COUNCIL, Role.AUDITOR)
 
@@ -72,7 +73,9 @@ def _check_months(since: str, until: str) -> None:
     council.parse_month(since)
     council.parse_month(until)
     if since > until:
-        raise db.InvalidRequest(f"'since' ({since}) is after 'until' ({until}).")
+        raise db.InvalidRequest(
+            _("'since' ({since}) is after 'until' ({until}).", since=since, until=until)
+        )
 
 
 async def _scope(conn: AsyncConnection, principal: Principal, grid: str | None) -> str:

@@ -15,6 +15,7 @@ import access
 import community
 import council
 from access import Principal, Role
+from i18n import _
 
 
 async def list_rules(
@@ -90,8 +91,12 @@ async def revise_rule(
     latest = (await council.rule_versions(conn, code))[-1]
     if not community.within(latest.org_path, principal.scope):
         raise access.Forbidden(
-            f"Rule {code!r} belongs to {latest.org_path}; only staff of that unit (or above) may "
-            "change it."
+            _(
+                "Rule {code!r} belongs to {org_path}; only staff of that unit (or above) "
+                "may change it.",
+                code=code,
+                org_path=latest.org_path,
+            )
         )
     return await council.revise_rule(
         conn,

@@ -24,6 +24,7 @@ import access
 import council
 import db
 from access import Principal, Role
+from i18n import _
 
 READERS = (Role.ADMIN, Role.COUNCIL, Role.AUDITOR)
 
@@ -214,7 +215,11 @@ async def read_sheet(
     sheet = await council.get_sheet(conn, sheet_id)
     if not access.org_unit_in_scope_of(principal, sheet.grid_path):
         raise access.Forbidden(
-            f"Sheet {sheet_id} belongs to grid {sheet.grid_code}, outside this token's scope."
+            _(
+                "Sheet {sheet_id} belongs to grid {grid_code}, outside this token's scope.",
+                sheet_id=sheet_id,
+                grid_code=sheet.grid_code,
+            )
         )
     return sheet
 

@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import access
 from access import Principal, Role
+from i18n import Message, _
 
 __all__ = ["outside_admin_scope", "require_admin_of"]
 
 
-def require_admin_of(principal: Principal, path: str, refusal: str) -> None:
+def require_admin_of(principal: Principal, path: str, refusal: str | Message) -> None:
     """Refuse with ``refusal`` unless ``principal`` is an admin over the org unit at ``path``."""
     access.require_role(principal, Role.ADMIN)
     if not access.admin_over(principal, path):
         raise access.Forbidden(refusal)
 
 
-def outside_admin_scope(principal: Principal, what: str, path: str) -> str:
+def outside_admin_scope(principal: Principal, what: str | Message, path: str) -> Message:
     """The refusal for ``what`` (as the caller named it), which belongs to the unit at ``path``."""
-    return f"{what} belongs to {path}, outside this admin token's scope ({principal.scope})."
+    return _(
+        "{what} belongs to {path}, outside this admin token's scope ({scope}).",
+        what=what,
+        path=path,
+        scope=principal.scope,
+    )

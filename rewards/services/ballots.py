@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import access
 import rewards
 from access import Principal, Role
+from i18n import Message, _
 from rewards import ApplicationStatus
 from rewards.services._rules import require_admin_of
 from scheme_time import utcnow
@@ -99,8 +100,13 @@ class BallotRecord:
     """None before the draw."""
 
 
-def _outside(principal: Principal, what: str, path: str) -> str:
-    return f"{what} is for {path}, outside this admin token's scope ({principal.scope})."
+def _outside(principal: Principal, what: Message, path: str) -> Message:
+    return _(
+        "{what} is for {path}, outside this admin token's scope ({scope}).",
+        what=what,
+        path=path,
+        scope=principal.scope,
+    )
 
 
 async def _administered(conn: AsyncConnection, principal: Principal, code: str) -> rewards.Ballot:
@@ -108,7 +114,9 @@ async def _administered(conn: AsyncConnection, principal: Principal, code: str) 
     access.require_role(principal, Role.ADMIN)
     found = await rewards.get_ballot(conn, code)
     path = found.org_unit_path
-    require_admin_of(principal, path, _outside(principal, f"Ballot {found.code}", path))
+    require_admin_of(
+        principal, path, _outside(principal, _("Ballot {code}", code=found.code), path)
+    )
     return found
 
 
@@ -148,7 +156,9 @@ async def open_ballot(
     access.require_role(principal, Role.ADMIN)
     reward = await rewards.get_reward(conn, reward_code)
     path = reward.org_unit_path
-    require_admin_of(principal, path, _outside(principal, f"Reward {reward.code}", path))
+    require_admin_of(
+        principal, path, _outside(principal, _("Reward {code}", code=reward.code), path)
+    )
     spec = rewards.BallotSpec(
         code=code,
         reward_code=reward_code,

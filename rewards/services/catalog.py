@@ -19,6 +19,7 @@ import community
 import ledger
 import rewards
 from access import Principal, Role
+from i18n import _
 from rewards.services._rules import outside_admin_scope, require_admin_of
 from scheme_time import utcnow
 
@@ -65,9 +66,13 @@ async def add_merchant(
         org_unit = principal.scope.rsplit("/", 1)[-1]
     unit = await community.find_org_unit(conn, org_unit)
     if unit is None:
-        raise rewards.errors.InvalidCatalog(f"No org unit with code {org_unit!r}.")
+        raise rewards.errors.InvalidCatalog(
+            _("No org unit with code {org_unit!r}.", org_unit=org_unit)
+        )
     require_admin_of(
-        principal, unit.path, outside_admin_scope(principal, f"Org unit {org_unit!r}", unit.path)
+        principal,
+        unit.path,
+        outside_admin_scope(principal, _("Org unit {code!r}", code=org_unit), unit.path),
     )
     return await rewards.add_merchant(
         conn, code=code, name=name, org_unit_code=unit.code, actor=principal.actor, now=now
@@ -138,7 +143,7 @@ async def _judged_for(
     """The passbook the offers are judged for: a volunteer's own, or one staff may read."""
     if principal.role is Role.VOLUNTEER:
         if number not in (None, principal.scope):
-            raise access.Forbidden("A volunteer can ask only about their own passbook.")
+            raise access.Forbidden(_("A volunteer can ask only about their own passbook."))
         return principal.scope
     if number is None:
         return None
@@ -205,7 +210,9 @@ async def add_reward(
     )
     unit = await community.get_org_unit(conn, unit_code)
     require_admin_of(
-        principal, unit.path, outside_admin_scope(principal, f"Org unit {unit_code}", unit.path)
+        principal,
+        unit.path,
+        outside_admin_scope(principal, _("Org unit {code}", code=unit_code), unit.path),
     )
     return await rewards.add_reward(conn, spec, actor=principal.actor, now=now)
 
@@ -218,5 +225,7 @@ async def change_reward(
     access.require_role(principal, Role.ADMIN)
     current = await rewards.get_reward(conn, code)
     path = current.org_unit_path
-    require_admin_of(principal, path, outside_admin_scope(principal, f"Reward {code}", path))
+    require_admin_of(
+        principal, path, outside_admin_scope(principal, _("Reward {code}", code=code), path)
+    )
     return await rewards.change_reward(conn, code, changes)

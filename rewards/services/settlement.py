@@ -19,6 +19,7 @@ import db
 import rewards
 import scheme_time
 from access import Principal, Role
+from i18n import _
 
 __all__ = ["merchant_settlement"]
 
@@ -37,21 +38,24 @@ async def merchant_settlement(
     ``last_day`` (default: the first of this month to today). The merchant itself, admins and
     auditors over the merchant's org unit; refuses a month given with days, or a month not written YYYY-MM."""
     if principal.role is Role.MERCHANT and principal.scope != merchant_code:
-        raise access.Forbidden("A merchant sees only its own settlement.")
+        raise access.Forbidden(_("A merchant sees only its own settlement."))
     if principal.role not in (Role.MERCHANT, Role.ADMIN, Role.AUDITOR):
-        raise access.Forbidden("Settlements are for the merchant, admins and auditors.")
+        raise access.Forbidden(_("Settlements are for the merchant, admins and auditors."))
     if principal.role is not Role.MERCHANT:
         seller = await rewards.get_merchant(conn, merchant_code)
         if not community.within(seller.org_unit_path, principal.scope):
             raise access.Forbidden(
-                f"Merchant {merchant_code!r} serves a unit outside this token's scope: its "
-                "settlement is read by admins and auditors over that unit."
+                _(
+                    "Merchant {merchant_code!r} serves a unit outside this token's scope: "
+                    "its settlement is read by admins and auditors over that unit.",
+                    merchant_code=merchant_code,
+                )
             )
     if month is not None:
         if first_day is not None or last_day is not None:
-            raise db.InvalidRequest("Give either 'month' or 'from' and 'to', not both.")
+            raise db.InvalidRequest(_("Give either 'month' or 'from' and 'to', not both."))
         if not scheme_time.is_month(month):
-            raise db.InvalidRequest("'month' is YYYY-MM, e.g. 2026-11.")
+            raise db.InvalidRequest(_("'month' is YYYY-MM, e.g. 2026-11."))
         first_day = scheme_time.first_day(month)
         last_day = (first_day + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     today = scheme_time.scheme_today(now)

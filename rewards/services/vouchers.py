@@ -22,6 +22,7 @@ import access
 import db
 import rewards
 from access import Principal, Role
+from i18n import _
 from rewards._tables import voucher
 from scheme_time import utcnow
 
@@ -104,7 +105,13 @@ async def passbook_vouchers(
     time: only those in ``status`` now, and with ``before`` (a voucher id) only older ones.
     Its holder, or an admin acting for them."""
     if not 1 <= limit <= MAX_VOUCHER_PAGE:
-        raise db.InvalidRequest(f"A page holds 1 to {MAX_VOUCHER_PAGE} vouchers; got {limit}.")
+        raise db.InvalidRequest(
+            _(
+                "A page holds 1 to {max_voucher_page} vouchers; got {limit}.",
+                max_voucher_page=MAX_VOUCHER_PAGE,
+                limit=limit,
+            )
+        )
     now = now or utcnow()
     passbook = await access.passbook_acted_for(conn, principal, number)
     volunteer = await rewards.find_volunteer(conn, passbook.number)

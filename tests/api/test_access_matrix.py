@@ -60,6 +60,7 @@ import scheme_time
 from access import Role
 from api.app import create_app
 from config import Settings
+from pages.errors import is_page_path
 from seeds.rewards import merchant_token
 from tests.api.conftest import ADMIN, COUNCIL_G1, COUNCIL_G1B, VOLUNTEER
 from tests.api.helpers import PROBLEM_JSON, bearer, entry_count, execute, make_token, writing
@@ -181,6 +182,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     # service
     ("GET", "/health"): Row(lambda s: "/health",
         "open open open open open open open open open"),
+    ("GET", "/ready"): Row(lambda s: "/ready",
+        "open open open open open open open open open"),
     ("GET", "/api/me"): Row(lambda s: "/api/me",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
     ("POST", "/api/sign-in"): Row(lambda s: "/api/sign-in",
@@ -191,6 +194,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/passbooks/{number:str}/statement"): Row(
         lambda s: f"/api/passbooks/{s.number}/statement",
         "ok   403  ok   ok   403  ok   403  403  403"),
+    ("GET", "/api/passbooks/{number:str}/printable"): Row(
+        lambda s: f"/api/passbooks/{s.number}/printable?lines_per_page=12",
+        "ok   403  ok   ok   403  ok   403  403  403"),
+    ("POST", "/api/check-codes/verification"): Row(lambda s: "/api/check-codes/verification",
+        "open open open open open open open open open",
+        lambda s: {"number": s.number, "sequence": 1, "code": "0000-0000"}),
     ("GET", "/api/passbooks/{number:str}/vouchers"): Row(
         lambda s: f"/api/passbooks/{s.number}/vouchers",
         "ok   403  403  403  403  ok   403  403  403"),
@@ -512,12 +521,13 @@ KNOWN_LEAKS: dict[tuple[str, str, str], str] = {}
 
 
 def served_endpoints(app: Litestar) -> set[tuple[str, str]]:
-    """Every (method, path template) the app serves but the API docs; OPTIONS is answered on
-    every path and checked on its own."""
+    """Every (method, path template) the API serves but its docs; OPTIONS is answered on
+    every path and checked on its own. The pages' own routes (not under /api) are checked in
+    tests/pages: they call these same use cases."""
     return {
         (method, route.path)
         for route in app.routes
-        if not route.path.startswith(DOCS_PREFIX)
+        if not route.path.startswith(DOCS_PREFIX) and not is_page_path(route.path)
         for method in route.methods - {"OPTIONS"}
     }
 
@@ -949,9 +959,11 @@ def test_every_endpoint_is_in_the_matrix() -> None:
     open_paths = {template for (_, template), row in MATRIX.items() if _open(row)}
     assert open_paths == {
         "/health",
+        "/ready",
         "/api/sign-in",
         "/api/sign-in-codes/redemption",
         "/api/public/ballots/{code:str}",
+        "/api/check-codes/verification",
     }
 
 

@@ -116,6 +116,7 @@ KNOWN, UNKNOWN = "YZS1-0001", "YZS1-0777"  # 王秀兰 of grid yzs-g1; a number 
 ASKED: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/passbooks/{n}", None),
     ("GET", "/api/passbooks/{n}/statement", None),
+    ("GET", "/api/passbooks/{n}/printable", None),
     ("GET", "/api/passbooks/{n}/vouchers", None),
     ("GET", "/api/volunteers/{n}", None),
     ("GET", "/api/volunteers/{n}/moves", None),

@@ -26,7 +26,7 @@ ANSWERS = [
     ("GET", "/api/books/verify", ADMIN),
     ("GET", "/api/books/verify", {}),  # 401
     ("GET", "/api/reports/leaderboard.csv", ADMIN),  # 422: no months
-    ("GET", "/no/such/path", {}),  # 404 from the router
+    ("GET", "/api/no/such/path", {}),  # 404 from the router (other paths are pages)
     ("POST", "/api/sign-in", {}),  # 400: no body
 ]
 CONTENT_TYPES = {

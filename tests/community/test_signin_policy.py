@@ -280,7 +280,7 @@ async def test_when_enough_sign_ins_wait_for_a_place_the_next_is_refused_at_once
     """A flood's refusals come as it arrives, not all at the end of the wait: with every place
     taken and :data:`community.WAITING_AT_ONCE` attempts waiting (for an hour, here), one more
     is refused without waiting and without counting anything."""
-    monkeypatch.setattr("community._signin_attempts.HASH_SLOT_WAIT", 3600)
+    monkeypatch.setattr("community._signin_load.HASH_SLOT_WAIT", 3600)
     async with contextlib.AsyncExitStack() as held:
         for _ in range(community.HASHES_AT_ONCE):
             await held.enter_async_context(community.sign_in_place())

@@ -98,7 +98,7 @@ async def test_verify_checkpoint_names_every_account_that_does_not_extend_it(
         ledger.ChainHead(999_999, "passbook", "volunteer:gone", 2, "b" * 64),
     )
     report = await check(crafted)
-    reasons = {r.account_id: r.reason for r in report.rewritten}
+    reasons = {r.account_id: str(r.reason) for r in report.rewritten}
     assert reasons == {
         books.alice: "posting 1 no longer has the checkpointed chain hash: history was rewritten",
         books.carol: "has 0 postings, the checkpoint saw 3",

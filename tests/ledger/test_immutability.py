@@ -180,9 +180,9 @@ async def test_the_hold_guard_lets_an_open_hold_close(books: Books, posted: Post
 
     assert (await books.hold(HoldId(posted.open_hold))).status == HoldStatus.RELEASED
     report = await books.verify()
-    assert [(p.account_id, "open holds add up to 0" in p.message) for p in report.problems] == [
-        (books.alice, True)
-    ]
+    assert [
+        (p.account_id, "open holds add up to 0" in str(p.message)) for p in report.problems
+    ] == [(books.alice, True)]
 
 
 async def test_check_constraints_back_up_the_kept_balances(books: Books, posted: Posted) -> None:

@@ -85,7 +85,7 @@ async def test_a_reversal_that_would_overdraw_a_passbook_is_refused(books: Books
 
     error = refused.value
     assert (error.account_id, error.available, error.needed, error.short) == (books.alice, 2, 10, 8)
-    assert f"entry {award.id}" in error.message
+    assert f"entry {award.id}" in str(error)
     assert await books.snapshot() == before
 
 
