@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from click.testing import CliRunner, Result
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import access
+import db
 from access import Role
 from cli import main
 from tests.api.conftest import ADMIN, AUDITOR, concurrent_client
@@ -62,13 +65,13 @@ async def test_unknown_used_and_expired_codes_get_one_answer_in_chinese_too(
     used = (await issued_code(client))["code"]
     assert (await client.post(REDEEM, json={"code": used})).status_code == 200
     expired = await issued_code(client)
-    await execute(
-        demo_engine,
-        "UPDATE sign_in_code SET created_at = :t, expires_at = :t2 WHERE id = :id",
-        t="2026-01-01 00:00:00+00:00",
-        t2="2026-01-01 00:10:00+00:00",
-        id=expired["sign_in_code"]["id"],
-    )
+    table, long_ago = access.sign_in_code, datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction(demo_engine) as conn:
+        await conn.execute(
+            table.update()
+            .where(table.c.id == expired["sign_in_code"]["id"])
+            .values(created_at=long_ago, expires_at=long_ago + timedelta(minutes=10))
+        )
     unknown = "2345-6789" if used != "2345-6789" else "ZZZZ-ZZZZ"
     for language in ("en", "zh-CN"):
         await execute(demo_engine, "DELETE FROM throttle")  # one address: stay within its tries
