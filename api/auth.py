@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import access
 import db
 from access import Principal, Role
+from api.refusals import Refusal
+from i18n import _
 from scheme_time import utcnow
 
 log = logging.getLogger("passbook.api")
@@ -33,10 +34,10 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
         header = connection.headers.get("authorization", "")
-        scheme, _, raw = header.partition(" ")
+        scheme, _space, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise NotAuthorizedException(
-                "Sign in first: send 'Authorization: Bearer <token>' with every request."
+            raise Refusal(
+                401, _("Sign in first: send 'Authorization: Bearer <token>' with every request.")
             )
         engine: AsyncEngine = connection.app.state.engine
         now = utcnow()
@@ -45,8 +46,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
             principal = await access.find_principal(conn, raw.strip(), now=now)
             await conn.rollback()
         if principal is None:
-            raise NotAuthorizedException(
-                "This token is not valid: it is unknown, expired or revoked. Ask for a new one."
+            raise Refusal(
+                401,
+                _("This token is not valid: it is unknown, expired or revoked. Ask for a new one."),
             )
         if access.use_is_due(principal.last_used_at, now):
             await _note_use(engine, principal.token_id, now)
