@@ -88,7 +88,9 @@ def _kind(annotation: Any) -> tuple[str, tuple[str, ...]]:
     return "unknown", ()
 
 
-def _accepts(annotation: Any, constraints: Iterable[Any]) -> Accepts:
+def field_accepts(annotation: Any, constraints: Iterable[Any]) -> Accepts:
+    """What a field of type ``annotation`` takes, with the bounds of ``constraints`` (a
+    pydantic field's metadata, or an operation parameter's definition)."""
     kind, choices = _kind(annotation)
     bounds: dict[str, Any] = {}
     for constraint in constraints:
@@ -118,7 +120,7 @@ def _in_body(annotation: Any, parts: list[str]) -> Accepts:
             annotation, constraints = info.annotation, list(info.metadata)
         else:
             return _NOT_A_FIELD
-    return _accepts(annotation, constraints)
+    return field_accepts(annotation, constraints)
 
 
 def accepts(request: Request[Any, Any, Any], key: str | None, source: str | None) -> Accepts:
@@ -135,7 +137,7 @@ def accepts(request: Request[Any, Any, Any], key: str | None, source: str | None
     for name, parameter in parameters.items():
         definition = parameter.kwarg_definition
         if name == key or getattr(definition, "name", None) == key:
-            return _accepts(parameter.annotation, [definition] if definition else [])
+            return field_accepts(parameter.annotation, [definition] if definition else [])
     return _NOT_A_FIELD
 
 
@@ -329,7 +331,7 @@ def _text(what: Message, accepts: Accepts, kind: str) -> Message:
         if least <= 1:
             return Message(TEXT_EMPTY.msgid, {"what": what})
         return Message(TEXT_TOO_SHORT.msgid, {"what": what, "least": least})
-    if kind in ("too_long", "too_short") and most is not None:
+    if kind != "wrong" and most is not None:
         if least:
             return Message(TEXT_BETWEEN.msgid, {"what": what, "least": least, "most": most})
         return Message(TEXT_AT_MOST.msgid, {"what": what, "most": most})
@@ -452,4 +454,4 @@ def field_errors(
     return entries
 
 
-__all__ = ["Accepts", "accepts", "expected", "field_errors", "sentence"]
+__all__ = ["Accepts", "accepts", "expected", "field_accepts", "field_errors", "sentence"]
