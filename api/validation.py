@@ -188,8 +188,9 @@ NOT_ACCEPTED = _(
 )
 UNQUOTED = _("{expected} Write it without quotes or decimals.")
 
+# The example is no passbook of the demo: a refusal shows no one's number.
 PASSBOOK_NUMBER = _(
-    "A passbook number is 3 to 32 capital letters, digits or dashes, such as YZS1-0001."
+    "A passbook number is 3 to 32 capital letters, digits or dashes, such as YZS1-0123."
 )
 PIN = _("A PIN is {least} to {most} digits (0 to 9).")
 PHONE = _(

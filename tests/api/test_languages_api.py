@@ -82,10 +82,10 @@ async def test_a_bad_passbook_number_is_explained_without_its_pattern(client: Cl
         json={"passbook_number": "Y" * 65, "pin": "2580"},
     )
     assert (
-        _entry(zh, "passbook_number") == "存折号应为 3–32 位大写字母、数字或短横线，如 YZS1-0001。"
+        _entry(zh, "passbook_number") == "存折号应为 3–32 位大写字母、数字或短横线，如 YZS1-0123。"
     )
     assert _entry(en, "passbook_number") == (
-        "A passbook number is 3 to 32 capital letters, digits or dashes, such as YZS1-0001."
+        "A passbook number is 3 to 32 capital letters, digits or dashes, such as YZS1-0123."
     )
     # a passbook number in the query says the same
     zh, en = await _both(
