@@ -2,9 +2,14 @@
 
 Each problem has a stable machine-readable ``code`` and a ``detail`` a person at a counter can
 act on; ``title`` and ``detail`` are in the language the request's ``Accept-Language`` asks
-for (Chinese or English; English when it asks for neither), the ``code`` never changes. Only this module knows which HTTP status a domain error becomes, and so it is also what
-writes the errors into the OpenAPI document (:class:`ProblemResponses`): a client reading the
-document sees every status an operation can answer, each with the problem's schema.
+for (Chinese or English; English when it asks for neither), the ``code`` never changes. The
+API's own refusals (:class:`api.refusals.Refusal`) carry their catalogue message; what the
+framework refuses by itself (malformed JSON, no such address) gets a catalogue sentence for
+its status, never the framework's English; a 422's ``errors`` say what each field takes
+(:mod:`api.validation`). Only this module knows which HTTP status a domain error becomes,
+and so it is also what writes the errors into the OpenAPI document
+(:class:`ProblemResponses`): a client reading the document sees every status an operation can
+answer, each with the problem's schema.
 """
 
 from __future__ import annotations
