@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import access
 import db
 from access import Principal, Role
+from api.refusals import Refusal
+from i18n import _
 from scheme_time import utcnow
 
 log = logging.getLogger("passbook.api")
@@ -41,10 +42,10 @@ def is_api_path(path: str) -> bool:
 
 def _bearer(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
     header = connection.headers.get("authorization", "")
-    scheme, _, raw = header.partition(" ")
+    scheme, _space, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        raise NotAuthorizedException(
-            "Sign in first: send 'Authorization: Bearer <token>' with every request."
+        raise Refusal(
+            401, _("Sign in first: send 'Authorization: Bearer <token>' with every request.")
         )
     return raw.strip()
 
@@ -52,7 +53,7 @@ def _bearer(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
 def _session(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
     raw = connection.cookies.get(SESSION_COOKIE, "").strip()
     if not raw:
-        raise NotAuthorizedException("Sign in first.")
+        raise Refusal(401, _("Sign in first."))
     return raw
 
 
@@ -69,8 +70,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
             principal = await access.find_principal(conn, raw, now=now)
             await conn.rollback()
         if principal is None:
-            raise NotAuthorizedException(
-                "This token is not valid: it is unknown, expired or revoked. Ask for a new one."
+            raise Refusal(
+                401,
+                _("This token is not valid: it is unknown, expired or revoked. Ask for a new one."),
             )
         if access.use_is_due(principal.last_used_at, now):
             await _note_use(engine, principal.token_id, now)

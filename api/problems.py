@@ -2,19 +2,25 @@
 
 Each problem has a stable machine-readable ``code`` and a ``detail`` a person at a counter can
 act on; ``title`` and ``detail`` are in the language the request's ``Accept-Language`` asks
-for (Chinese or English; English when it asks for neither), the ``code`` never changes. Only this module knows which HTTP status a domain error becomes, and so it is also what
-writes the errors into the OpenAPI document (:class:`ProblemResponses`): a client reading the
-document sees every status an operation can answer, each with the problem's schema.
+for (Chinese or English; English when it asks for neither), the ``code`` never changes. The
+API's own refusals (:class:`api.refusals.Refusal`) carry their catalogue message; what the
+framework refuses by itself (malformed JSON, no such address) gets a catalogue sentence for
+its status, never the framework's English; a 422's ``errors`` say what each field takes
+(:mod:`api.validation`). Only this module knows which HTTP status a domain error becomes,
+and so it is also what writes the errors into the OpenAPI document
+(:class:`ProblemResponses`): a client reading the document sees every status an operation can
+answer, each with the problem's schema.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins import ReceiveRoutePlugin
@@ -23,7 +29,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVI
 
 import db
 import i18n
+from api.refusals import Refusal
 from api.schemas import Problem
+from api.validation import field_errors
 from i18n import Message, _
 
 PROBLEM_JSON = "application/problem+json"
@@ -111,19 +119,64 @@ def domain_error(
     )
 
 
+_MALFORMED_AT = re.compile(r"\(byte (\d+)\)")
+INTERNAL = _(
+    "Something went wrong on our side. Try again; a request sent again with the same "
+    "Idempotency-Key is done at most once. If it keeps happening, tell the community "
+    "office."
+)
+# What the framework's own refusals say, in the reader's language (its English never shows).
+_FRAMEWORK_DETAILS: dict[int, Message] = {
+    400: _("The request cannot be read; nothing was done. Send it as the operation documents."),
+    401: _("Sign in first: send 'Authorization: Bearer <token>' with every request."),
+    403: _("This token may not do this."),
+    404: _("There is nothing at this address: check the path against the API documentation."),
+    405: _("This address does not take this method; the Allow header lists the ones it takes."),
+    415: _("This operation does not take a body of this type; send the Content-Type it documents."),
+    422: _("The request is not valid. Correct it and send it again."),
+    429: _("Too many requests: wait a moment and try again."),
+    500: INTERNAL,
+    503: _("The service cannot answer just now; try again in a moment."),
+}
+
+
+def _framework_detail(status: int, error: HTTPException) -> Message:
+    """The sentence for a refusal the framework made (its own text is English only)."""
+    if status == 400 and (
+        isinstance(error.__cause__, SerializationException)
+        or str(error.detail).startswith("JSON is malformed")
+    ):
+        at = _MALFORMED_AT.search(str(error.detail))
+        if at:
+            return _(
+                "The request body is not valid JSON (the first fault is at byte {position}); "
+                "nothing was done. Check its quotes, commas and brackets.",
+                position=int(at[1]),
+            )
+        return _(
+            "The request body is not valid JSON; nothing was done. Check its quotes, commas "
+            "and brackets."
+        )
+    return _FRAMEWORK_DETAILS.get(
+        status, _("The service could not do this request; nothing was done.")
+    )
+
+
 def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
     status = error.status_code
-    detail: str | Message = error.detail
+    detail: str | Message = (
+        error.message if isinstance(error, Refusal) else _framework_detail(status, error)
+    )
     extra: dict[str, Any] = {}
     if isinstance(error, ValidationException):
         # A request that parses but says something impossible is 422, whatever the framework's
-        # default; 'errors' names each field at fault.
+        # default; 'errors' names each field at fault, and what it takes.
         status = 422
-        if isinstance(error.extra, list) and error.extra:
-            extra["errors"] = error.extra
-            fields = sorted(
-                {str(e["key"]) for e in error.extra if isinstance(e, dict) and e.get("key")}
-            )
+        detail = _FRAMEWORK_DETAILS[422]
+        errors = field_errors(request, error, reader_locale(request))
+        if errors:
+            extra["errors"] = errors
+            fields = sorted({str(e["key"]) for e in errors if e.get("key")})
             detail = (
                 _(
                     "The request is not valid ({fields}); 'errors' lists each field and what "
@@ -196,11 +249,7 @@ def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[di
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
         _("Internal error"),
-        _(
-            "Something went wrong on our side. Try again; a request sent again with the same "
-            "Idempotency-Key is done at most once. If it keeps happening, tell the community "
-            "office."
-        ),
+        INTERNAL,
     )
 
 

@@ -4,8 +4,9 @@ Invariant: no request body makes the service answer 500. msgspec (what litestar 
 with) refuses malformed JSON with an error litestar turns into 400, but JSON nested deeper than
 Python's recursion limit (a 2 KB body of 1,000 ``[``) raises a ``RecursionError`` instead,
 which no handler expected. :class:`PassbookRequest` turns exactly that, and only while the
-body is decoded, into the same 400 a malformed body gets, on every route, with or without a
-token; a ``RecursionError`` anywhere else stays an internal error.
+body is decoded, into the same 400 (``bad_request``) a malformed body gets, said in the
+reader's language (:class:`api.refusals.Refusal`), on every route, with or without a token; a
+``RecursionError`` anywhere else stays an internal error.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import SerializationException
 
-TOO_DEEP = (
+from api.refusals import Refusal
+from i18n import _
+
+TOO_DEEP = _(
     "The request body is JSON nested too deeply to read; nothing was done. Send the fields "
     "the operation documents, nested as its schema shows."
 )
@@ -29,7 +32,7 @@ class PassbookRequest(Request[Any, Any, Any]):
             return await super().json()
         except RecursionError:
             # Decoding reached no value: raised from the decoder, before any handler ran.
-            raise SerializationException(TOO_DEEP) from None
+            raise Refusal(400, TOO_DEEP) from None
 
 
 __all__ = ["TOO_DEEP", "PassbookRequest"]

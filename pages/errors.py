@@ -82,7 +82,9 @@ def page_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
     headers: dict[str, str] = {}
     title: str | Message
     detail: str | Message
-    if isinstance(error, NotAuthorizedException):
+    if isinstance(error, NotAuthorizedException) or (
+        isinstance(error, HTTPException) and error.status_code == 401
+    ):
         return _signin(request)
     if isinstance(error, db.DomainError):
         status, title = status_of(error)

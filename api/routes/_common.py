@@ -13,15 +13,14 @@ from typing import Annotated
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ValidationException
 from litestar.params import HeaderParameter, PathParameter
 
 import db
 from access import Principal
+from api.refusals import KEY_NEEDED, MAX_CLIENT_KEY, Refusal
 from config import Settings
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_CLIENT_KEY = 100
 # The largest id or line number the database holds (BIGINT); a larger one in a request is
 # refused as invalid instead of overflowing the driver.
 MAX_ID = 2**63 - 1
@@ -75,10 +74,7 @@ def client_key(principal: Principal, sent: str | None) -> str:
     collide; ``sent`` is the header's value as the handler received it."""
     key = (sent or "").strip()
     if not key or len(key) > MAX_CLIENT_KEY:
-        raise ValidationException(
-            f"Send an {IDEMPOTENCY_HEADER} header (1 to {MAX_CLIENT_KEY} characters, a fresh "
-            "UUID per new request; repeat it only to retry the same request)."
-        )
+        raise Refusal(422, KEY_NEEDED)
     return f"api:{principal.key_namespace()}:{key}"
 
 

@@ -6,6 +6,29 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from i18n import Message, _
+
+REFUSALS: dict[str, Message] = {
+    "nothing_to_rename_or_close": _('Send a new name, or "closed": true, or both.'),
+    "nothing_to_change": _(
+        "Send at least one of the fields this operation changes: name, phone, leaderboard_opt_out."
+    ),
+    "name_needed": _("A volunteer always has a name: send the new one instead of null."),
+    "true_or_false": _("Write true or false here; null is not a choice."),
+    "trusted_key_needed": _(
+        "Give public_key or fingerprint: a key taken from the file alone proves nothing."
+    ),
+}
+"""The sentences of the requests' own rules (beyond a field's type and bounds), by the error
+type a validator raises with :func:`refusal`; :mod:`api.validation` shows them in the
+reader's language."""
+
+
+def refusal(kind: str) -> PydanticCustomError:
+    """The validation error of the rule ``kind`` (a key of :data:`REFUSALS`)."""
+    return PydanticCustomError(kind, str(REFUSALS[kind]))
 
 
 class Strict(BaseModel):
@@ -16,8 +39,9 @@ def _whole_number(value: object) -> object:
     # The framework validates leniently (true would be 1, "5" would be 5, 5.0 would be 5);
     # a count of points or of vouchers is a JSON integer, like the ledger's own rule.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(
-            "must be a whole number written as a JSON integer (no quotes, no decimals)"
+        raise PydanticCustomError(
+            "whole_number",
+            "must be a whole number written as a JSON integer (no quotes, no decimals)",
         )
     return value
 

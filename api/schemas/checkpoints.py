@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas import VerifyReport, WholeNumber
+from api.schemas import VerifyReport, WholeNumber, refusal
 
 MAX_ID = 2**63 - 1
 HEX64 = r"^[0-9a-f]{64}$"
@@ -62,9 +62,7 @@ class CheckpointVerificationIn(Exact):
     @model_validator(mode="after")
     def _a_trusted_key(self) -> Self:
         if self.public_key is None and self.fingerprint is None:
-            raise ValueError(
-                "give public_key or fingerprint: a key taken from the file alone proves nothing"
-            )
+            raise refusal("trusted_key_needed")
         return self
 
 

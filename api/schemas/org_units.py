@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas import Strict
+from api.schemas import Strict, refusal
 
 CODE = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -36,7 +36,7 @@ class OrgUnitChange(Strict):
     @model_validator(mode="after")
     def _something_to_change(self) -> OrgUnitChange:
         if self.name is None and self.closed is None:
-            raise ValueError("send a new 'name', or 'closed': true, or both")
+            raise refusal("nothing_to_rename_or_close")
         return self
 
 

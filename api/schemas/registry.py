@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.schemas import GridRef, Strict, WholeNumber
+from api.schemas import GridRef, Strict, WholeNumber, refusal
 
 StatusName = Literal["active", "moved_away"]
 """The values of :class:`community.VolunteerStatus`, written out so the OpenAPI document shows
@@ -46,14 +46,25 @@ class VolunteerChange(Strict):
     phone: str | None = Field(default=None, max_length=32)
     leaderboard_opt_out: bool | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, name: str | None) -> str | None:
+        # Runs only on a name sent: null is refused, leaving it out keeps the name.
+        if name is None:
+            raise refusal("name_needed")
+        return name
+
+    @field_validator("leaderboard_opt_out")
+    @classmethod
+    def _true_or_false(cls, value: bool | None) -> bool | None:
+        if value is None:
+            raise refusal("true_or_false")
+        return value
+
     @model_validator(mode="after")
     def _something_to_change(self) -> VolunteerChange:
         if not self.model_fields_set:
-            raise ValueError("send at least one of name, phone, leaderboard_opt_out")
-        if "name" in self.model_fields_set and self.name is None:
-            raise ValueError("a volunteer always has a name; send the new one")
-        if "leaderboard_opt_out" in self.model_fields_set and self.leaderboard_opt_out is None:
-            raise ValueError("leaderboard_opt_out is true or false")
+            raise refusal("nothing_to_change")
         return self
 
 

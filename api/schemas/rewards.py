@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from api.schemas import Strict, WholeNumber
+from api.schemas import Strict, WholeNumber, refusal
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
@@ -68,6 +68,14 @@ class RewardPatch(Strict):
     per_volunteer_limit: WholeNumber | None = Field(default=None, ge=1, le=1000)
     sale_ends_at: AwareDatetime | None = None
     active: bool | None = None
+
+    @field_validator("active")
+    @classmethod
+    def _true_or_false(cls, active: bool | None) -> bool | None:
+        # Runs only on a value sent: null is refused, leaving it out keeps the reward as it is.
+        if active is None:
+            raise refusal("true_or_false")
+        return active
 
 
 class Eligibility(BaseModel):
