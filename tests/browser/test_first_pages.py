@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page
 
 from tests.browser import axe, check_focus_visible, check_volunteer_sizes, screenshots
@@ -47,12 +46,6 @@ def test_a_volunteer_signs_in_with_the_keyboard_and_sees_the_balance(page: Page)
     check_focus_visible(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="found by this test: the sign-in hints are 18 px (volunteer pages: 20 px); the "
-    'balance has line height 1.2 and no data-role="balance"; remove this mark when fixed',
-)
 def test_the_first_pages_meet_the_volunteer_numbers(page: Page) -> None:
     _set_pin(page)
     page.goto("/")
