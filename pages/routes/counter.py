@@ -108,9 +108,7 @@ async def _answer(
     if request.headers.get(FRAGMENT_HEADER):
         return page(request, "counter_band.html", status_code=status_code, band=band, key=key)
     today = await tx.read(today_at, principal)
-    return page(
-        request, "counter.html", status_code=status_code, band=band, key=key, today=today
-    )
+    return page(request, "counter.html", status_code=status_code, band=band, key=key, today=today)
 
 
 @get("/scan", guards=COUNTER_GUARDS, include_in_schema=False)

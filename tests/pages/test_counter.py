@@ -4,6 +4,7 @@ script, the same key's replay, and the settlement downloads."""
 from __future__ import annotations
 
 import re
+
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -74,7 +75,9 @@ async def test_verify_and_consume_without_csrf_are_refused(client: Client) -> No
     verify = await client.post("/scan/verify", data={"code": code}, headers=FRAGMENT)
     assert verify.status_code == 403
     consume = await client.post(
-        "/scan/consume", data={"code": code, "key": "k1"}, headers={**FRAGMENT, "Idempotency-Key": "k1"}
+        "/scan/consume",
+        data={"code": code, "key": "k1"},
+        headers={**FRAGMENT, "Idempotency-Key": "k1"},
     )
     assert consume.status_code == 403
 
