@@ -4,13 +4,22 @@ answer from the service."""
 
 from __future__ import annotations
 
+import base64
 import re
+import uuid
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route
 
-from tests.browser import LiveService, axe, check_focus_visible, check_volunteer_sizes, scan
-from tests.browser import screenshots
+from tests.browser import (
+    LiveService,
+    axe,
+    check_focus_visible,
+    check_volunteer_sizes,
+    scan,
+    screenshots,
+)
+from tests.browser.conftest import Watch
 
 ADMIN = {"Authorization": "Bearer pb_demo_admin"}
 MARKET_TOKEN = "pb_demo_merchant_market"
@@ -24,15 +33,21 @@ def as_counter(context: BrowserContext, live_service: LiveService) -> None:
 
 
 def voucher(page: Page, reward: str = "vegetables", passbook: str = "YZS1-0002") -> str:
-    """A fresh voucher, redeemed through the API by the grid's admin for ``passbook``."""
+    """A fresh voucher's code, redeemed through the API by the grid's admin for ``passbook``."""
+    code: str = issued(page, reward, passbook)["code"]
+    return code
+
+
+def issued(page: Page, reward: str, passbook: str) -> dict[str, Any]:
+    """A fresh voucher as the API answers it."""
     answer = page.request.post(
         f"/api/rewards/{reward}/redemptions",
-        headers={**ADMIN, "Idempotency-Key": f"counter-test-{id(page)}-{reward}-{passbook}"},
+        headers={**ADMIN, "Idempotency-Key": f"counter-test-{uuid.uuid4()}"},
         data={"quantity": 1, "passbook": passbook},
     )
     assert answer.ok, answer.text()
-    code: str = answer.json()["vouchers"][0]["code"]
-    return code
+    found: dict[str, Any] = answer.json()["vouchers"][0]
+    return found
 
 
 def consumptions(page: Page, code: str) -> int:
@@ -61,7 +76,9 @@ def test_a_cashier_scans_hands_over_and_a_second_scan_is_red(
     check_focus_visible(page)
     screenshots(page, "counter-ready")
 
-    page.locator("body").click(position={"x": 5, "y": 5})  # focus elsewhere: the scanner still works
+    page.locator("body").click(
+        position={"x": 5, "y": 5}
+    )  # focus elsewhere: the scanner still works
     scan(page, code.replace("-", "").lower())
     page.get_by_role("heading", name="可以兑换").wait_for()
     assert band(page).get_attribute("data-tone") == "yes"
@@ -108,7 +125,8 @@ def test_a_consume_whose_answer_is_lost_is_retried_with_the_same_key_and_done_on
     page.get_by_role("button", name="交付（核销）").click()
     page.locator('.verdict[data-verdict="done"]').wait_for()
     assert len(keys) == 2
-    assert keys[0] and keys[0] == keys[1]
+    assert keys[0]
+    assert keys[0] == keys[1]
     assert "只核销了一次" in band(page).inner_text()
     assert consumptions(page, code) == 1
 
@@ -184,3 +202,29 @@ def test_the_counter_in_english_and_the_camera_says_why_it_cannot(
     # the typed path stays first: the next scan still lands in the input
     scan(page, code)
     page.get_by_role("heading", name="Can be exchanged").wait_for()
+
+
+def test_the_camera_path_reads_a_voucher_qr_with_the_vendored_reader_under_the_pages_csp(
+    context: BrowserContext, page: Page, live_service: LiveService, watch: Watch
+) -> None:
+    found = issued(page, "vegetables", "YZS1-0002")
+    picture = page.request.get(f"/api/vouchers/{found['id']}/qr?format=png", headers=ADMIN)
+    assert picture.ok, picture.text()
+    src = "data:image/png;base64," + base64.b64encode(picture.body()).decode()
+    as_counter(context, live_service)
+    page.goto("/scan")
+    page.get_by_text("请扫码").wait_for()
+    read = page.evaluate(
+        """async (src) => {
+            const img = new Image();
+            img.src = src;
+            await img.decode();
+            const read = await window.counterQrReader();
+            return await read(img);
+        }""",
+        src,
+    )
+    assert read == found["code"].replace("-", "")
+    # no BarcodeDetector on desktop Linux: the vendored library and its worker file, from here
+    assert any("qr-scanner.umd.min.js" in url for url in watch.requests)
+    assert any("qr-scanner-worker.js" in url for url in watch.requests)
