@@ -111,6 +111,18 @@ async def _answer(
     return page(request, "counter.html", status_code=status_code, band=band, key=key, today=today)
 
 
+async def _refusal(
+    request: Request[Any, Any, Any],
+    tx: db.Transactions,
+    principal: Principal,
+    error: db.DomainError,
+) -> Template:
+    response = await _answer(request, tx, principal, refused(error), status_of(error)[0])
+    if error.retry_after:
+        response.headers["Retry-After"] = str(int(error.retry_after))
+    return response
+
+
 @get("/scan", guards=COUNTER_GUARDS, include_in_schema=False)
 async def counter(
     request: Request[Any, Any, Any],
@@ -149,7 +161,7 @@ async def verify(
             now=now,
         )
     except db.DomainError as error:
-        return await _answer(request, tx, principal, refused(error), status_of(error)[0])
+        return await _refusal(request, tx, principal, error)
     return await _answer(request, tx, principal, verified(scan))
 
 
@@ -177,7 +189,7 @@ async def consume(
             now=now,
         )
     except db.DomainError as error:
-        return await _answer(request, tx, principal, refused(error), status_of(error)[0])
+        return await _refusal(request, tx, principal, error)
     return await _answer(request, tx, principal, consumed(done))
 
 

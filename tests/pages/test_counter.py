@@ -165,6 +165,7 @@ async def test_unknown_codes_are_throttled_as_on_the_api(client: Client) -> None
     assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
     assert 'data-verdict="paused"' in bad.text
+    assert int(bad.headers["retry-after"]) > 0
 
 
 async def test_today_and_the_settlement_downloads(client: Client) -> None:
@@ -187,3 +188,15 @@ async def test_today_and_the_settlement_downloads(client: Client) -> None:
     assert xlsx.content.startswith(b"PK")
     bad_month = await client.get("/scan/settlement?month=2026-13")
     assert bad_month.status_code == 422
+
+
+async def test_the_counter_page_allows_workers_from_the_service_only(client: Client) -> None:
+    as_market(client)
+    answer = await client.get("/scan")
+    policy = answer.headers["content-security-policy"]
+    assert "worker-src 'self'" in policy
+    assert "blob:" not in policy
+    assert "default-src 'none'" in policy
+    worker = await client.get("/static/vendor/qr-scanner-1.4.2/qr-scanner-worker.js")
+    assert worker.status_code == 200
+    assert "javascript" in worker.headers["content-type"]
