@@ -37,7 +37,7 @@
 
   function ready() {
     input.value = "";
-    input.focus();
+    input.focus({ preventScroll: true });
   }
 
   /* ---- sound: a rising two-note chime for yes, a low buzz for no ---- */
@@ -81,6 +81,7 @@
     var consume = band.querySelector(".consume-form");
     if (consume) wireConsume(consume);
     ready();
+    band.scrollIntoView({ block: "nearest" });
   }
 
   function unreachable() {

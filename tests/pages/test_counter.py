@@ -200,3 +200,10 @@ async def test_the_counter_page_allows_workers_from_the_service_only(client: Cli
     worker = await client.get("/static/vendor/qr-scanner-1.4.2/qr-scanner-worker.js")
     assert worker.status_code == 200
     assert "javascript" in worker.headers["content-type"]
+
+
+async def test_a_merchants_home_leads_to_the_counter(client: Client) -> None:
+    as_market(client)
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert 'href="/scan"' in home.text
