@@ -174,6 +174,11 @@ def test_the_settlement_page_and_its_downloads(
     axe(page)
     check_volunteer_sizes(page, volunteer=False)
     screenshots(page, "counter-settlement")
+    page.emulate_media(media="print")  # the printed page: the table, without the site's header
+    assert not page.locator("header.site").is_visible()
+    assert not page.get_by_role("link", name="下载 CSV").is_visible()
+    assert page.locator(".settlement-table").first.is_visible()
+    page.emulate_media(media="screen")
     with page.expect_download() as csv:
         page.get_by_role("link", name="下载 CSV").click()
     assert csv.value.suggested_filename.endswith(".csv")
