@@ -4,9 +4,10 @@ Invariant: every HTTP answer carries ``X-Content-Type-Options: nosniff`` (a brow
 CSV or a JSON answer for what its Content-Type says, never for HTML or script),
 ``Referrer-Policy: no-referrer`` (a URL holding a passbook number or a ballot code is not
 passed on) and ``X-Frame-Options: DENY`` (no page of the service inside another site's
-frame). An HTML answer (the API docs) also carries a ``Content-Security-Policy`` that allows
-scripts, style sheets, images, fonts and requests from the service itself only, no frames and
-no plugins. ``Strict-Transport-Security`` is sent on an answer to a request that came over
+frame). An HTML answer (the pages and the API docs) also carries a
+``Content-Security-Policy`` that allows scripts, style sheets, images, fonts, requests, workers
+(the counter's QR reader, a file of its own: never ``blob:``) and media from the service itself
+only, no frames and no plugins. ``Strict-Transport-Security`` is sent on an answer to a request that came over
 HTTPS, as the server saw it: behind a proxy that ends TLS, run uvicorn with
 ``--proxy-headers --forwarded-allow-ips=<the proxy's address>`` so that the proxy's
 ``X-Forwarded-Proto: https`` makes the scheme https (uvicorn trusts it from that address
@@ -32,6 +33,8 @@ DOCS_CSP = "; ".join(
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
+        "worker-src 'self'",
+        "media-src 'self'",
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",

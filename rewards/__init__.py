@@ -89,7 +89,7 @@ from rewards._redemption import (
     get_redemption,
     redeem_reward,
 )
-from rewards._scanning import consume_voucher, verify_voucher
+from rewards._scanning import consume_voucher, scanner_label, verify_voucher
 from rewards._settlement import MAX_PERIOD_DAYS, settlement, settlement_csv, settlement_xlsx
 from rewards._stock import give_back, take_stock
 from rewards._throttle import ScanThrottle
@@ -221,6 +221,7 @@ __all__ = [
     "redeem_reward",
     "refusals",
     "reward_by_id",
+    "scanner_label",
     "settlement",
     "settlement_csv",
     "settlement_xlsx",

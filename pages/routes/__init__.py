@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages.routes import home, language, signin
+from pages.routes import counter, counter_books, home, language, signin
 
-ROUTES: list[Any] = [*signin.ROUTES, *home.ROUTES, *language.ROUTES]
+ROUTES: list[Any] = [
+    *signin.ROUTES,
+    *home.ROUTES,
+    *language.ROUTES,
+    *counter.ROUTES,
+    *counter_books.ROUTES,
+]
 
 __all__ = ["ROUTES"]
