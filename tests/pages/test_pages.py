@@ -111,7 +111,9 @@ async def test_held_points_are_explained_on_the_home_page(client: Client) -> Non
     if held_before:  # the demo's own open vouchers and applications count too
         assert "分已预留" in home.text
     after = (await client.get("/api/passbooks/YZS1-0001", headers=VOLUNTEER)).json()
-    assert f'<span class="balance-number">{after["available"]}</span>' in home.text
+    assert (
+        f'<span class="balance-number" data-role="balance">{after["available"]}</span>' in home.text
+    )
 
 
 async def test_static_files_are_served_from_the_package_with_a_long_cache(

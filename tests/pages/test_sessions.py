@@ -30,7 +30,10 @@ async def test_the_volunteer_signs_in_with_the_pin_and_sees_the_balance(client: 
     home = await client.get("/")
     assert home.status_code == 200
     assert '<html lang="zh-CN">' in home.text
-    assert f'<span class="balance-number">{balance["available"]}</span>' in home.text
+    assert (
+        f'<span class="balance-number" data-role="balance">{balance["available"]}</span>'
+        in home.text
+    )
     assert "现在可用积分" in home.text
     assert "已登录：王秀兰 (YZS1-0001)" in home.text
     for link in ("/passbook", "/rewards", "/vouchers", "/ballots"):
