@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages.routes import home, language, signin
+from pages.routes import home, language, passbook, rewards, signin, vouchers
 
-ROUTES: list[Any] = [*signin.ROUTES, *home.ROUTES, *language.ROUTES]
+ROUTES: list[Any] = [
+    *signin.ROUTES,
+    *home.ROUTES,
+    *language.ROUTES,
+    *passbook.ROUTES,
+    *rewards.ROUTES,
+    *vouchers.ROUTES,
+]
 
 __all__ = ["ROUTES"]
