@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -31,7 +32,6 @@ import db
 import rewards
 from access import Principal
 from api.problems import status_of
-from api.routes._common import client_key
 from community.services import PassbookBalance
 from pages.subject import acting, elsewhere, subject_balance, subject_number
 from pages.templating import page
@@ -61,6 +61,18 @@ async def offers_for(
     else:
         catalog = await exchange.see_reward(conn, principal, code=code, passbook=number)
     return Offers(found, catalog.offers)
+
+
+MAX_KEY = 100
+
+
+def form_key(principal: Principal, sent: str) -> str:
+    """The confirmation form's key as an Idempotency-Key, namespaced by who sent it (as the
+    API namespaces its clients' keys), so two callers' keys never collide."""
+    key = sent.strip()
+    if not key or len(key) > MAX_KEY:
+        raise ValidationException("The confirmation form's key is missing or too long.")
+    return f"pages:{principal.key_namespace()}:{key}"
 
 
 @dataclass
@@ -153,7 +165,7 @@ async def redeem(
     number = subject_number(request, principal)
     if number is None:
         return elsewhere(principal)
-    key = client_key(principal, data.key)
+    key = form_key(principal, data.key)
     try:
         done = await tx.write(
             exchange.redeem_reward,

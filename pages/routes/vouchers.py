@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from markupsafe import Markup
@@ -28,7 +28,6 @@ import access
 import db
 import rewards
 from access import Principal
-from api.routes._common import MAX_ID, IdPath
 from api.routes.rewards import mask_name
 from community.services import PassbookBalance
 from i18n import _
@@ -39,6 +38,8 @@ from pages.voucher_images import inline_svg
 from rewards import services as exchange
 from scheme_time import utcnow
 
+MAX_ID = 2**63 - 1  # the largest id the database holds (BIGINT)
+IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 _NOT_THIS_PASSBOOK = _("This voucher is not in the passbook these pages are showing.")
 ORDER = {
     rewards.VoucherStatus.ISSUED: 0,
