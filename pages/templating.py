@@ -16,7 +16,7 @@ language), ``principal`` (who is signed in, or None) and ``static`` (versioned s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
@@ -62,6 +62,11 @@ def _moment(context: Context, moment: datetime) -> str:
     return scheme_time.format_moment(moment, _locale(context))
 
 
+@pass_context
+def _day(context: Context, day: date) -> str:
+    return scheme_time.format_day(day, _locale(context))
+
+
 def signed_in_as(principal: Principal) -> str:
     """Who a page says is signed in: a volunteer's name and passbook number, else the
     credential's label."""
@@ -85,6 +90,7 @@ def environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.filters["t"] = _translated
     env.filters["moment"] = _moment
+    env.filters["day"] = _day
     env.globals["static"] = static_url
     env.globals["HTMX"] = VENDORED_HTMX
     env.globals["signed_in_as"] = signed_in_as

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages.routes import counter, counter_books, home, language, signin
+from pages.routes import counter, counter_books, home, language, passbook, rewards, signin, vouchers
 
 ROUTES: list[Any] = [
     *signin.ROUTES,
@@ -18,6 +18,9 @@ ROUTES: list[Any] = [
     *language.ROUTES,
     *counter.ROUTES,
     *counter_books.ROUTES,
+    *passbook.ROUTES,
+    *rewards.ROUTES,
+    *vouchers.ROUTES,
 ]
 
 __all__ = ["ROUTES"]

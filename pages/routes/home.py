@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 import rewards
-from access import Principal, Role
+from access import Principal
 from community import services as registry
 from community.services import PassbookBalance
+from pages.subject import acting, subject_number
 from pages.templating import page
 from rewards import services as exchange
 
@@ -59,10 +60,11 @@ async def home(
     principal: NamedDependency[Principal],
     tx: NamedDependency[db.Transactions],
 ) -> Template:
-    if principal.role is not Role.VOLUNTEER:
+    number = subject_number(request, principal)
+    if number is None:
         return page(request, "home_staff.html")
-    found = await tx.read(home_of, principal, number=principal.scope)
-    return page(request, "home.html", home=found)
+    found = await tx.read(home_of, principal, number=number)
+    return page(request, "home.html", home=found, acting=acting(principal, found.found))
 
 
 ROUTES: list[Any] = [home]

@@ -1,0 +1,83 @@
+"""Whose passbook the volunteer pages show: the "subject" of a page.
+
+Invariants:
+
+* a volunteer's pages always show their own passbook (whatever cookie the browser holds);
+* an admin's pages show the passbook named in the ``passbook_acting_for`` cookie (set when a
+  grid worker chooses a volunteer to act for), and no passbook without it; no other role
+  acts for anyone;
+* the cookie grants nothing: every page reads and acts through the use cases, which check the
+  principal's scope (a forged number outside the admin's grid is refused there), and the
+  books record the principal (the admin) as who acted;
+* a page shown to an admin acting for a volunteer says so on every page (the band of
+  ``_acting.html``, fed by :func:`acting`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from access import Principal, Role
+from community import services as registry
+from community.services import PassbookBalance
+
+ACTING_FOR_COOKIE = "passbook_acting_for"
+"""The passbook number an admin's session acts for (set by the grid worker's chooser)."""
+
+
+def subject_number(request: Request[Any, Any, Any], principal: Principal) -> str | None:
+    """The passbook the volunteer pages show to ``principal``: a volunteer's own; for an admin,
+    the number in the ``passbook_acting_for`` cookie; otherwise None (the page sends them
+    elsewhere: :func:`elsewhere`)."""
+    if principal.role is Role.VOLUNTEER:
+        return principal.scope
+    if principal.role is Role.ADMIN:
+        chosen = request.cookies.get(ACTING_FOR_COOKIE, "").strip().upper()
+        return chosen or None
+    return None
+
+
+def elsewhere(principal: Principal) -> Redirect:
+    """Where a volunteer page sends a caller it has no passbook for: an admin to the chooser
+    of volunteers (``/volunteers``), anyone else to the home page."""
+    target = "/volunteers" if principal.role is Role.ADMIN else "/"
+    return Redirect(target, status_code=HTTP_303_SEE_OTHER)
+
+
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """A staff member acting for a volunteer: whose passbook the page shows."""
+
+    number: str
+    name: str
+
+
+def acting(principal: Principal, found: PassbookBalance) -> Acting | None:
+    """The band's content when ``principal`` is not the passbook's holder, else None."""
+    if principal.role is Role.VOLUNTEER:
+        return None
+    return Acting(found.passbook.number, found.passbook.holder_name)
+
+
+async def subject_balance(
+    conn: AsyncConnection, principal: Principal, *, number: str
+) -> PassbookBalance:
+    """The subject's passbook and balance, through the use case the API answers with (so a
+    number the principal may not read is refused there)."""
+    return await registry.passbook_balance(conn, principal, number=number)
+
+
+__all__ = [
+    "ACTING_FOR_COOKIE",
+    "Acting",
+    "acting",
+    "elsewhere",
+    "subject_balance",
+    "subject_number",
+]
