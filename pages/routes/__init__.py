@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages.routes import home, language, signin
+from pages.routes import ballots, home, language, signin, signin_code, volunteers
 
-ROUTES: list[Any] = [*signin.ROUTES, *home.ROUTES, *language.ROUTES]
+ROUTES: list[Any] = [
+    *signin.ROUTES,
+    *home.ROUTES,
+    *language.ROUTES,
+    *signin_code.ROUTES,
+    *volunteers.ROUTES,
+    *ballots.ROUTES,
+]
 
 __all__ = ["ROUTES"]

@@ -13,7 +13,8 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
@@ -21,6 +22,7 @@ import rewards
 from access import Principal, Role
 from community import services as registry
 from community.services import PassbookBalance
+from pages.subject import subject_number
 from pages.templating import page
 from rewards import services as exchange
 
@@ -58,10 +60,13 @@ async def home(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     tx: NamedDependency[db.Transactions],
-) -> Template:
-    if principal.role is not Role.VOLUNTEER:
+) -> Template | Redirect:
+    number = subject_number(request, principal)
+    if number is None:
+        if principal.role is Role.ADMIN:  # a grid worker first chooses whom to act for
+            return Redirect("/volunteers", status_code=HTTP_303_SEE_OTHER)
         return page(request, "home_staff.html")
-    found = await tx.read(home_of, principal, number=principal.scope)
+    found = await tx.read(home_of, principal, number=number)
     return page(request, "home.html", home=found)
 
 
