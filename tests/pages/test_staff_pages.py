@@ -274,3 +274,13 @@ async def test_the_drawn_demo_ballot_shows_the_public_draw_in_english(client: Cl
         assert applicant["pseudonym"] in shown.text
     assert "How anyone can check it" in shown.text
     assert "YZS4-0002" not in shown.text  # tickets only
+
+
+async def test_wrong_codes_are_slowed_and_told_so_in_chinese(client: Client) -> None:
+    answers = [await type_code(client, "2345-6789") for _ in range(6)]
+    assert [a.status_code for a in answers[:5]] == [401] * 5
+    slowed = answers[5]
+    assert slowed.status_code == 429
+    assert int(slowed.headers["retry-after"]) > 0
+    assert "输错登录码的次数太多" in slowed.text
+    assert SESSION not in set_cookies(slowed)
