@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
@@ -154,12 +154,23 @@ async def list_volunteers(
     status: VolunteerStatus | str | None = None,
     after: str | None = None,
     limit: int = 50,
+    search: str | None = None,
 ) -> VolunteerPage:
     """The volunteers of every grid under the org unit at ``under_path``, by passbook number,
-    ``limit`` at a time after the number ``after``."""
+    ``limit`` at a time after the number ``after``; with ``search``, only those whose passbook
+    number starts with it or whose name contains it (any case; ``%`` and ``_`` are plain
+    characters)."""
     where = [under(under_path)]
     if status is not None:
         where.append(volunteer.c.status == _status(status).value)
+    if search and search.strip():
+        text = search.strip()
+        where.append(
+            or_(
+                volunteer.c.passbook_number.istartswith(text, autoescape=True),
+                volunteer.c.name.icontains(text, autoescape=True),
+            )
+        )
     total = await conn.scalar(
         select(func.count())
         .select_from(volunteer.join(org_unit, org_unit.c.id == volunteer.c.grid_id))

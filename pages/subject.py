@@ -38,9 +38,15 @@ def subject_number(request: Request[Any, Any, Any], principal: Principal) -> str
     if principal.role is Role.VOLUNTEER:
         return principal.scope
     if principal.role is Role.ADMIN:
-        chosen = request.cookies.get(ACTING_FOR_COOKIE, "").strip().upper()
-        return chosen or None
+        return acting_for(request)
     return None
+
+
+def acting_for(request: Request[Any, Any, Any]) -> str | None:
+    """The passbook number the acting-for cookie names, if any (not yet checked: the use
+    cases check it)."""
+    chosen = request.cookies.get(ACTING_FOR_COOKIE, "").strip().upper()
+    return chosen or None
 
 
 def elsewhere(principal: Principal) -> Redirect:
@@ -77,6 +83,7 @@ __all__ = [
     "ACTING_FOR_COOKIE",
     "Acting",
     "acting",
+    "acting_for",
     "elsewhere",
     "subject_balance",
     "subject_number",

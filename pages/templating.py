@@ -32,6 +32,7 @@ from access import SIGNED_IN, Principal, Role
 from i18n import Locale, Message
 from pages.languages import page_locale
 from pages.static_files import VENDORED_HTMX, static_url
+from pages.subject import acting_for
 
 
 def _locale(context: Context) -> Locale:
@@ -94,6 +95,7 @@ def environment() -> Environment:
     env.globals["static"] = static_url
     env.globals["HTMX"] = VENDORED_HTMX
     env.globals["signed_in_as"] = signed_in_as
+    env.globals["acting_for"] = acting_for
     return env
 
 

@@ -130,6 +130,13 @@ class VolunteerController(Controller):
             QueryParameter(max_length=64, description="passbook number cursor (next_after)"),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=community.MAX_LIST)] = 50,
+        search: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=64,
+                description="only passbook numbers starting with it, or names containing it",
+            ),
+        ] = None,
     ) -> schemas.VolunteerList:
         listing = await tx.read(
             services.list_volunteers,
@@ -138,6 +145,7 @@ class VolunteerController(Controller):
             status=status,
             after=after,
             limit=limit,
+            search=search,
         )
         return schemas.VolunteerList(
             unit=listing.unit,

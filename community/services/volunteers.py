@@ -144,9 +144,11 @@ async def list_volunteers(
     status: community.VolunteerStatus | str | None = None,
     after: str | None = None,
     limit: int = 50,
+    search: str | None = None,
 ) -> VolunteerListing:
     """The volunteers of every grid under org unit ``unit`` (the caller's own by default), by
-    passbook number, ``limit`` at a time after the number ``after``.
+    passbook number, ``limit`` at a time after the number ``after``; with ``search``, those
+    whose passbook number starts with it or whose name contains it.
 
     Who: admins and council members, in their own unit. Refuses a unit outside it."""
     access.require_role(principal, Role.ADMIN, Role.COUNCIL)
@@ -157,6 +159,7 @@ async def list_volunteers(
         status=status,
         after=after,
         limit=limit,
+        search=search,
     )
     return VolunteerListing(code, page)
 

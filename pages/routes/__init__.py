@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages.routes import counter, counter_books, home, language, passbook, rewards, signin, vouchers
+from pages.routes import (
+    ballots,
+    counter,
+    counter_books,
+    home,
+    language,
+    passbook,
+    rewards,
+    signin,
+    signin_code,
+    volunteers,
+    vouchers,
+)
 
 ROUTES: list[Any] = [
     *signin.ROUTES,
@@ -21,6 +33,9 @@ ROUTES: list[Any] = [
     *passbook.ROUTES,
     *rewards.ROUTES,
     *vouchers.ROUTES,
+    *signin_code.ROUTES,
+    *volunteers.ROUTES,
+    *ballots.ROUTES,
 ]
 
 __all__ = ["ROUTES"]

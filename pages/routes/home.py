@@ -13,12 +13,13 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 import rewards
-from access import Principal
+from access import Principal, Role
 from community import services as registry
 from community.services import PassbookBalance
 from pages.subject import acting, subject_number
@@ -59,9 +60,11 @@ async def home(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     tx: NamedDependency[db.Transactions],
-) -> Template:
+) -> Template | Redirect:
     number = subject_number(request, principal)
     if number is None:
+        if principal.role is Role.ADMIN:  # a grid worker first chooses whom to act for
+            return Redirect("/volunteers", status_code=HTTP_303_SEE_OTHER)
         return page(request, "home_staff.html")
     found = await tx.read(home_of, principal, number=number)
     return page(request, "home.html", home=found, acting=acting(principal, found.found))
