@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages.routes import home, language, signin
+from pages.routes import home, language, printed, signin
 
-ROUTES: list[Any] = [*signin.ROUTES, *home.ROUTES, *language.ROUTES]
+ROUTES: list[Any] = [*signin.ROUTES, *home.ROUTES, *language.ROUTES, *printed.ROUTES]
 
 __all__ = ["ROUTES"]
