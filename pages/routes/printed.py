@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -71,9 +71,9 @@ async def print_page(
     number: FromPath[str],
     principal: NamedDependency[Principal],
     tx: NamedDependency[db.Transactions],
-    size: str = "a5",
-    first: int | None = None,
-    last: int | None = None,
+    size: FromQuery[str] = "a5",
+    first: FromQuery[int | None] = None,
+    last: FromQuery[int | None] = None,
 ) -> Template:
     size = size.lower()
     if size not in SIZES:
@@ -114,7 +114,7 @@ def _check_form(
 
 @get("/check", exclude_from_auth=True, include_in_schema=False)
 async def check_page(
-    request: Request[Any, Any, Any], number: str = "", sequence: str = ""
+    request: Request[Any, Any, Any], number: FromQuery[str] = "", sequence: FromQuery[str] = ""
 ) -> Template:
     return _check_form(request, CheckForm(number=number[:64], sequence=sequence[:12]))
 
