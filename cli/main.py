@@ -209,6 +209,18 @@ def bench_signin(database_url: str | None, flood: int, seconds: float) -> None:
     asyncio.run(run_signin_bench(settings.database_url, flood=flood, seconds=seconds))
 
 
+@bench.command("pages")
+@database_option
+@click.option("--requests", default=200, show_default=True, type=click.IntRange(min=1))
+def bench_pages(database_url: str | None, requests: int) -> None:
+    """p50/p99 of each page (/, /passbook, /rewards, /vouchers, the print page, /check) over
+    REQUESTS requests, signed in as the demo volunteer. Uses a scratch database only."""
+    from bench.pages import run_pages_bench
+
+    settings = settings_for(database_url)
+    asyncio.run(run_pages_bench(settings.database_url, requests=requests))
+
+
 main.add_command(init)
 main.add_command(backup)
 main.add_command(restore)

@@ -17,6 +17,7 @@ from pages.routes import (
     home,
     language,
     passbook,
+    printed,
     rewards,
     signin,
     signin_code,
@@ -36,6 +37,7 @@ ROUTES: list[Any] = [
     *signin_code.ROUTES,
     *volunteers.ROUTES,
     *ballots.ROUTES,
+    *printed.ROUTES,
 ]
 
 __all__ = ["ROUTES"]
