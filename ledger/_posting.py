@@ -9,6 +9,9 @@ Invariants protected here (the database backs each one up):
 * a non-negative account never shows less than zero available, and no account's lifetime
   earned goes below zero (both refused with the figures, before the database would);
 * one idempotency key makes at most one entry; replaying it returns the first entry.
+
+On PostgreSQL one call of the server-side function ``ledger_post_entry`` does the locking,
+the checks, the chain and the writes (:mod:`ledger._pg_posting`); SQLite runs them here.
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db import constraint_name, metadata
 from i18n import Message, _
 from ledger import _chain
 from ledger._entry_checks import check_key, check_legs, check_text, entry_request_digest
-from ledger._rows import write_rows
+from ledger._pg_posting import post_on_server
+from ledger._rows import write_refusal, write_rows
 from ledger._tables import account, entry, posting
 from ledger._types import MAX_POINTS, AccountId, Entry, EntryId, Leg, Posting
 from ledger.errors import (
@@ -34,7 +37,6 @@ from ledger.errors import (
     EntryAlreadyReversed,
     EntryNotFound,
     IdempotencyConflict,
-    IdempotencyRace,
     InsufficientPoints,
     InvalidEntry,
     LifetimeEarnedBelowZero,
@@ -164,16 +166,7 @@ async def write_entry(
     now = now or datetime.now(UTC)
     effective = effective_date or now.date()
     held_release = held_release or {}
-    locked = await lock_accounts(conn, sorted({leg.account_id for leg in legs}))
-    # A request with this key may have committed while we waited for the locks: answer with
-    # it, never judge it again against the balances it already moved. PostgreSQL's write
-    # finds such a key itself (ON CONFLICT), so the lookup is saved on its hot path; SQLite's
-    # lookup is an in-process call.
-    in_one_statement = conn.dialect.name == "postgresql"
-    if not in_one_statement and (replay := await _replay(conn, idempotency_key, request_digest)):
-        return replay
     is_reversal = takes_back_earnings(kind, reverses)
-
     content_hash = _chain.entry_hash(
         kind=kind,
         memo=memo,
@@ -184,6 +177,35 @@ async def write_entry(
         idempotency_key=idempotency_key,
         legs=[(leg.account_id, leg.amount) for leg in legs],
     )
+    if conn.dialect.name == "postgresql":
+        # One round trip: the server locks, checks, chains and writes (ledger._pg_posting).
+        return await _post_on_postgresql(
+            conn,
+            head=Entry(
+                id=EntryId(0),
+                kind=kind,
+                memo=memo,
+                actor=actor,
+                created_at=now,
+                effective_date=effective,
+                reverses_entry_id=reverses,
+                idempotency_key=idempotency_key,
+                postings=(),
+            ),
+            legs=legs,
+            request_digest=request_digest,
+            entry_hash=content_hash,
+            held_release=held_release,
+            takes_back=is_reversal,
+            action=action,
+        )
+    # SQLite: the Python path, each statement an in-process call under the one write lock.
+    locked = await lock_accounts(conn, sorted({leg.account_id for leg in legs}))
+    # A request with this key may have committed before we took the lock: answer with it,
+    # never judge it again against the balances it already moved.
+    if replay := await _replay(conn, idempotency_key, request_digest):
+        return replay
+
     postings: list[Posting] = []
     posting_rows: list[dict[str, object]] = []
     account_rows: list[dict[str, object]] = []
@@ -192,10 +214,6 @@ async def write_entry(
         held = acc.held - held_release.get(leg.account_id, 0)
         posted = acc.posted + leg.amount
         if not acc.allow_negative and posted - held < 0:
-            if in_one_statement and (
-                replay := await _replay(conn, idempotency_key, request_digest)
-            ):
-                return replay
             raise InsufficientPoints(acc.id, acc.posted - held, -leg.amount, action=action)
         if abs(posted) > MAX_POINTS:
             raise InvalidEntry(
@@ -203,10 +221,6 @@ async def write_entry(
             )
         earned = acc.lifetime_earned + earned_delta(leg.amount, is_reversal)
         if earned < 0:  # the database refuses it too; say why rather than fail
-            if in_one_statement and (
-                replay := await _replay(conn, idempotency_key, request_digest)
-            ):
-                return replay
             raise LifetimeEarnedBelowZero(
                 acc.id, acc.lifetime_earned, acc.lifetime_earned - earned, action=action
             )
@@ -256,18 +270,7 @@ async def write_entry(
     try:
         entry_id, moved = await write_rows(conn, head, posting_rows, account_rows)
     except IntegrityError as error:
-        name = constraint_name(error, metadata)
-        if name == "uq_ledger_entry_idempotency_key":
-            raise IdempotencyRace(idempotency_key) from error
-        if name == "uq_ledger_entry_reverses_entry_id" and reverses is not None:
-            raise EntryAlreadyReversed(reverses, None) from error
-        raise
-    if entry_id is None:
-        # The key was taken by a request that committed first: answer with its entry.
-        replay = await _replay(conn, idempotency_key, request_digest)
-        if replay is None:
-            raise IdempotencyRace(idempotency_key)
-        return replay
+        raise write_refusal(error, idempotency_key, reverses) from error
     if moved != len(account_rows):
         # Unreachable while the rows are locked; the sequence check is the backstop.
         raise RuntimeError("an account changed while it was locked; the entry was not posted")
@@ -282,6 +285,37 @@ async def write_entry(
         idempotency_key=idempotency_key,
         postings=tuple(postings),
     )
+
+
+async def _post_on_postgresql(
+    conn: AsyncConnection,
+    *,
+    head: Entry,
+    legs: Sequence[Leg],
+    request_digest: str,
+    entry_hash: str,
+    held_release: Mapping[AccountId, int],
+    takes_back: bool,
+    action: str | Message,
+) -> Entry:
+    try:
+        posted = await post_on_server(
+            conn,
+            head=head,
+            legs=legs,
+            request_digest=request_digest,
+            entry_hash=entry_hash,
+            held_release=held_release,
+            takes_back=takes_back,
+            action=action,
+        )
+    except IntegrityError as error:
+        raise write_refusal(error, head.idempotency_key, head.reverses_entry_id) from error
+    if isinstance(posted, Entry):
+        return posted
+    if posted.digest != request_digest:
+        raise IdempotencyConflict(head.idempotency_key)
+    return as_replayed(await load_entry(conn, posted.entry_id))
 
 
 def takes_back_earnings(kind: str, reverses: int | None) -> bool:
