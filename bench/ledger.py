@@ -71,6 +71,12 @@ async def run_ledger_bench(
     if kind is db.Dialect.POSTGRESQL and shutil.which("pgbench") is None:
         notes.append("pgbench was not found on PATH: the pgbench comparison was skipped.")
     server = kind.value
+    if kind is db.Dialect.SQLITE:
+        notes.append(
+            "SQLite has one writer at a time: concurrent workers queue for the write lock"
+            " (BEGIN IMMEDIATE) and each commit is an fsync (synchronous=FULL), so more workers"
+            " add no write throughput; the PostgreSQL targets do not apply."
+        )
     async with scratch_database(database_url, out) as url:
         try:
             if kind is db.Dialect.POSTGRESQL and shutil.which("pgbench") is not None:

@@ -10,10 +10,12 @@ that history before it was not rewritten; a printed page's check code (:func:`ch
 lets anyone ask whether the printed history up to its last line is still the books'.
 
 Every function takes an open connection: the caller's use case owns the transaction (see
-:func:`db.run_in_transaction`), so several ledger calls commit or roll back together.
+:func:`db.run_in_transaction`), so several ledger calls commit or roll back together. The one
+exception, :func:`post_entry_alone`, is for a use case that is one entry and nothing else.
 """
 
 from ledger._accounts import find_account, get_balance, get_balances, open_account
+from ledger._alone import post_entry_alone
 from ledger._bulk import load_unchained_entries, open_accounts
 from ledger._check_codes import (
     CHECK_CODE_ALPHABET,
@@ -129,6 +131,7 @@ __all__ = [
     "open_accounts",
     "place_hold",
     "post_entry",
+    "post_entry_alone",
     "private_key_pem",
     "public_key_hex",
     "public_key_pem",
