@@ -42,15 +42,34 @@ DECLARE
     v_held BIGINT[];
     v_earned BIGINT[];
     v_old_posted BIGINT[];
-    v_old_held BIGINT[];
     v_old_earned BIGINT[];
     v_old_seq BIGINT[];
     v_hash TEXT[];
 BEGIN
-    -- Locks in ascending id order (LockRows sits above the sort), so writers never deadlock.
-    SELECT count(*) INTO locked FROM (
-        SELECT a.id FROM ledger_account AS a WHERE a.id = ANY (p_accounts)
-        ORDER BY a.id FOR UPDATE) AS l;
+    -- One statement locks the rows in ascending id order (LockRows sits above the sort, so
+    -- writers never deadlock) and reads what the checks and the chain need.
+    SELECT count(*), array_agg(r.allow_negative ORDER BY r.id),
+           array_agg(r.posted + r.amount ORDER BY r.id),
+           array_agg(r.held - r.release ORDER BY r.id),
+           array_agg(r.lifetime_earned + CASE
+               WHEN p_takes_back THEN LEAST(r.amount, 0) ELSE GREATEST(r.amount, 0) END
+               ORDER BY r.id),
+           array_agg(r.posted ORDER BY r.id),
+           array_agg(r.lifetime_earned ORDER BY r.id),
+           array_agg(r.posting_count ORDER BY r.id),
+           array_agg(encode(sha256(convert_to(
+               r.head_hash || '|' || p_entry_hash || '|' || r.id || '|' ||
+               (r.posting_count + 1) || '|' || r.amount || '|' || (r.posted + r.amount),
+               'UTF8')), 'hex') ORDER BY r.id)
+    INTO locked, v_allow, v_posted, v_held, v_earned, v_old_posted, v_old_earned, v_old_seq,
+         v_hash
+    FROM (
+        SELECT a.id, a.allow_negative, a.posted, a.held, a.lifetime_earned, a.posting_count,
+               a.head_hash, l.amount, l.release
+        FROM ledger_account AS a
+        JOIN unnest(p_accounts, p_amounts, p_releases) AS l (id, amount, release)
+            ON a.id = l.id
+        ORDER BY a.id FOR UPDATE OF a) AS r;
     IF locked <> n THEN
         status := 'missing';
         RETURN;
@@ -62,24 +81,6 @@ BEGIN
         status := 'replay';
         RETURN;
     END IF;
-    SELECT array_agg(a.allow_negative ORDER BY a.id),
-           array_agg(a.posted + l.amount ORDER BY a.id),
-           array_agg(a.held - l.release ORDER BY a.id),
-           array_agg(a.lifetime_earned + CASE
-               WHEN p_takes_back THEN LEAST(l.amount, 0) ELSE GREATEST(l.amount, 0) END
-               ORDER BY a.id),
-           array_agg(a.posted ORDER BY a.id),
-           array_agg(a.held ORDER BY a.id),
-           array_agg(a.lifetime_earned ORDER BY a.id),
-           array_agg(a.posting_count ORDER BY a.id),
-           array_agg(encode(sha256(convert_to(
-               a.head_hash || '|' || p_entry_hash || '|' || a.id || '|' ||
-               (a.posting_count + 1) || '|' || l.amount || '|' || (a.posted + l.amount),
-               'UTF8')), 'hex') ORDER BY a.id)
-    INTO v_allow, v_posted, v_held, v_earned, v_old_posted, v_old_held, v_old_earned,
-         v_old_seq, v_hash
-    FROM unnest(p_accounts, p_amounts, p_releases) AS l (id, amount, release)
-    JOIN ledger_account AS a ON a.id = l.id;
     -- p_accounts is in ascending order, so index i is the same leg in every array.
     FOR i IN 1 .. n LOOP
         IF NOT v_allow[i] AND v_posted[i] - v_held[i] < 0 THEN

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -101,7 +102,7 @@ async def test_many_wide_entries_over_shared_accounts_keep_the_books(books: Book
         await books.award(passbook, 3)
     rng = random.Random(15)
     entries = []
-    for _ in range(40):
+    for _ in range(24):
         chosen = rng.sample(crowd, 8)
         rng.shuffle(chosen)  # legs in no particular order: the locks must still be in id order
         entries.append([(a, -1) for a in chosen[:4]] + [(a, 1) for a in chosen[4:]])
@@ -138,4 +139,48 @@ async def test_one_key_posted_at_once_for_two_requests_makes_one_entry(books: Bo
     assert len(entries) == 6  # every request like the winner's replays; the others conflict
     counts = await books.counts()
     assert counts.entries == 3
+    assert (await books.verify()).ok
+
+
+async def alone(books: Books, legs: list[tuple[AccountId, int]], key: str) -> Entry:
+    return await ledger.post_entry_alone(
+        books.engine,
+        idempotency_key=key,
+        kind="spend",
+        legs=[Leg(a, n) for a, n in legs],
+        actor="t",
+        attempts=1,
+    )
+
+
+async def test_entries_alone_at_once_never_take_a_passbook_below_zero(books: Books) -> None:
+    await books.award(books.alice, 9)
+    others = await open_passbooks(books, 5)
+
+    results = await together(
+        *(alone(books, [(books.alice, -1), (others[n % 5], 1)], new_key()) for n in range(24))
+    )
+
+    assert outcomes(results) == {"Entry": 9, "InsufficientPoints": 15}
+    assert (await books.balance(books.alice)).posted == 0
+    assert sum([(await books.balance(o)).posted for o in others]) == 9
+    assert (await books.verify()).ok
+
+
+async def test_an_entry_alone_sent_many_times_at_once_posts_once(books: Books) -> None:
+    await books.award(books.alice, 10)
+    key = new_key("alone")
+
+    results = await together(
+        *(alone(books, [(books.alice, -3), (books.bob, 3)], key) for _ in range(12))
+    )
+
+    assert outcomes(results) == {"Entry": 12}
+    assert len({r.id for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert (await books.balance(books.alice)).posted == 7
+    with pytest.raises(IdempotencyConflict):
+        await alone(books, [(books.alice, -4), (books.bob, 4)], key)
+    counts = await books.counts()
+    assert (counts.entries, counts.postings) == (2, 4)
     assert (await books.verify()).ok
