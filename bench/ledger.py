@@ -10,13 +10,15 @@ own.
 Figures, each printed and returned:
 
 * single transfers per second (1 point between two random passbooks, one entry and one
-  transaction each, a fresh idempotency key each), with 1 and with 8 concurrent workers;
+  transaction each, a fresh idempotency key each), with 1 and with 8 concurrent workers in a
+  write transaction, and with 8 as entries alone (``ledger.post_entry_alone``);
 * postings per second in entries of 100 postings (50 passbooks pay 1 point to 50 others)
   (both in :mod:`bench._ledger_writes`);
 * balance-read latency (``ledger.get_balance`` through ``db.single_read``: one statement, no
   BEGIN on PostgreSQL), p50 and p99, on an account with 1,000 postings and on one with
   ``big_account_postings`` postings (:mod:`bench._ledger_reads`);
-* PostgreSQL only: pgbench tps at ``-c 8 -j 2`` and our 8-worker transfers as a ratio of it.
+* PostgreSQL only: pgbench tps at ``-c 8 -j 2`` and our 8-worker transfers (both ways) as
+  ratios of it.
 
 The machine is small and shared, so a throughput is the median of one-second windows, and
 pgbench's the median of its one-second progress reports, the same way (:mod:`bench._timing`);

@@ -159,8 +159,9 @@ def bench() -> None:
     help="Postings on the account whose balance-read latency is measured.",
 )
 def bench_ledger(database_url: str | None, accounts: int, seconds: float, big: int) -> None:
-    """Transfers/s at 1 and 8 workers, postings/s in 100-posting entries, balance-read latency;
-    on PostgreSQL also pgbench on the same server. Uses scratch databases only."""
+    """Transfers/s at 1 and 8 workers (in a transaction, and alone), postings/s in 100-posting
+    entries, balance-read latency, each with its target; on PostgreSQL also pgbench on the same
+    server. Uses scratch databases only."""
     from bench.ledger import run_ledger_bench
 
     settings = settings_for(database_url)
