@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
@@ -46,10 +46,12 @@ def _passbook_query() -> Select[Any]:
     ).join(org_unit, org_unit.c.id == volunteer.c.grid_id)
 
 
+_PASSBOOK_BY_NUMBER = _passbook_query().where(volunteer.c.passbook_number == bindparam("number"))
+"""Built once: every passbook read by number runs it."""
+
+
 async def find_passbook(conn: AsyncConnection, number: str) -> Passbook | None:
-    row = (
-        await conn.execute(_passbook_query().where(volunteer.c.passbook_number == number))
-    ).first()
+    row = (await conn.execute(_PASSBOOK_BY_NUMBER, {"number": number})).first()
     if row is None:
         return None
     return Passbook(row[0], row[1], row[2], row[3], row[4], row[5], ledger.AccountId(row[6]))

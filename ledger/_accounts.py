@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -69,7 +69,7 @@ async def find_account(conn: AsyncConnection, *, kind: str, owner_ref: str) -> A
 
 
 async def get_balance(conn: AsyncConnection, account_id: AccountId) -> Balance:
-    row = (await conn.execute(_balance_query().where(account.c.id == account_id))).first()
+    row = (await conn.execute(_BALANCE_BY_ID, {"account_id": account_id})).first()
     if row is None:
         raise AccountNotFound([account_id])
     return _balance(row)
@@ -95,6 +95,10 @@ def _balance_query() -> Select[Any]:
         account.c.lifetime_earned,
         account.c.posting_count,
     )
+
+
+_BALANCE_BY_ID = _balance_query().where(account.c.id == bindparam("account_id"))
+"""Built once: every balance read runs it."""
 
 
 def _balance(row: Row[tuple[object, ...]]) -> Balance:

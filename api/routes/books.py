@@ -98,7 +98,8 @@ class PassbookController(Controller):
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
     ) -> schemas.PassbookBalance:
-        found = await tx.read(services.passbook_balance, principal, number=number)
+        # The passbook, then its kept balance row: two facts that need no common snapshot.
+        found = await tx.single_read(services.passbook_balance, principal, number=number)
         passbook, balance = found.passbook, found.balance
         return schemas.PassbookBalance(
             number=passbook.number,

@@ -1,0 +1,76 @@
+"""What the hot requests ask of the database, counted (see docs/benchmarks.md, "Where an
+HTTP request's time goes"): the principal in one statement, a kept balance in two more, and on
+PostgreSQL no BEGIN or ROLLBACK around reads that one statement answers. A change that adds a
+round trip to these fails here, whatever the machine's speed."""
+
+from __future__ import annotations
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from access import Role
+from tests.api.helpers import bearer, execute, make_token
+from tests.api.round_trips import round_trips
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+NUMBER = "YZS1-0001"
+
+
+def _selects(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+
+
+async def _warm(client: Client, headers: dict[str, str], path: str) -> None:
+    # The first request notes the token's use (a write of its own, once every few minutes)
+    # and prepares the statements on the connection; the counted one is the steady state.
+    for _ in range(2):
+        assert (await client.get(path, headers=headers)).status_code == 200
+
+
+async def test_a_balance_read_is_three_statements_and_no_transaction(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    raw, _id = await make_token(demo_engine, Role.VOLUNTEER, NUMBER)
+    path = f"/api/passbooks/{NUMBER}"
+    await _warm(client, bearer(raw), path)
+    engine: AsyncEngine = client.app.state.engine
+    with round_trips(engine) as seen:
+        response = await client.get(path, headers=bearer(raw))
+    assert response.status_code == 200, response.text
+    assert response.json()["number"] == NUMBER
+    selects = _selects(seen)
+    assert len(selects) == 3, seen  # the token, the passbook, its balance row
+    assert "api_token" in selects[0]
+    if engine.dialect.name == "postgresql":
+        assert seen == selects, seen  # not one BEGIN, COMMIT or ROLLBACK
+
+
+async def test_the_principal_is_one_statement_on_every_request(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    raw, _id = await make_token(demo_engine, Role.ADMIN, "yanshan")
+    await _warm(client, bearer(raw), "/api/me")
+    engine: AsyncEngine = client.app.state.engine
+    with round_trips(engine) as seen:
+        assert (await client.get("/api/me", headers=bearer(raw))).status_code == 200
+    assert len(_selects(seen)) == 1, seen
+    if engine.dialect.name == "postgresql":
+        assert len(seen) == 1, seen
+
+
+async def test_a_token_revoked_between_two_pooled_requests_is_refused_at_once(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    """The lookup runs outside a transaction on a pooled connection: it must still see a
+    revocation committed a moment before, by another connection (another worker)."""
+    raw, token_id = await make_token(demo_engine, Role.VOLUNTEER, NUMBER)
+    path = f"/api/passbooks/{NUMBER}"
+    await _warm(client, bearer(raw), path)
+    await execute(
+        demo_engine,
+        "UPDATE api_token SET revoked_at = CURRENT_TIMESTAMP WHERE id = :id",
+        id=token_id,
+    )
+    response = await client.get(path, headers=bearer(raw))
+    assert response.status_code == 401
+    assert "revoked" in response.json()["detail"]
