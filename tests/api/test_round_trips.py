@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from access import Role
-from tests.api.helpers import bearer, execute, make_token
+from tests.api.helpers import bearer, execute, make_token, scalar
 from tests.api.round_trips import round_trips
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -74,3 +74,29 @@ async def test_a_token_revoked_between_two_pooled_requests_is_refused_at_once(
     response = await client.get(path, headers=bearer(raw))
     assert response.status_code == 401
     assert "revoked" in response.json()["detail"]
+
+
+async def test_noting_a_tokens_use_is_one_statement_that_sticks(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    """When a token's use is due to be noted, the note is one conditional UPDATE (committed
+    by itself on PostgreSQL) and it is there for the next reader; the request after it
+    notes nothing."""
+    raw, token_id = await make_token(demo_engine, Role.ADMIN, "yanshan")
+    await _warm(client, bearer(raw), "/api/me")
+    await execute(
+        demo_engine, "UPDATE api_token SET last_used_at = NULL WHERE id = :id", id=token_id
+    )
+    engine: AsyncEngine = client.app.state.engine
+    with round_trips(engine) as seen:
+        assert (await client.get("/api/me", headers=bearer(raw))).status_code == 200
+    updates = [s for s in seen if s.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 1, seen
+    assert await scalar(
+        demo_engine, "SELECT last_used_at FROM api_token WHERE id = :id", id=token_id
+    )
+    if engine.dialect.name == "postgresql":
+        assert len(seen) == 2, seen  # the lookup and the note: no BEGIN, no COMMIT
+    with round_trips(engine) as seen:
+        assert (await client.get("/api/me", headers=bearer(raw))).status_code == 200
+    assert not [s for s in seen if s.lstrip().upper().startswith("UPDATE")], seen
