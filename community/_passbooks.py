@@ -57,6 +57,24 @@ async def find_passbook(conn: AsyncConnection, number: str) -> Passbook | None:
     return Passbook(row[0], row[1], row[2], row[3], row[4], row[5], ledger.AccountId(row[6]))
 
 
+_PASSBOOK_WITH_BALANCE = ledger.with_balance(_passbook_query(), volunteer.c.account_id).where(
+    volunteer.c.passbook_number == bindparam("number")
+)
+"""The passbook and its kept balance in one statement, built once (the hot balance read)."""
+
+
+async def find_passbook_with_balance(
+    conn: AsyncConnection, number: str
+) -> tuple[Passbook, ledger.Balance] | None:
+    """The passbook numbered ``number`` and its balance, read by one statement, or None."""
+    row = (await conn.execute(_PASSBOOK_WITH_BALANCE, {"number": number})).first()
+    if row is None:
+        return None
+    account_id = ledger.AccountId(row[6])
+    passbook = Passbook(row[0], row[1], row[2], row[3], row[4], row[5], account_id)
+    return passbook, ledger.balance_from(row, account_id)
+
+
 async def org_paths_of_accounts(
     conn: AsyncConnection, account_ids: list[ledger.AccountId]
 ) -> dict[ledger.AccountId, str]:

@@ -13,7 +13,14 @@ Every function takes an open connection: the caller's use case owns the transact
 :func:`db.run_in_transaction`), so several ledger calls commit or roll back together.
 """
 
-from ledger._accounts import find_account, get_balance, get_balances, open_account
+from ledger._accounts import (
+    balance_from,
+    find_account,
+    get_balance,
+    get_balances,
+    open_account,
+    with_balance,
+)
 from ledger._bulk import load_unchained_entries, open_accounts
 from ledger._check_codes import (
     CHECK_CODE_ALPHABET,
@@ -105,6 +112,7 @@ __all__ = [
     "TrialBalance",
     "TrialBalanceRow",
     "VerifyReport",
+    "balance_from",
     "canonical_bytes",
     "chain_points",
     "check_code",
@@ -143,4 +151,5 @@ __all__ = [
     "trial_balance",
     "verify_books",
     "verify_checkpoint",
+    "with_balance",
 ]

@@ -98,7 +98,7 @@ class PassbookController(Controller):
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
     ) -> schemas.PassbookBalance:
-        # The passbook, then its kept balance row: two facts that need no common snapshot.
+        # One statement reads the passbook and its kept balance: no snapshot to hold.
         found = await tx.single_read(services.passbook_balance, principal, number=number)
         passbook, balance = found.passbook, found.balance
         return schemas.PassbookBalance(
