@@ -5,9 +5,14 @@ round trip to these fails here, whatever the machine's speed."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import db
 from access import Role
 from tests.api.helpers import bearer, execute, make_token, scalar
 from tests.api.round_trips import round_trips
@@ -100,3 +105,36 @@ async def test_noting_a_tokens_use_is_one_statement_that_sticks(
     with round_trips(engine) as seen:
         assert (await client.get("/api/me", headers=bearer(raw))).status_code == 200
     assert not [s for s in seen if s.lstrip().upper().startswith("UPDATE")], seen
+
+
+async def test_the_pool_keeps_every_connection_it_opened_up_to_its_bound(
+    database_url: str,
+) -> None:
+    """A peak of requests opens connections up to twice the pool size; on PostgreSQL every
+    one is kept for the next peak (none is closed on return to be opened again), and no more
+    are ever open at once."""
+    if db.dialect_of(database_url) is not db.Dialect.POSTGRESQL:
+        pytest.skip("SQLite keeps SQLAlchemy's own pool: opening a file costs no round trip")
+    engine = db.create_engine(database_url, pool_size=2)
+    try:
+        opened = asyncio.Event()
+        held = 0
+
+        async def hold() -> None:
+            nonlocal held
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                held += 1
+                if held == 4:
+                    opened.set()
+                await opened.wait()
+
+        await asyncio.gather(*(hold() for _ in range(4)))
+        assert engine.sync_engine.pool.checkedin() == 4  # type: ignore[attr-defined]
+        waiting = asyncio.create_task(hold())
+        async with engine.connect(), engine.connect(), engine.connect(), engine.connect():
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # a fifth waits for one of the four
+        await asyncio.wait_for(waiting, 10)
+    finally:
+        await engine.dispose()
