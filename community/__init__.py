@@ -76,6 +76,7 @@ from community._passbooks import (
     Passbook,
     find_lookalike,
     find_passbook,
+    find_passbook_with_balance,
     org_paths_of_accounts,
 )
 from community._registration import enrol_volunteer, register_volunteer
@@ -272,6 +273,7 @@ __all__ = [
     "find_lookalike",
     "find_org_unit",
     "find_passbook",
+    "find_passbook_with_balance",
     "find_volunteer",
     "finish_attempt",
     "forget_known_address_waits",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
@@ -46,13 +46,33 @@ def _passbook_query() -> Select[Any]:
     ).join(org_unit, org_unit.c.id == volunteer.c.grid_id)
 
 
+_PASSBOOK_BY_NUMBER = _passbook_query().where(volunteer.c.passbook_number == bindparam("number"))
+"""Built once: every passbook read by number runs it."""
+
+
 async def find_passbook(conn: AsyncConnection, number: str) -> Passbook | None:
-    row = (
-        await conn.execute(_passbook_query().where(volunteer.c.passbook_number == number))
-    ).first()
+    row = (await conn.execute(_PASSBOOK_BY_NUMBER, {"number": number})).first()
     if row is None:
         return None
     return Passbook(row[0], row[1], row[2], row[3], row[4], row[5], ledger.AccountId(row[6]))
+
+
+_PASSBOOK_WITH_BALANCE = ledger.with_balance(_passbook_query(), volunteer.c.account_id).where(
+    volunteer.c.passbook_number == bindparam("number")
+)
+"""The passbook and its kept balance in one statement, built once (the hot balance read)."""
+
+
+async def find_passbook_with_balance(
+    conn: AsyncConnection, number: str
+) -> tuple[Passbook, ledger.Balance] | None:
+    """The passbook numbered ``number`` and its balance, read by one statement, or None."""
+    row = (await conn.execute(_PASSBOOK_WITH_BALANCE, {"number": number})).first()
+    if row is None:
+        return None
+    account_id = ledger.AccountId(row[6])
+    passbook = Passbook(row[0], row[1], row[2], row[3], row[4], row[5], account_id)
+    return passbook, ledger.balance_from(row, account_id)
 
 
 async def org_paths_of_accounts(

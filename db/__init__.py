@@ -27,6 +27,7 @@ from db._transaction import (
     read_transaction,
     run_in_transaction,
     single_read,
+    single_write,
     transaction,
 )
 from db._types import Id, UtcDateTime
@@ -61,6 +62,7 @@ __all__ = [
     "run_in_transaction",
     "safeguard_removed",
     "single_read",
+    "single_write",
     "throttles",
     "transaction",
 ]

@@ -56,6 +56,20 @@ async def single_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
+@asynccontextmanager
+async def single_write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one write statement that is all-or-nothing by itself (a conditional
+    UPDATE). On PostgreSQL the statement commits on its own (autocommit: no BEGIN and COMMIT
+    round trips); on SQLite it is a write transaction, as :func:`transaction`. Never for two
+    statements: each would commit apart."""
+    if engine.dialect.name != "postgresql":
+        async with transaction(engine) as conn:
+            yield conn
+        return
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
 async def run_in_transaction(
     engine: AsyncEngine,
     use_case: Callable[[AsyncConnection], Awaitable[T]],

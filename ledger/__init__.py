@@ -14,7 +14,14 @@ Every function takes an open connection: the caller's use case owns the transact
 exception, :func:`post_entry_alone`, is for a use case that is one entry and nothing else.
 """
 
-from ledger._accounts import find_account, get_balance, get_balances, open_account
+from ledger._accounts import (
+    balance_from,
+    find_account,
+    get_balance,
+    get_balances,
+    open_account,
+    with_balance,
+)
 from ledger._alone import post_entry_alone
 from ledger._bulk import load_unchained_entries, open_accounts
 from ledger._check_codes import (
@@ -107,6 +114,7 @@ __all__ = [
     "TrialBalance",
     "TrialBalanceRow",
     "VerifyReport",
+    "balance_from",
     "canonical_bytes",
     "chain_points",
     "check_code",
@@ -146,4 +154,5 @@ __all__ = [
     "trial_balance",
     "verify_books",
     "verify_checkpoint",
+    "with_balance",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -69,7 +69,7 @@ async def find_account(conn: AsyncConnection, *, kind: str, owner_ref: str) -> A
 
 
 async def get_balance(conn: AsyncConnection, account_id: AccountId) -> Balance:
-    row = (await conn.execute(_balance_query().where(account.c.id == account_id))).first()
+    row = (await conn.execute(_BALANCE_BY_ID, {"account_id": account_id})).first()
     if row is None:
         raise AccountNotFound([account_id])
     return _balance(row)
@@ -94,6 +94,40 @@ def _balance_query() -> Select[Any]:
         account.c.held,
         account.c.lifetime_earned,
         account.c.posting_count,
+    )
+
+
+_BALANCE_BY_ID = _balance_query().where(account.c.id == bindparam("account_id"))
+"""Built once: every balance read runs it."""
+
+
+_BALANCE_COLUMNS = (
+    account.c.kind.label("balance_kind"),
+    account.c.owner_ref.label("balance_owner_ref"),
+    account.c.posted.label("balance_posted"),
+    account.c.held.label("balance_held"),
+    account.c.lifetime_earned.label("balance_lifetime_earned"),
+    account.c.posting_count.label("balance_posting_count"),
+)
+
+
+def with_balance(query: Select[Any], account_id: ColumnElement[int]) -> Select[Any]:
+    """``query`` joined to the kept balance of the account ``account_id`` names, so one
+    statement reads a thing and its balance; read the balance from a row with
+    :func:`balance_from`. The account table stays the ledger's."""
+    return query.join(account, account.c.id == account_id).add_columns(*_BALANCE_COLUMNS)
+
+
+def balance_from(row: Row[Any], account_id: AccountId) -> Balance:
+    """The balance a :func:`with_balance` query read into ``row``."""
+    return Balance(
+        account_id=account_id,
+        kind=row.balance_kind,
+        owner_ref=row.balance_owner_ref,
+        posted=row.balance_posted,
+        held=row.balance_held,
+        lifetime_earned=row.balance_lifetime_earned,
+        posting_count=row.balance_posting_count,
     )
 
 

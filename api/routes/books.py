@@ -98,7 +98,8 @@ class PassbookController(Controller):
         principal: NamedDependency[Principal],
         tx: NamedDependency[db.Transactions],
     ) -> schemas.PassbookBalance:
-        found = await tx.read(services.passbook_balance, principal, number=number)
+        # One statement reads the passbook and its kept balance: no snapshot to hold.
+        found = await tx.single_read(services.passbook_balance, principal, number=number)
         passbook, balance = found.passbook, found.balance
         return schemas.PassbookBalance(
             number=passbook.number,

@@ -60,8 +60,8 @@ async def passbook_balance(
 
     Who: the holder, the council of its grid, admins and auditors above it. A volunteer
     asking for another number is refused before it is looked up."""
-    passbook = await access.passbook_read_by(conn, principal, number)
-    return PassbookBalance(passbook, await ledger.get_balance(conn, passbook.account_id))
+    passbook, balance = await access.passbook_balance_read_by(conn, principal, number)
+    return PassbookBalance(passbook, balance)
 
 
 async def passbook_statement(

@@ -195,7 +195,8 @@ async def guarded_scan(
     A consume's retry with the key a voucher was used under (``replay_key``) is never paused:
     it answers the stored result whatever the count. Merchants' scanners only."""
     access.require_role(principal, Role.MERCHANT)
-    if replay_key is not None and await tx.read(_used_under, replay_key):
+    # One statement, so no snapshot to hold (on PostgreSQL no BEGIN and ROLLBACK around it).
+    if replay_key is not None and await tx.single_read(_used_under, replay_key):
         return await scan()
     return await throttle.guarded(tx, f"token:{principal.token_id}", now or utcnow(), scan)
 
