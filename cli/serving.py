@@ -66,7 +66,7 @@ def _run_granian(host: str, port: int, workers: int) -> None:
         port=port,
         interface=Interfaces.ASGI,
         workers=workers,
-        loop=Loops.uvloop,
+        loop=Loops.auto,  # uvloop where it is installed
         log_level=LogLevels.info,
     ).serve()
 
@@ -80,7 +80,7 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        http="httptools",
+        loop="auto",  # uvloop where it is installed
+        http="auto",  # httptools where it is installed
         log_level="info",
     )
