@@ -42,8 +42,11 @@ class Service:
         return f"http://{HOST}:{self.port}"
 
     def workers(self) -> set[int]:
-        """The ids of the processes the service's own process started."""
-        return children_of(self.process.pid)
+        """The ids of the worker processes the service's own process started (not
+        multiprocessing's resource tracker, which uvicorn's spawned workers come with)."""
+        return {
+            pid for pid in children_of(self.process.pid) if b"resource_tracker" not in _cmdline(pid)
+        }
 
     def said(self) -> str:
         return self.log.read_text(errors="replace")
@@ -62,6 +65,13 @@ def children_of(parent: int) -> set[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
             found.add(int(entry.name))
     return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def socket_owners(pids: set[int]) -> dict[int, int]:

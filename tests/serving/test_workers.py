@@ -66,8 +66,17 @@ async def test_two_workers_serve_from_two_processes(database_url: str, tmp_path:
         assert service.process.pid not in seen  # the parent only supervises
         async with httpx.AsyncClient(base_url=service.base, headers=ADMIN) as client:
             answers = [await client.get(f"/api/passbooks/{NUMBER}") for _ in range(4)]
+            # a proxy on this machine (FORWARDED_ALLOW_IPS' default) says the client used
+            # HTTPS: the answer carries HSTS, as it does under uvicorn
+            proxied = await client.get(
+                "/health",
+                headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"},
+            )
+            plain = await client.get("/health")
         assert {a.status_code for a in answers} == {200}
         assert {a.json()["available"] for a in answers} == {120}
+        assert proxied.headers["strict-transport-security"] == "max-age=31536000"
+        assert "strict-transport-security" not in plain.headers
 
 
 @contextlib.asynccontextmanager
@@ -103,10 +112,12 @@ def refused(port: int) -> bool:
         return True
 
 
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
 async def test_sigterm_lets_the_request_in_flight_finish(
-    database_url: str, engine: AsyncEngine, tmp_path: Path
+    database_url: str, engine: AsyncEngine, tmp_path: Path, server: str
 ) -> None:
-    async with serving(database_url, tmp_path / "serve.log", "--workers", "2") as service:
+    log = tmp_path / "serve.log"
+    async with serving(database_url, log, "--workers", "2", "--server", server) as service:
         assert len(await asyncio.to_thread(served_by, service)) == 2  # both workers are up
         holder = db.create_engine(database_url)
         try:
