@@ -33,9 +33,7 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def worker_app() -> Litestar:
     """The app one worker serves, with the settings of the environment it was started in."""
     _die_with_parent()
-    for stop in (signal.SIGTERM, signal.SIGINT):
-        if _supervisors_own(signal.getsignal(stop)):
-            signal.signal(stop, signal.SIG_DFL)
+    _stop_when_told_while_starting()
 
     from api.app import create_app
     from config import Settings
@@ -54,11 +52,26 @@ def proxied_worker_app() -> Any:
     return wrap_asgi_with_proxy_headers(worker_app(), trusted_hosts=trusted)
 
 
-def _supervisors_own(handler: object) -> bool:
-    """Whether ``handler`` is the forking supervisor's (granian's), inherited by this worker;
-    a server that installs its handler before it loads the app (uvicorn) keeps its own."""
-    owner = getattr(handler, "__self__", None)
-    return type(owner).__module__.startswith("granian.")
+_STOPS = {signal.SIGTERM, signal.SIGINT}
+
+
+def _stop_when_told_while_starting() -> None:
+    """In a worker granian forked, which inherited the supervisor's handler (it only notes
+    the signal, on the supervisor's object): exit if a stop was noted already, and let one
+    that comes while the app loads end the worker. Stops are blocked meanwhile, so none
+    falls between the two. A server that installs its own handler before it loads the app
+    (uvicorn) keeps it."""
+    supervisor = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    if not type(supervisor).__module__.startswith("granian."):
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)  # runs any handler already due
+    try:
+        if getattr(supervisor, "interrupt_signal", False):
+            os._exit(0)
+        for stop in _STOPS:
+            signal.signal(stop, signal.SIG_DFL)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # a pending stop ends us here
 
 
 def _die_with_parent() -> None:

@@ -69,6 +69,7 @@ def _run_granian(host: str, port: int, workers: int) -> None:
         workers=workers,
         loop=Loops.auto,  # uvloop where it is installed
         log_level=LogLevels.info,
+        respawn_failed_workers=True,  # a worker that dies is replaced (a crash loop stops)
     ).serve()
 
 

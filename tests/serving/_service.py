@@ -101,9 +101,9 @@ def server_side_inode(port: int, client_port: int) -> int | None:
     return None
 
 
-async def start(database_url: str, log: Path, *args: str) -> Service:
+async def start_only(database_url: str, log: Path, *args: str) -> Service:
     """``passbook serve ARGS`` on a free port against ``database_url`` (migrated), the demo
-    loaded; returns once /health answers."""
+    loaded; returns at once."""
     port = free_port()
     with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
         process = await asyncio.create_subprocess_exec(
@@ -124,11 +124,16 @@ async def start(database_url: str, log: Path, *args: str) -> Service:
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    service = Service(process, port, log)
+    return Service(process, port, log)
+
+
+async def start(database_url: str, log: Path, *args: str) -> Service:
+    """:func:`start_only`, returning once /health answers."""
+    service = await start_only(database_url, log, *args)
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT_SECONDS
     async with httpx.AsyncClient(base_url=service.base, timeout=2.0) as probe:
         while asyncio.get_running_loop().time() < deadline:
-            if process.returncode is not None:
+            if service.process.returncode is not None:
                 raise AssertionError(f"passbook serve exited while starting:\n{service.said()}")
             with contextlib.suppress(httpx.HTTPError):
                 if (await probe.get("/health")).status_code == 200:

@@ -25,6 +25,7 @@ from tests.serving._service import (
     server_side_inode,
     serving,
     socket_owners,
+    start_only,
 )
 
 ADMIN = {"Authorization": "Bearer pb_demo_admin"}
@@ -154,3 +155,23 @@ async def test_sigterm_lets_the_request_in_flight_finish(
             text("SELECT name FROM volunteer WHERE passbook_number = :n"), {"n": NUMBER}
         )
     assert name == "王秀芝"  # committed, not just answered
+
+
+async def test_sigterm_while_the_workers_start_ends_the_service(
+    database_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "serve.log"
+    service = await start_only(database_url, log, "--workers", "2")
+    try:
+        for _ in range(1200):  # the supervisor has started its workers; they import the app
+            if b"Spawning worker-2" in log.read_bytes():
+                break
+            await asyncio.sleep(0.05)
+        service.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(service.process.wait(), 60)
+    finally:
+        if service.process.returncode is None:
+            service.process.kill()
+            await service.process.wait()
+    assert code == 0, service.said()
+    assert not service.workers()
