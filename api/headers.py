@@ -8,10 +8,10 @@ frame). An HTML answer (the pages and the API docs) also carries a
 ``Content-Security-Policy`` that allows scripts, style sheets, images, fonts, requests, workers
 (the counter's QR reader, a file of its own: never ``blob:``) and media from the service itself
 only, no frames and no plugins. ``Strict-Transport-Security`` is sent on an answer to a request that came over
-HTTPS, as the server saw it: behind a proxy that ends TLS, run uvicorn with
-``--proxy-headers --forwarded-allow-ips=<the proxy's address>`` so that the proxy's
-``X-Forwarded-Proto: https`` makes the scheme https (uvicorn trusts it from that address
-only); the service itself never reads ``X-Forwarded-Proto``, so a client cannot fake it.
+HTTPS, as the server saw it: behind a proxy that ends TLS, ``passbook serve`` (granian or
+uvicorn) takes the proxy's ``X-Forwarded-Proto: https`` as the scheme only from the
+addresses in ``FORWARDED_ALLOW_IPS`` (default 127.0.0.1; :mod:`api.serving`); the app itself
+never reads ``X-Forwarded-Proto``, so a client cannot fake it.
 
 Why ``style-src`` also allows ``'unsafe-inline'``: Swagger UI (the docs page) renders with
 React and sets style attributes on the elements it makes (the syntax highlighter of examples

@@ -76,9 +76,9 @@ async def admin(database_url: str, *statements: str) -> None:
     raise last
 
 
-def _refuse_own_database(database_url: str) -> None:
+def _refuse_own_database(database_url: str, name: str = BENCH_DATABASE) -> None:
     named = make_url(database_url).database
-    if named in (BENCH_DATABASE, PGBENCH_DATABASE):
+    if named in (BENCH_DATABASE, PGBENCH_DATABASE, name):
         raise ValueError(
             f"the benchmark drops and recreates {named!r}; point it at another database on the "
             "same server (it only uses that URL to find the server)"
@@ -86,9 +86,11 @@ def _refuse_own_database(database_url: str) -> None:
 
 
 @asynccontextmanager
-async def scratch_database(database_url: str, out: Out) -> AsyncIterator[str]:
+async def scratch_database(
+    database_url: str, out: Out, *, name: str = BENCH_DATABASE
+) -> AsyncIterator[str]:
     """A freshly migrated scratch database of the same kind as ``database_url``, yielded as
-    a URL and removed afterwards."""
+    a URL and removed afterwards (on PostgreSQL named ``name``, a benchmark's own)."""
     if db.dialect_of(database_url) is db.Dialect.SQLITE:
         folder = tempfile.mkdtemp(prefix="passbook-bench-")
         try:
@@ -99,20 +101,20 @@ async def scratch_database(database_url: str, out: Out) -> AsyncIterator[str]:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
-    _refuse_own_database(database_url)
-    out(f"· creating scratch database {BENCH_DATABASE} (dropped first if left over)")
+    _refuse_own_database(database_url, name)
+    out(f"· creating scratch database {name} (dropped first if left over)")
     await admin(
         database_url,
-        f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-        f"CREATE DATABASE {BENCH_DATABASE}",
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name}",
     )
     try:
-        url = _render(_asyncpg_url(database_url, BENCH_DATABASE))
+        url = _render(_asyncpg_url(database_url, name))
         await asyncio.to_thread(migrations.upgrade, url)
         yield url
     finally:
-        out(f"· dropping scratch database {BENCH_DATABASE}")
-        await admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        out(f"· dropping scratch database {name}")
+        await admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 async def server_version(engine: AsyncEngine) -> str:

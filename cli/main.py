@@ -247,6 +247,31 @@ def bench_pages(database_url: str | None, requests: int) -> None:
     asyncio.run(run_pages_bench(settings.database_url, requests=requests))
 
 
+@bench.command("servers")
+@database_option
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1, max=64))
+@click.option("--connections", default=64, show_default=True, type=click.IntRange(min=1))
+@click.option("--seconds", default=5.0, show_default=True, type=click.FloatRange(min=1))
+@click.option("--rounds", default=2, show_default=True, type=click.IntRange(min=1))
+def bench_servers(
+    database_url: str | None, workers: int, connections: int, seconds: float, rounds: int
+) -> None:
+    """req/s, p50 and p99 of a balance read and /health under granian and under uvicorn with
+    the same workers, taking turns. Uses a scratch database only."""
+    from bench.servers import run_servers_bench
+
+    settings = settings_for(database_url)
+    asyncio.run(
+        run_servers_bench(
+            settings.database_url,
+            workers=workers,
+            connections=connections,
+            seconds=seconds,
+            rounds=rounds,
+        )
+    )
+
+
 main.add_command(init)
 main.add_command(backup)
 main.add_command(restore)

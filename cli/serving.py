@@ -17,6 +17,7 @@ import db
 from config import Settings
 
 WORKER_APP = "api.serving:worker_app"
+GRANIAN_WORKER_APP = "api.serving:proxied_worker_app"
 
 
 class Server(StrEnum):
@@ -60,14 +61,15 @@ def _run_granian(host: str, port: int, workers: int) -> None:
     from granian.server import Server as Granian
 
     Granian(
-        WORKER_APP,
+        GRANIAN_WORKER_APP,
         factory=True,
         address=host,
         port=port,
         interface=Interfaces.ASGI,
         workers=workers,
-        loop=Loops.uvloop,
+        loop=Loops.auto,  # uvloop where it is installed
         log_level=LogLevels.info,
+        respawn_failed_workers=True,  # a worker that dies is replaced (a crash loop stops)
     ).serve()
 
 
@@ -80,7 +82,8 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        http="httptools",
+        loop="auto",  # uvloop where it is installed
+        http="auto",  # httptools where it is installed
         log_level="info",
+        access_log=False,  # as under granian: a request log is the app's to write
     )

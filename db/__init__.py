@@ -19,6 +19,7 @@ from db._canary import CANARY_VARIABLE, SAFEGUARDS, safeguard_removed
 from db._domain_error import Category, DomainError, InvalidRequest, Retryable
 from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient, is_unavailable
+from db._exclusive import exclusive
 from db._metadata import NAMING_CONVENTION, Base, metadata
 from db._pages import Page, fetch_size, page_of
 from db._transaction import (
@@ -52,6 +53,7 @@ __all__ = [
     "constraint_name",
     "create_engine",
     "dialect_of",
+    "exclusive",
     "fetch_size",
     "is_transient",
     "is_unavailable",

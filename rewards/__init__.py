@@ -75,11 +75,13 @@ from rewards._codes import ALPHABET, CODE_LENGTH, grouped, is_well_formed, new_c
 from rewards._eligibility import Volunteer, find_volunteer, offer, refusals
 from rewards._entry_owner import entry_owner
 from rewards._expiry import (
+    EXPIRY_LOCK,
     ExpirySweep,
     due_vouchers,
     expire_periodically,
     expire_voucher,
     expire_vouchers,
+    sweep_round,
 )
 from rewards._images import MEDIA_TYPES, ImageFormat, code128, qr
 from rewards._redemption import (
@@ -122,6 +124,7 @@ __all__ = [
     "ALPHABET",
     "CODE_LENGTH",
     "DRAW_WITHIN",
+    "EXPIRY_LOCK",
     "MAX_PERIOD_DAYS",
     "MAX_QUANTITY",
     "MEDIA_TYPES",
@@ -225,6 +228,7 @@ __all__ = [
     "settlement",
     "settlement_csv",
     "settlement_xlsx",
+    "sweep_round",
     "take_stock",
     "verify_voucher",
     "voucher_expiry",

@@ -5,7 +5,9 @@ Invariants protected here: a voucher past ``expires_at`` is treated as expired b
 reader at once (:meth:`Voucher.state`), and the sweep closes each such voucher exactly once,
 in its own short transaction (so one sweep never holds many locks, and a busy counter is not
 kept waiting). Running the sweep twice, or alongside the ledger's own hold expiry, changes
-nothing more.
+nothing more. The periodic sweep runs in one process at a time (:func:`sweep_round`, under
+:func:`db.exclusive`): when several workers serve, the one that finds the lock taken skips
+that round, and a worker that dies drops the lock with it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rewards._types import VoucherStatus
 from rewards._vouchers import lock_voucher
 
 EXPIRY_ACTOR = "system:voucher-expiry"
+EXPIRY_LOCK = "voucher-expiry"
 log = logging.getLogger("passbook.rewards")
 
 
@@ -86,15 +89,28 @@ async def expire_vouchers(
             return ExpirySweep(count, points, ballots.places_passed, ballots.ballots_cancelled)
 
 
+async def sweep_round(engine: AsyncEngine, *, now: datetime | None = None) -> ExpirySweep | None:
+    """One round of the sweep if no other process is sweeping (:data:`EXPIRY_LOCK`); None
+    when another holds the lock and this round is skipped."""
+    async with db.exclusive(engine, EXPIRY_LOCK) as held:
+        if not held:
+            return None
+        return await expire_vouchers(engine, now=now)
+
+
 async def expire_periodically(engine: AsyncEngine, interval_seconds: float) -> None:
-    """Run the expiry sweep every ``interval_seconds`` until cancelled. A failed sweep is
-    logged and tried again next time: vouchers past their date scan as expired meanwhile."""
+    """Run the expiry sweep every ``interval_seconds`` until cancelled, skipping a round while
+    another worker sweeps. A failed sweep is logged and tried again next time: vouchers past
+    their date scan as expired meanwhile."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
-            swept = await expire_vouchers(engine)
+            swept = await sweep_round(engine)
         except Exception:
             log.exception("voucher expiry sweep failed; trying again in %s s", interval_seconds)
+            continue
+        if swept is None:
+            log.debug("another worker is sweeping; this one skips the round")
             continue
         if swept.vouchers:
             log.info(
