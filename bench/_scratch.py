@@ -30,16 +30,22 @@ import migrations
 from bench._report import Out
 
 __all__ = [
+    "BARE_DATABASE",
     "BENCH_DATABASE",
+    "HTTP_DATABASE",
     "PGBENCH_DATABASE",
     "admin",
     "checkpoint",
+    "scratch_copy",
     "scratch_database",
     "server_version",
 ]
 
 BENCH_DATABASE = "passbook_bench"
 PGBENCH_DATABASE = "passbook_pgbench"
+HTTP_DATABASE = "passbook_bench_http"
+BARE_DATABASE = "passbook_bench_bare"
+_SCRATCH = (BENCH_DATABASE, PGBENCH_DATABASE, HTTP_DATABASE, BARE_DATABASE)
 
 
 def _asyncpg_url(database_url: str, database: str) -> URL:
@@ -78,7 +84,7 @@ async def admin(database_url: str, *statements: str) -> None:
 
 def _refuse_own_database(database_url: str) -> None:
     named = make_url(database_url).database
-    if named in (BENCH_DATABASE, PGBENCH_DATABASE):
+    if named in _SCRATCH:
         raise ValueError(
             f"the benchmark drops and recreates {named!r}; point it at another database on the "
             "same server (it only uses that URL to find the server)"
@@ -86,9 +92,13 @@ def _refuse_own_database(database_url: str) -> None:
 
 
 @asynccontextmanager
-async def scratch_database(database_url: str, out: Out) -> AsyncIterator[str]:
-    """A freshly migrated scratch database of the same kind as ``database_url``, yielded as
-    a URL and removed afterwards."""
+async def scratch_database(
+    database_url: str, out: Out, name: str = BENCH_DATABASE
+) -> AsyncIterator[str]:
+    """A freshly migrated scratch database of the same kind as ``database_url`` (on
+    PostgreSQL named ``name``, one of the fixed scratch names), yielded as a URL and removed
+    afterwards."""
+    assert name in _SCRATCH
     if db.dialect_of(database_url) is db.Dialect.SQLITE:
         folder = tempfile.mkdtemp(prefix="passbook-bench-")
         try:
@@ -100,19 +110,52 @@ async def scratch_database(database_url: str, out: Out) -> AsyncIterator[str]:
             shutil.rmtree(folder, ignore_errors=True)
         return
     _refuse_own_database(database_url)
-    out(f"· creating scratch database {BENCH_DATABASE} (dropped first if left over)")
+    out(f"· creating scratch database {name} (dropped first if left over)")
     await admin(
         database_url,
-        f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-        f"CREATE DATABASE {BENCH_DATABASE}",
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name}",
     )
     try:
-        url = _render(_asyncpg_url(database_url, BENCH_DATABASE))
+        url = _render(_asyncpg_url(database_url, name))
         await asyncio.to_thread(migrations.upgrade, url)
         yield url
     finally:
-        out(f"· dropping scratch database {BENCH_DATABASE}")
-        await admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        out(f"· dropping scratch database {name}")
+        await admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@asynccontextmanager
+async def scratch_copy(database_url: str, source: str, out: Out, name: str) -> AsyncIterator[str]:
+    """A copy of the scratch database ``source`` (nobody connected to it), named ``name`` on
+    PostgreSQL or a file beside it on SQLite, yielded as a URL and removed afterwards."""
+    assert name in _SCRATCH
+    if db.dialect_of(database_url) is db.Dialect.SQLITE:
+        original = Path(make_url(source).database or "")
+        copy = original.with_name(f"{name}.db")
+        await asyncio.to_thread(_sqlite_copy, original, copy)
+        try:
+            yield f"sqlite+aiosqlite:///{copy}"
+        finally:
+            copy.unlink(missing_ok=True)
+        return
+    source_name = make_url(source).database
+    out(f"· copying {source_name} into scratch database {name}")
+    await admin(
+        database_url,
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name} TEMPLATE {source_name}",
+    )
+    try:
+        yield _render(_asyncpg_url(database_url, name))
+    finally:
+        out(f"· dropping scratch database {name}")
+        await admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _sqlite_copy(original: Path, copy: Path) -> None:
+    with closing(sqlite3.connect(original)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
 
 
 async def server_version(engine: AsyncEngine) -> str:
