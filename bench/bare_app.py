@@ -18,6 +18,7 @@ from typing import Any
 
 from litestar import Litestar, Request, get
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromPath
 
 DSN_VARIABLE = "PASSBOOK_BARE_DSN"
 PRINCIPAL = (
@@ -73,7 +74,7 @@ async def ping() -> str:
 
 
 @get("/api/passbooks/{number:str}")
-async def balance(request: Request[Any, Any, Any], number: str) -> dict[str, Any]:
+async def balance(request: Request[Any, Any, Any], number: FromPath[str]) -> dict[str, Any]:
     scheme, _, raw = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         raise NotAuthorizedException()

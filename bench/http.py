@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -43,7 +44,7 @@ from bench._service import serve, serve_bare, serves_workers
 from bench._service_procs import rss_mb, workers_of
 from bench._street import Street, load_street
 
-__all__ = ["run_http_bench"]
+__all__ = ["Measured", "measure", "run_http_bench"]
 
 
 def _bare_dsn(url: str) -> str:
@@ -75,6 +76,43 @@ async def _drive(
         raise RuntimeError(f"the load driver failed (exit {driver.returncode})")
     found: dict[str, Any] = json.loads(answered)
     return found
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One run's figures: the driver's ceiling, the bare app's balance read, the service's
+    scenarios, and each service worker's memory at the end (MB)."""
+
+    ping: Figure
+    bare: Figure
+    service: list[Figure]
+    memory: list[float]
+
+
+async def measure(
+    url: str,
+    bare_url: str,
+    street: Street,
+    *,
+    workers: int,
+    connections: int,
+    seconds: float,
+    out: Out = print,
+) -> Measured:
+    """Serve the bare app on ``bare_url`` then ``passbook serve`` on ``url`` (both loaded
+    with ``street``), each with ``workers`` workers, and drive them."""
+    served = workers if serves_workers() else 1
+    out(f"· the bare app, {served} worker(s): /ping, then balance reads")
+    async with serve_bare(_bare_dsn(bare_url), workers=served) as bare_service:
+        ping = await _drive(bare_service.port, None, ["ping"], connections, seconds)
+        bare = await _drive(bare_service.port, street, ["balance"], connections, seconds)
+    out(f"· passbook serve, {served} worker(s): {', '.join(SCENARIOS)}")
+    async with serve(url, workers=workers) as service:
+        found = await _drive(service.port, street, list(SCENARIOS), connections, seconds)
+        memory = [rss_mb(pid) for pid in workers_of(service.pid)]
+    (ping_figure,) = figures_of(ping)
+    (bare_figure,) = figures_of(bare)
+    return Measured(ping_figure, bare_figure, figures_of(found), memory)
 
 
 def _load() -> str:
@@ -111,14 +149,15 @@ async def run_http_bench(
             await engine.dispose()
         load_start = _load()
         async with scratch_copy(database_url, url, out, BARE_DATABASE) as bare_url:
-            out(f"· the bare app, {served} worker(s): /ping, then balance reads")
-            async with serve_bare(_bare_dsn(bare_url), workers=served) as bare_service:
-                ping = await _drive(bare_service.port, None, ["ping"], connections, seconds)
-                bare = await _drive(bare_service.port, street, ["balance"], connections, seconds)
-        out(f"· passbook serve, {served} worker(s): {', '.join(SCENARIOS)}")
-        async with serve(url, workers=workers) as service:
-            found = await _drive(service.port, street, list(SCENARIOS), connections, seconds)
-            memory = [rss_mb(pid) for pid in workers_of(service.pid)]
+            measured = await measure(
+                url,
+                bare_url,
+                street,
+                workers=workers,
+                connections=connections,
+                seconds=seconds,
+                out=out,
+            )
         load_end = _load()
         engine = db.create_engine(url)
         try:
@@ -136,16 +175,14 @@ async def run_http_bench(
             "served with 1 (the bare app too)."
         )
     if kind is db.Dialect.SQLITE:
-        writes = [f for f in figures_of(found) if f.scenario in ("redeem", "consume", "approve")]
+        writes = [f for f in measured.service if f.scenario in ("redeem", "consume", "approve")]
         best = max((f.rate for f in writes), default=0.0)
         notes.append(
             "SQLite has one writer: every redemption, consume and approval waits for the one "
             f"write lock, across all workers; here that allowed at best {best:,.0f} writes/s, "
             "while reads go on beside it (WAL)."
         )
-    (ping_figure,) = figures_of(ping)
-    (bare_figure,) = figures_of(bare)
-    service_figures = figures_of(found)
+    ping_figure, bare_figure, service_figures = measured.ping, measured.bare, measured.service
     print_http_table(
         out,
         header=[
@@ -158,7 +195,7 @@ async def run_http_bench(
         service=service_figures,
         bare=bare_figure,
         ping=ping_figure,
-        memory=memory,
+        memory=measured.memory,
         notes=notes,
     )
     return [*service_figures, bare_figure, ping_figure]
