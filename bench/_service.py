@@ -133,22 +133,16 @@ async def serve(
 @asynccontextmanager
 async def serve_bare(dsn: str, *, workers: int) -> AsyncIterator[Service]:
     """The yardstick app (:mod:`bench.bare_app`) on ``dsn`` under the server ``passbook
-    serve`` runs under, with as many worker processes, on a free loopback port."""
+    serve`` runs under (:func:`cli.serving.serve_target`, the same settings), with as many
+    worker processes, on a free loopback port."""
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.bare_app:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "info",
-    ]
-    if workers > 1:
-        argv += ["--workers", str(workers)]
+    code = (
+        "from cli.serving import DEFAULT_SERVER, serve_target; "
+        f"serve_target('bench.bare_app:app', factory=False, host='127.0.0.1', port={port}, "
+        f"workers={workers}, server=DEFAULT_SERVER)"
+    )
     environ = {**os.environ, DSN_VARIABLE: dsn}
-    async with start_process(argv, port=port, path="/ping", env=environ) as service:
+    async with start_process(
+        [sys.executable, "-c", code], port=port, path="/ping", env=environ
+    ) as service:
         yield service

@@ -43,6 +43,7 @@ from bench._scratch import (
 from bench._service import serve, serve_bare, serves_workers
 from bench._service_procs import rss_mb, workers_of
 from bench._street import Street, load_street
+from cli.serving import DEFAULT_SERVER
 
 __all__ = ["Measured", "measure", "run_http_bench"]
 
@@ -187,7 +188,8 @@ async def run_http_bench(
         out,
         header=[
             f"database   {version}, scratch (never the one configured)",
-            f"server     passbook serve, {served} worker process(es); the bare app the same",
+            f"server     passbook serve under {DEFAULT_SERVER.value}, {served} worker "
+            "process(es); the bare app under the same server and workers",
             f"load       {connections} connections, {seconds:g} s a scenario, "
             f"{len(street.volunteers):,} volunteers in {grids} grids",
             f"load avg   {load_start} at the start, {load_end} at the end",
