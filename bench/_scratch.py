@@ -2,9 +2,10 @@
 
 The rule it keeps: a benchmark never touches the database it is pointed at; it only uses that
 URL to find the server (PostgreSQL) or the kind (SQLite). On PostgreSQL the scratch databases
-:data:`BENCH_DATABASE` (and :data:`PGBENCH_DATABASE` for the pgbench yardstick) are made on the
-same server, dropped first if left over and dropped again at the end; a URL that names one of
-them is refused. On SQLite the scratch database is a file in a temporary directory, opened
+:data:`BENCH_DATABASE` (and :data:`PGBENCH_DATABASE` for the pgbench yardstick; the HTTP
+bench's :data:`HTTP_DATABASE` and its copy :data:`BARE_DATABASE`) are made on the same server,
+dropped first if left over and dropped again at the end; a URL that names one of them is
+refused. On SQLite the scratch database is a file in a temporary directory, opened
 through :func:`db.create_engine`, so the pragmas are the service's own. Either way it is built
 by the migrations, as the service's own database is.
 """

@@ -26,7 +26,7 @@ import db
 import rewards
 import scheme_time
 
-__all__ = ["Street", "load_street"]
+__all__ = ["Street", "load_street", "note_tokens_used"]
 
 STREET = "hs"
 RULE = "hs-rule"
@@ -46,6 +46,7 @@ class Street:
     rewards: list[tuple[str, int]] = field(default_factory=list)  # (code, merchant index)
     merchants: list[list[str]] = field(default_factory=list)  # tokens of each merchant
     sheets: list[tuple[int, str]] = field(default_factory=list)  # (sheet id, approver token)
+    token_ids: list[int] = field(default_factory=list)
 
     def plan(self) -> dict[str, Any]:
         return {
@@ -118,16 +119,18 @@ async def _street(conn: db.Connection, grids: int, street: Street) -> dict[int, 
     return pairs
 
 
-async def _volunteers(conn: db.Connection, grid: int, numbers: list[str]) -> list[tuple[str, str]]:
+async def _volunteers(
+    conn: db.Connection, grid: int, numbers: list[str]
+) -> list[tuple[str, str, int]]:
     made = []
     for number in numbers:
         await community.register_volunteer(
             conn, passbook_number=number, name="志愿者", grid_code=_grid(grid)
         )
-        raw, _principal = await access.create_token(
+        raw, principal = await access.create_token(
             conn, role=access.Role.VOLUNTEER, scope=number, label=f"bench {number}"
         )
-        made.append((number, raw))
+        made.append((number, raw, principal.token_id))
     return made
 
 
@@ -149,14 +152,16 @@ async def _sheet(conn: db.Connection, author: int, lines: list[council.LineIn], 
 
 async def _grid_load(
     engine: AsyncEngine, grid: int, pair: tuple[int, int], numbers: list[str], sheets: int
-) -> tuple[list[tuple[str, str]], list[int]]:
+) -> tuple[list[tuple[str, str, int]], list[int]]:
     """One grid: its volunteers with tokens, their opening points, its sheets to approve."""
     author, approver = pair
-    made: list[tuple[str, str]] = []
+    made: list[tuple[str, str, int]] = []
     for start in range(0, len(numbers), _CHUNK):
         chunk = numbers[start : start + _CHUNK]
 
-        async def register(conn: db.Connection, chunk: list[str] = chunk) -> list[tuple[str, str]]:
+        async def register(
+            conn: db.Connection, chunk: list[str] = chunk
+        ) -> list[tuple[str, str, int]]:
             return await _volunteers(conn, grid, chunk)
 
         made += await db.run_in_transaction(engine, register)
@@ -189,14 +194,14 @@ async def load_street(engine: AsyncEngine, *, grids: int, volunteers: int, sheet
         raise ValueError("more sheets than the daily cap lets the volunteers have today")
 
     async def approvers(conn: db.Connection) -> list[str]:
-        return [
-            (
-                await access.create_token(
-                    conn, role=access.Role.COUNCIL, scope=f"{_grid(g)}-b", label="bench approver"
-                )
-            )[0]
-            for g in range(grids)
-        ]
+        made = []
+        for g in range(grids):
+            raw, principal = await access.create_token(
+                conn, role=access.Role.COUNCIL, scope=f"{_grid(g)}-b", label="bench approver"
+            )
+            made.append(raw)
+            street.token_ids.append(principal.token_id)
+        return made
 
     approver_tokens = await db.run_in_transaction(engine, approvers)
     jobs = [_grid_load(engine, g, pairs[g], per_grid[g], sheets_per_grid[g]) for g in range(grids)]
@@ -205,6 +210,20 @@ async def load_street(engine: AsyncEngine, *, grids: int, volunteers: int, sheet
     else:
         loaded = await asyncio.gather(*jobs)
     for g, (made, sheet_ids) in enumerate(loaded):
-        street.volunteers += made
+        street.volunteers += [(number, raw) for number, raw, _id in made]
+        street.token_ids += [token_id for _number, _raw, token_id in made]
         street.sheets += [(s, approver_tokens[g]) for s in sheet_ids]
     return street
+
+
+async def note_tokens_used(engine: AsyncEngine, street: Street) -> None:
+    """Note every token of the street as used now, as a day of real use would have: a token's
+    first request would otherwise also write its first use, and a timed run of fresh tokens
+    would time those writes instead of the requests."""
+    now = scheme_time.utcnow()
+
+    async def note(conn: db.Connection) -> None:
+        for token_id in street.token_ids:
+            await access.note_use(conn, token_id, now)
+
+    await db.run_in_transaction(engine, note)

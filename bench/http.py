@@ -42,7 +42,7 @@ from bench._scratch import (
 )
 from bench._service import serve, serve_bare, serves_workers
 from bench._service_procs import rss_mb, workers_of
-from bench._street import Street, load_street
+from bench._street import Street, load_street, note_tokens_used
 from cli.serving import DEFAULT_SERVER
 
 __all__ = ["Measured", "measure", "run_http_bench"]
@@ -144,6 +144,7 @@ async def run_http_bench(
         try:
             out(f"· loading a street: {grids} grids, {volunteers:,} volunteers, {sheets} sheets")
             street = await load_street(engine, grids=grids, volunteers=volunteers, sheets=sheets)
+            await note_tokens_used(engine, street)
             version = await server_version(engine)
             await checkpoint(engine)
         finally:

@@ -14,7 +14,7 @@ import ledger
 from bench._driver import SCENARIOS
 from bench._http_client import Connection, request_bytes
 from bench._service import serve_bare
-from bench._street import TOKENS_PER_MERCHANT, load_street
+from bench._street import TOKENS_PER_MERCHANT, load_street, note_tokens_used
 from bench.http import _bare_dsn, measure
 
 
@@ -25,6 +25,7 @@ async def test_every_scenario_runs_without_errors_and_the_books_verify(
     assert len(street.volunteers) == 40
     assert len(street.sheets) == 30
     assert all(len(tokens) == TOKENS_PER_MERCHANT for tokens in street.merchants)
+    await note_tokens_used(engine, street)
     await engine.dispose()  # the service and the bare app open their own
 
     lines: list[str] = []
