@@ -56,13 +56,20 @@ def _bare_dsn(url: str) -> str:
 
 
 async def _drive(
-    port: int, street: Street | None, scenarios: list[str], connections: int, seconds: float
+    port: int,
+    street: Street | None,
+    scenarios: list[str],
+    connections: int,
+    seconds: float,
+    warm_seconds: float = 1.0,
 ) -> dict[str, Any]:
-    """Run the load driver in its own process; its JSON document."""
+    """Run the load driver in its own process (after ``warm_seconds`` of untimed balance
+    reads that fill the pools); its JSON document."""
     plan: dict[str, Any] = {
         "port": port,
         "connections": connections,
         "seconds": seconds,
+        "warm_seconds": warm_seconds,
         "scenarios": scenarios,
         **(street.plan() if street is not None else {}),
     }
@@ -98,6 +105,7 @@ async def measure(
     workers: int,
     connections: int,
     seconds: float,
+    warm_seconds: float = 1.0,
     out: Out = print,
 ) -> Measured:
     """Serve the bare app on ``bare_url`` then ``passbook serve`` on ``url`` (both loaded
@@ -106,10 +114,14 @@ async def measure(
     out(f"· the bare app, {served} worker(s): /ping, then balance reads")
     async with serve_bare(_bare_dsn(bare_url), workers=served) as bare_service:
         ping = await _drive(bare_service.port, None, ["ping"], connections, seconds)
-        bare = await _drive(bare_service.port, street, ["balance"], connections, seconds)
+        bare = await _drive(
+            bare_service.port, street, ["balance"], connections, seconds, warm_seconds
+        )
     out(f"· passbook serve, {served} worker(s): {', '.join(SCENARIOS)}")
     async with serve(url, workers=workers) as service:
-        found = await _drive(service.port, street, list(SCENARIOS), connections, seconds)
+        found = await _drive(
+            service.port, street, list(SCENARIOS), connections, seconds, warm_seconds
+        )
         memory = [rss_mb(pid) for pid in workers_of(service.pid)]
     (ping_figure,) = figures_of(ping)
     (bare_figure,) = figures_of(bare)

@@ -30,7 +30,14 @@ async def test_every_scenario_runs_without_errors_and_the_books_verify(
 
     lines: list[str] = []
     measured = await measure(
-        database_url, database_url, street, workers=1, connections=4, seconds=1, out=lines.append
+        database_url,
+        database_url,
+        street,
+        workers=1,
+        connections=4,
+        seconds=1,
+        warm_seconds=0.2,
+        out=lines.append,
     )
 
     for figure in [measured.ping, measured.bare, *measured.service]:
