@@ -25,7 +25,6 @@ __all__ = [
     "free_port",
     "serve",
     "serve_bare",
-    "serves_workers",
     "start_process",
     "wait_until_up",
 ]
@@ -97,21 +96,14 @@ async def start_process(
                 await process.wait()
 
 
-def serves_workers() -> bool:
-    """Whether this build's ``passbook serve`` takes ``--workers``."""
-    from cli.main import serve as command
-
-    return any(param.name == "workers" for param in command.params)
-
-
 @asynccontextmanager
 async def serve(
     database_url: str, *, demo: bool = False, workers: int | None = None, extra: Sequence[str] = ()
 ) -> AsyncIterator[Service]:
     """``passbook serve`` on ``database_url`` (already migrated) on a free loopback port,
-    with ``workers`` worker processes if given (and this build serves with several)."""
+    with ``workers`` worker processes if given (else ``passbook serve``'s default)."""
     port = free_port()
-    if workers is not None and serves_workers():
+    if workers is not None:
         extra = ["--workers", str(workers), *extra]
     argv = [
         sys.executable,

@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ from bench._scratch import (
     scratch_database,
     server_version,
 )
-from bench._service import serve, serve_bare, serves_workers
+from bench._service import serve, serve_bare
 from bench._service_procs import rss_mb, workers_of
 from bench._street import Street, load_street, note_tokens_used
 from cli.serving import DEFAULT_SERVER
@@ -110,14 +111,13 @@ async def measure(
 ) -> Measured:
     """Serve the bare app on ``bare_url`` then ``passbook serve`` on ``url`` (both loaded
     with ``street``), each with ``workers`` workers, and drive them."""
-    served = workers if serves_workers() else 1
-    out(f"· the bare app, {served} worker(s): /ping, then balance reads")
-    async with serve_bare(_bare_dsn(bare_url), workers=served) as bare_service:
+    out(f"· the bare app, {workers} worker(s): /ping, then balance reads")
+    async with serve_bare(_bare_dsn(bare_url), workers=workers) as bare_service:
         ping = await _drive(bare_service.port, None, ["ping"], connections, seconds)
         bare = await _drive(
             bare_service.port, street, ["balance"], connections, seconds, warm_seconds
         )
-    out(f"· passbook serve, {served} worker(s): {', '.join(SCENARIOS)}")
+    out(f"· passbook serve, {workers} worker(s): {', '.join(SCENARIOS)}")
     async with serve(url, workers=workers) as service:
         found = await _drive(
             service.port, street, list(SCENARIOS), connections, seconds, warm_seconds
@@ -148,15 +148,16 @@ async def run_http_bench(
     kind = db.dialect_of(database_url)
     if workers is None:
         workers = (os.cpu_count() or 1) if kind is db.Dialect.POSTGRESQL else 1
-    served = workers if serves_workers() else 1
     sheets = sheets if sheets is not None else max(40, int(seconds * 120))
     notes: list[str] = []
     async with scratch_database(database_url, out, HTTP_DATABASE) as url:
         engine = db.create_engine(url, pool_size=grids + 2)
         try:
             out(f"· loading a street: {grids} grids, {volunteers:,} volunteers, {sheets} sheets")
+            began = time.perf_counter()
             street = await load_street(engine, grids=grids, volunteers=volunteers, sheets=sheets)
             await note_tokens_used(engine, street)
+            out(f"· loaded in {time.perf_counter() - began:.0f} s (load average {_load()})")
             version = await server_version(engine)
             await checkpoint(engine)
         finally:
@@ -183,11 +184,6 @@ async def run_http_bench(
         notes.append(f"THE SCRATCH BOOKS DO NOT VERIFY: {report.problems[:3]}")
     else:
         notes.append(f"The scratch books verified afterwards: {report.entries:,} entries.")
-    if served != workers:
-        notes.append(
-            f"This build's passbook serve runs one process: asked for {workers} workers, "
-            "served with 1 (the bare app too)."
-        )
     if kind is db.Dialect.SQLITE:
         writes = [f for f in measured.service if f.scenario in ("redeem", "consume", "approve")]
         best = max((f.rate for f in writes), default=0.0)
@@ -201,7 +197,7 @@ async def run_http_bench(
         out,
         header=[
             f"database   {version}, scratch (never the one configured)",
-            f"server     passbook serve under {DEFAULT_SERVER.value}, {served} worker "
+            f"server     passbook serve under {DEFAULT_SERVER.value}, {workers} worker "
             "process(es); the bare app under the same server and workers",
             f"load       {connections} connections, {seconds:g} s a scenario, "
             f"{len(street.volunteers):,} volunteers in {grids} grids",

@@ -59,7 +59,7 @@ async def run_pages_bench(database_url: str, *, requests: int, out: Out = print)
     async with scratch_database(database_url, out) as url:
         results: dict[str, list[float] | int] = {}
         async with (
-            serve(url, demo=True) as service,
+            serve(url, demo=True, workers=1) as service,
             httpx.AsyncClient(base_url=service.base, timeout=60) as client,
         ):
             token = await _session(client)

@@ -110,7 +110,7 @@ async def run_signin_bench(
     """Print p50/p99 of /health and a balance read, alone and under a sign-in flood."""
     async with scratch_database(database_url, out) as url:
         await _setup(url)
-        async with serve(url) as service:
+        async with serve(url, workers=1) as service:
             base = service.base
             async with httpx.AsyncClient(base_url=base) as client:
                 signed = await client.post(
