@@ -2,9 +2,10 @@
 
 The rule it keeps: a benchmark never touches the database it is pointed at; it only uses that
 URL to find the server (PostgreSQL) or the kind (SQLite). On PostgreSQL the scratch databases
-:data:`BENCH_DATABASE` (and :data:`PGBENCH_DATABASE` for the pgbench yardstick) are made on the
-same server, dropped first if left over and dropped again at the end; a URL that names one of
-them is refused. On SQLite the scratch database is a file in a temporary directory, opened
+:data:`BENCH_DATABASE` (and :data:`PGBENCH_DATABASE` for the pgbench yardstick; the HTTP
+bench's :data:`HTTP_DATABASE` and its copy :data:`BARE_DATABASE`) are made on the same server,
+dropped first if left over and dropped again at the end; a URL that names one of them is
+refused. On SQLite the scratch database is a file in a temporary directory, opened
 through :func:`db.create_engine`, so the pragmas are the service's own. Either way it is built
 by the migrations, as the service's own database is.
 """
@@ -30,16 +31,24 @@ import migrations
 from bench._report import Out
 
 __all__ = [
+    "BARE_DATABASE",
     "BENCH_DATABASE",
+    "HTTP_DATABASE",
     "PGBENCH_DATABASE",
+    "SERVERS_DATABASE",
     "admin",
     "checkpoint",
+    "scratch_copy",
     "scratch_database",
     "server_version",
 ]
 
 BENCH_DATABASE = "passbook_bench"
 PGBENCH_DATABASE = "passbook_pgbench"
+HTTP_DATABASE = "passbook_bench_http"
+BARE_DATABASE = "passbook_bench_bare"
+SERVERS_DATABASE = "passbook_bench_servers"
+_SCRATCH = (BENCH_DATABASE, PGBENCH_DATABASE, HTTP_DATABASE, BARE_DATABASE, SERVERS_DATABASE)
 
 
 def _asyncpg_url(database_url: str, database: str) -> URL:
@@ -76,9 +85,9 @@ async def admin(database_url: str, *statements: str) -> None:
     raise last
 
 
-def _refuse_own_database(database_url: str, name: str = BENCH_DATABASE) -> None:
+def _refuse_own_database(database_url: str) -> None:
     named = make_url(database_url).database
-    if named in (BENCH_DATABASE, PGBENCH_DATABASE, name):
+    if named in _SCRATCH:
         raise ValueError(
             f"the benchmark drops and recreates {named!r}; point it at another database on the "
             "same server (it only uses that URL to find the server)"
@@ -87,10 +96,12 @@ def _refuse_own_database(database_url: str, name: str = BENCH_DATABASE) -> None:
 
 @asynccontextmanager
 async def scratch_database(
-    database_url: str, out: Out, *, name: str = BENCH_DATABASE
+    database_url: str, out: Out, name: str = BENCH_DATABASE
 ) -> AsyncIterator[str]:
-    """A freshly migrated scratch database of the same kind as ``database_url``, yielded as
-    a URL and removed afterwards (on PostgreSQL named ``name``, a benchmark's own)."""
+    """A freshly migrated scratch database of the same kind as ``database_url`` (on
+    PostgreSQL named ``name``, one of the fixed scratch names), yielded as a URL and removed
+    afterwards."""
+    assert name in _SCRATCH
     if db.dialect_of(database_url) is db.Dialect.SQLITE:
         folder = tempfile.mkdtemp(prefix="passbook-bench-")
         try:
@@ -101,7 +112,7 @@ async def scratch_database(
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
-    _refuse_own_database(database_url, name)
+    _refuse_own_database(database_url)
     out(f"· creating scratch database {name} (dropped first if left over)")
     await admin(
         database_url,
@@ -115,6 +126,39 @@ async def scratch_database(
     finally:
         out(f"· dropping scratch database {name}")
         await admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@asynccontextmanager
+async def scratch_copy(database_url: str, source: str, out: Out, name: str) -> AsyncIterator[str]:
+    """A copy of the scratch database ``source`` (nobody connected to it), named ``name`` on
+    PostgreSQL or a file beside it on SQLite, yielded as a URL and removed afterwards."""
+    assert name in _SCRATCH
+    if db.dialect_of(database_url) is db.Dialect.SQLITE:
+        original = Path(make_url(source).database or "")
+        copy = original.with_name(f"{name}.db")
+        await asyncio.to_thread(_sqlite_copy, original, copy)
+        try:
+            yield f"sqlite+aiosqlite:///{copy}"
+        finally:
+            copy.unlink(missing_ok=True)
+        return
+    source_name = make_url(source).database
+    out(f"· copying {source_name} into scratch database {name}")
+    await admin(
+        database_url,
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name} TEMPLATE {source_name}",
+    )
+    try:
+        yield _render(_asyncpg_url(database_url, name))
+    finally:
+        out(f"· dropping scratch database {name}")
+        await admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _sqlite_copy(original: Path, copy: Path) -> None:
+    with closing(sqlite3.connect(original)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
 
 
 async def server_version(engine: AsyncEngine) -> str:

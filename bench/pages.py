@@ -1,8 +1,8 @@
 """The pages benchmark: how fast the real service answers each page, on a scratch database
 with the demo data (never the database configured).
 
-The service is ``passbook serve`` on a free loopback port (one process, as in
-:mod:`bench.signin`); the demo volunteer's PIN is set through the registry's use case (the
+The service is ``passbook serve`` on a free loopback port (one process, started by
+:mod:`bench._service`); the demo volunteer's PIN is set through the registry's use case (the
 API's ``PUT /api/volunteers/{number}/pin`` as the demo admin), the volunteer signs in, and
 each page is requested N times one after another with that session. Pages this build does
 not have (404) are reported as such. The rule it keeps: figures are printed with the
@@ -11,10 +11,7 @@ machine's load average beside them; nothing here is a test.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import subprocess
-import sys
 import time
 
 import httpx
@@ -22,8 +19,8 @@ import httpx
 import db
 from bench._report import Out
 from bench._scratch import scratch_database
+from bench._service import serve
 from bench._timing import percentile
-from bench.signin import _free_port, _wait_until_up
 
 NUMBER = "YZS1-0001"
 PIN = "2580"
@@ -60,36 +57,18 @@ async def run_pages_bench(database_url: str, *, requests: int, out: Out = print)
     """Print p50/p99 of each page over ``requests`` requests, signed in as the demo
     volunteer."""
     async with scratch_database(database_url, out) as url:
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from cli.main import main; main()",
-            "serve",
-            "--database-url",
-            url,
-            "--port",
-            str(port),
-            "--no-migrate",
-            "--demo",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         results: dict[str, list[float] | int] = {}
-        try:
-            await _wait_until_up(base)
-            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-                token = await _session(client)
-                client.cookies.set("passbook_session", token)
-                load_before = os.getloadavg()[0]
-                for path in PAGES:
-                    await _time(client, path, 3)  # warm: templates compiled, pool open
-                    results[path] = await _time(client, path, requests)
-                load_after = os.getloadavg()[0]
-        finally:
-            server.terminate()
-            await server.wait()
+        async with (
+            serve(url, demo=True, workers=1) as service,
+            httpx.AsyncClient(base_url=service.base, timeout=60) as client,
+        ):
+            token = await _session(client)
+            client.cookies.set("passbook_session", token)
+            load_before = os.getloadavg()[0]
+            for path in PAGES:
+                await _time(client, path, 3)  # warm: templates compiled, pool open
+                results[path] = await _time(client, path, requests)
+            load_after = os.getloadavg()[0]
     out("")
     out(
         f"pages benchmark ({db.dialect_of(database_url).value}; {os.cpu_count()} cores; load "

@@ -15,21 +15,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 
-import httpx
-
 import db
+from bench._http_client import Connection, request_bytes
 from bench._report import Out
-from bench._scratch import scratch_database
+from bench._scratch import SERVERS_DATABASE, scratch_database
+from bench._service import serve
 from bench._timing import percentile
-from bench.signin import _free_port
 from seeds import load_demo
 
-SCRATCH_DATABASE = "passbook_bench_servers"
 NUMBER = "YZS1-0001"
 TOKEN = "pb_demo_admin"  # noqa: S105 (the demo's well-known admin token)
 PATHS = {"balance read": f"/api/passbooks/{NUMBER}", "/health": "/health"}
@@ -99,50 +96,21 @@ async def _measure(port: int, path: str, connections: int, seconds: float) -> di
 async def _one_server(
     url: str, server: str, workers: int, connections: int, seconds: float
 ) -> dict[str, dict[str, float]]:
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from cli.main import main; main()",
-        "serve",
-        "--database-url",
-        url,
-        "--port",
-        str(port),
-        "--no-migrate",
-        "--no-demo",
-        "--server",
-        server,
-        "--workers",
-        str(workers),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            for _ in range(600):
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-            else:
-                raise RuntimeError(f"passbook serve --server {server} did not start")
-            await asyncio.sleep(2.0)  # every worker up, not just the first
-            for path in PATHS.values():  # warm every worker's pool and caches
-                for _ in range(20):
-                    await client.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
-        return {
-            name: await _measure(port, path, connections, seconds) for name, path in PATHS.items()
-        }
-    finally:
-        process.send_signal(signal.SIGTERM)
+    async with serve(url, workers=workers, extra=["--server", server]) as service:
+        await asyncio.sleep(2.0)  # every worker up, not just the first
+        warm = Connection(service.port)
         try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+            for path in PATHS.values():  # warm the workers' pools and caches
+                for _ in range(20):
+                    await warm.send(
+                        request_bytes("GET", path, headers={"Authorization": f"Bearer {TOKEN}"})
+                    )
+        finally:
+            warm.close()
+        return {
+            name: await _measure(service.port, path, connections, seconds)
+            for name, path in PATHS.items()
+        }
 
 
 async def run_servers_bench(
@@ -155,7 +123,7 @@ async def run_servers_bench(
     out: Out = print,
 ) -> None:
     """Print req/s, p50 and p99 of each server for each request, round by round."""
-    async with scratch_database(database_url, out, name=SCRATCH_DATABASE) as url:
+    async with scratch_database(database_url, out, name=SERVERS_DATABASE) as url:
         engine = db.create_engine(url)
         try:
             await load_demo(engine)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import community
 import db
 from bench._report import Out
 from bench._scratch import scratch_database
+from bench._service import serve
 from bench._timing import percentile
 
 NUMBER = "BS-0001"
@@ -49,12 +49,6 @@ async def _setup(url: str) -> None:
         await db.run_in_transaction(engine, use_case)
     finally:
         await engine.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _probe(base: str, token: str, seconds: float) -> dict[str, list[float]]:
@@ -110,42 +104,14 @@ def _line(name: str, samples: list[float]) -> str:
     )
 
 
-async def _wait_until_up(base: str) -> None:
-    async with httpx.AsyncClient(base_url=base) as client:
-        for _ in range(200):
-            try:
-                if (await client.get("/health")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the service did not start")
-
-
 async def run_signin_bench(
     database_url: str, *, flood: int, seconds: float, out: Out = print
 ) -> None:
     """Print p50/p99 of /health and a balance read, alone and under a sign-in flood."""
     async with scratch_database(database_url, out) as url:
         await _setup(url)
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from cli.main import main; main()",
-            "serve",
-            "--database-url",
-            url,
-            "--port",
-            str(port),
-            "--no-migrate",
-            "--no-demo",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            await _wait_until_up(base)
+        async with serve(url, workers=1) as service:
+            base = service.base
             async with httpx.AsyncClient(base_url=base) as client:
                 signed = await client.post(
                     "/api/sign-in", json={"passbook_number": NUMBER, "pin": PIN}
@@ -165,9 +131,6 @@ async def run_signin_bench(
             flooded = await _probe(base, token, seconds - 1)
             answered = (await flooder.communicate())[0].decode()
             load_after = os.getloadavg()[0]
-        finally:
-            server.terminate()
-            await server.wait()
     out("")
     out(
         f"sign-in flood benchmark ({db.dialect_of(database_url).value}; {os.cpu_count()} "

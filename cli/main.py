@@ -272,6 +272,33 @@ def bench_servers(
     )
 
 
+@bench.command("http")
+@database_option
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Worker processes of the service and of the bare app [default: one per core on "
+    "PostgreSQL, 1 on SQLite].",
+)
+@click.option("--connections", default=64, show_default=True, type=click.IntRange(min=1))
+@click.option("--seconds", default=10.0, show_default=True, type=click.FloatRange(min=1))
+def bench_http(
+    database_url: str | None, workers: int | None, connections: int, seconds: float
+) -> None:
+    """Requests/s, p50 and p99 of the real service (passbook serve) on a loaded street:
+    balance reads, statements, redemptions, consumes, sheet approvals and a mix, beside a bare
+    litestar app doing the balance read's queries. Uses scratch databases only."""
+    from bench.http import run_http_bench
+
+    settings = settings_for(database_url)
+    asyncio.run(
+        run_http_bench(
+            settings.database_url, workers=workers, connections=connections, seconds=seconds
+        )
+    )
+
+
 main.add_command(init)
 main.add_command(backup)
 main.add_command(restore)

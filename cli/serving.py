@@ -49,20 +49,30 @@ def worker_environment(settings: Settings, workers: int) -> dict[str, str]:
 def run(settings: Settings, *, host: str, port: int, workers: int, server: Server) -> None:
     """Serve until SIGTERM or SIGINT with ``workers`` processes under ``server``."""
     os.environ.update(worker_environment(settings, workers))
+    target = GRANIAN_WORKER_APP if server is Server.GRANIAN else WORKER_APP
+    serve_target(target, factory=True, host=host, port=port, workers=workers, server=server)
+
+
+def serve_target(
+    target: str, *, factory: bool, host: str, port: int, workers: int, server: Server
+) -> None:
+    """Serve the ASGI app ``target`` (``module:name``, an app or with ``factory`` a function
+    making one) as ``passbook serve`` serves its own; ``passbook bench http`` serves its bare
+    yardstick app through here, so both run under the same server with the same settings."""
     if server is Server.GRANIAN:
-        _run_granian(host, port, workers)
+        _run_granian(target, factory, host, port, workers)
     else:
-        _run_uvicorn(host, port, workers)
+        _run_uvicorn(target, factory, host, port, workers)
 
 
-def _run_granian(host: str, port: int, workers: int) -> None:
+def _run_granian(target: str, factory: bool, host: str, port: int, workers: int) -> None:
     from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
     from granian.server import Server as Granian
 
     Granian(
-        GRANIAN_WORKER_APP,
-        factory=True,
+        target,
+        factory=factory,
         address=host,
         port=port,
         interface=Interfaces.ASGI,
@@ -73,12 +83,12 @@ def _run_granian(host: str, port: int, workers: int) -> None:
     ).serve()
 
 
-def _run_uvicorn(host: str, port: int, workers: int) -> None:
+def _run_uvicorn(target: str, factory: bool, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        WORKER_APP,
-        factory=True,
+        target,
+        factory=factory,
         host=host,
         port=port,
         workers=workers,
