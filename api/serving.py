@@ -19,6 +19,7 @@ import sys
 from litestar import Litestar
 
 from api.app import create_app
+from api.observing import log_requests_to
 from config import Settings
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -27,6 +28,7 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def worker_app() -> Litestar:
     """The app one worker serves, with the settings of the environment it was started in."""
     _die_with_parent()
+    log_requests_to()  # one JSON line a request, on the worker's stderr
     return create_app(Settings())
 
 

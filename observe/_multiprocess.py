@@ -15,6 +15,7 @@ histograms are used: their values stay meaningful after a worker exits, so no
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ def prepare_multiprocess(directory: str | Path | None = None) -> Path:
     once, in the serving process, before any worker starts."""
     if directory is None:
         path = Path(tempfile.mkdtemp(prefix="passbook-metrics-"))
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
     else:
         path = Path(directory)
         if path.exists():
