@@ -18,6 +18,7 @@ import sys
 
 from litestar import Litestar
 
+import observe
 from api.app import create_app
 from api.observing import log_requests_to
 from config import Settings
@@ -28,6 +29,7 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def worker_app() -> Litestar:
     """The app one worker serves, with the settings of the environment it was started in."""
     _die_with_parent()
+    observe.worker_started()  # count into the workers' shared metrics, if several serve
     log_requests_to()  # one JSON line a request, on the worker's stderr
     return create_app(Settings())
 

@@ -30,6 +30,7 @@ from observe._multiprocess import (
     in_multiprocess_mode,
     prepare_multiprocess,
     scrape,
+    worker_started,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "sheet_approved",
     "sign_in_failed",
     "voucher_consumed",
+    "worker_started",
 ]

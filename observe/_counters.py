@@ -48,6 +48,15 @@ SIGN_IN_FAILURES = Counter(
     ["reason"],
 )
 
+_ALL = (
+    REQUEST_SECONDS,
+    THROTTLED,
+    POINTS_ISSUED,
+    POINTS_REDEEMED,
+    VOUCHERS_CONSUMED,
+    SHEETS_APPROVED,
+    SIGN_IN_FAILURES,
+)
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
 # One histogram child per (route, method, status), found by one dict look-up per request.
 _children: dict[tuple[str, str, int], Histogram] = {}  # children are Histograms too
@@ -66,6 +75,14 @@ def request_done(route: str, method: str, status: int, seconds: float) -> None:
     child.observe(seconds)
     if status == 429:
         THROTTLED.labels(route).inc()
+
+
+def forget_counted() -> None:
+    """Drop every series this process made (a new worker begins from nothing; its new
+    series take the value class in force then)."""
+    for metric in _ALL:
+        metric.clear()
+    _children.clear()
 
 
 def grid_of(path: str) -> str:

@@ -6,9 +6,11 @@ its values to files of its own in one directory (``PROMETHEUS_MULTIPROC_DIR``), 
 scrape reads them all (:class:`prometheus_client.multiprocess.MultiProcessCollector`).
 
 The directory must be fresh each time the service starts (files left by an earlier run would
-be added in) and the variable must be set before a worker imports prometheus-client, so
-:func:`prepare_multiprocess` is called by the serving command before it starts the workers,
-which inherit the variable (they are spawned, each a new interpreter). Only counters and
+be added in), so :func:`prepare_multiprocess` is called by the serving command before it
+starts the workers, which inherit the variable. A worker may be forked from a parent that had
+imported prometheus-client, and counted (the demo load), before the variable was set: so
+each worker calls :func:`worker_started` first, which makes its values file-backed and drops
+what the parent counted. Only counters and
 histograms are used: their values stay meaningful after a worker exits, so no
 ``mark_process_dead`` is needed.
 """
@@ -22,9 +24,11 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, values
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from observe._counters import forget_counted
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -43,6 +47,14 @@ def prepare_multiprocess(directory: str | Path | None = None) -> Path:
         path.mkdir(parents=True)
     os.environ[MULTIPROC_VARIABLE] = str(path)
     return path
+
+
+def worker_started() -> None:
+    """In a worker, before it serves: count into the workers' directory if there is one
+    (whenever prometheus-client was first imported), beginning from nothing."""
+    if in_multiprocess_mode():
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+        forget_counted()
 
 
 def in_multiprocess_mode() -> bool:
