@@ -87,16 +87,19 @@ class ObservedRequests:
         finally:
             seconds = perf_counter() - start
             route = scope.get("path_template") or UNMATCHED
-            observe.request_done(route, scope["method"], status, seconds)
+            method = observe.known_method(scope["method"])
+            observe.request_done(route, method, status, seconds)
             if log.isEnabledFor(logging.INFO):
-                log.info(_line(scope, rid, route, status, seconds))
+                log.info(_line(scope, rid, method, route, status, seconds))
 
 
-def _line(scope: dict[str, Any], rid: str, route: str, status: int, seconds: float) -> str:
+def _line(
+    scope: dict[str, Any], rid: str, method: str, route: str, status: int, seconds: float
+) -> str:
     fields: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "request_id": rid,
-        "method": scope["method"],
+        "method": method,
         "route": route,
         "status": status,
         "duration_ms": round(seconds * 1000, 2),

@@ -62,15 +62,18 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"
 _children: dict[tuple[str, str, int], Histogram] = {}  # children are Histograms too
 
 
+def known_method(method: str) -> str:
+    """``method`` if the service knows it, else ``other`` (a client may send any word)."""
+    return method if method in _METHODS else "other"
+
+
 def request_done(route: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request (its latency; a 429 as throttled too). ``route`` is the
-    path template, never the raw path."""
+    path template, never the raw path; ``method`` one :func:`known_method` let through."""
     key = (route, method, status)
     child = _children.get(key)
     if child is None:
-        child = REQUEST_SECONDS.labels(
-            route, method if method in _METHODS else "other", str(status)
-        )
+        child = REQUEST_SECONDS.labels(route, known_method(method), str(status))
         _children[key] = child
     child.observe(seconds)
     if status == 429:

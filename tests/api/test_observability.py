@@ -160,7 +160,10 @@ async def test_metrics_are_by_route_template_for_the_streets_admin_or_auditor(
     assert "YZS1-0001" not in text
 
 
-async def test_unmatched_paths_and_odd_methods_share_few_labels(client: Client) -> None:
+async def test_unmatched_paths_and_odd_methods_share_few_labels(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="passbook.request")
     before = sample(
         "passbook_http_request_duration_seconds_count",
         route="unmatched",
@@ -168,7 +171,7 @@ async def test_unmatched_paths_and_odd_methods_share_few_labels(client: Client) 
         status="404",
     )
     for n in range(3):
-        await client.request("BREW", f"/api/nothing-{n}")
+        await client.request(f"BREW{n}", f"/api/nothing-{n}")
     assert (
         sample(
             "passbook_http_request_duration_seconds_count",
@@ -179,6 +182,9 @@ async def test_unmatched_paths_and_odd_methods_share_few_labels(client: Client) 
         - before
         == 3
     )
+    assert [(line["method"], line["route"]) for line in request_lines(caplog)] == [
+        ("other", "unmatched")
+    ] * 3
     assert 'route="/api/nothing-1"' not in (await client.get("/metrics", headers=ADMIN)).text
 
 

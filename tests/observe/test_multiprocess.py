@@ -64,7 +64,8 @@ def test_two_processes_are_scraped_as_one_sum(
     directory = tmp_path / "metrics"
     directory.mkdir()
     (directory / "counter_1.db").write_bytes(b"left by an earlier run")
-    monkeypatch.delenv(observe.MULTIPROC_VARIABLE, raising=False)
+    # recorded as it was before the test (unset), and so restored after it
+    monkeypatch.setenv(observe.MULTIPROC_VARIABLE, "")
     made = observe.prepare_multiprocess(directory)
     assert made == directory
     assert os.environ[observe.MULTIPROC_VARIABLE] == str(directory)
@@ -78,21 +79,19 @@ def test_two_processes_are_scraped_as_one_sum(
     labels = {"route": "/health", "method": "GET", "status": "200"}
     assert sample(text, "passbook_http_request_duration_seconds_count", **labels) == 7
     assert sample(text, "passbook_points_redeemed_total", grid="yzs-g1") == 15
-    monkeypatch.delenv(observe.MULTIPROC_VARIABLE)
-    assert observe.in_multiprocess_mode() is False
+    assert observe.in_multiprocess_mode() is True
 
 
 def test_a_fresh_directory_is_made_when_none_is_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.delenv(observe.MULTIPROC_VARIABLE, raising=False)
+    monkeypatch.setenv(observe.MULTIPROC_VARIABLE, "")
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
     first = observe.prepare_multiprocess()
     second = observe.prepare_multiprocess()
-    monkeypatch.delenv(observe.MULTIPROC_VARIABLE)
     assert first != second
     assert first.parent == second.parent == tmp_path
     assert list(first.iterdir()) == list(second.iterdir()) == []
