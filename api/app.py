@@ -23,6 +23,7 @@ import rewards
 from api.auth import BearerTokenMiddleware
 from api.docs import DOCS_PATH, DocsPage, docs_assets
 from api.headers import security_headers
+from api.observing import observe_requests
 from api.problems import EXCEPTION_HANDLERS, ProblemResponses
 from api.requests import PassbookRequest
 from api.routes import DEPENDENCIES, ROUTES
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await expiry
             await engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, docs_assets(), *pages.PAGE_ROUTES],
         before_send=[security_headers],
         request_class=PassbookRequest,
@@ -104,3 +105,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    # Outermost: every request gets an id, a latency and a log line (api/observing.py).
+    return observe_requests(app)

@@ -35,9 +35,13 @@ SESSION_COOKIE = "passbook_session"
 """The cookie a page session keeps its credential in (never read on an API path)."""
 
 
+METRICS_PATH = "/metrics"
+"""Read by Prometheus with a bearer token, like the API (never with a session cookie)."""
+
+
 def is_api_path(path: str) -> bool:
     """Whether ``path`` is the API's (bearer tokens only) rather than a page's (cookie only)."""
-    return path == "/api" or path.startswith("/api/")
+    return path == "/api" or path.startswith("/api/") or path == METRICS_PATH
 
 
 def _bearer(connection: ASGIConnection) -> str:  # type: ignore[type-arg]

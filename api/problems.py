@@ -9,7 +9,9 @@ its status, never the framework's English; a 422's ``errors`` say what each fiel
 (:mod:`api.validation`). Only this module knows which HTTP status a domain error becomes,
 and so it is also what writes the errors into the OpenAPI document
 (:class:`ProblemResponses`): a client reading the document sees every status an operation can
-answer, each with the problem's schema.
+answer, each with the problem's schema. Every problem carries the request's id
+(``request_id``, the ``X-Request-ID`` the answer echoes: :mod:`api.observing`), so a caller can
+quote it and the log line be found.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVI
 
 import db
 import i18n
+from api.observing import request_id
 from api.refusals import Refusal
 from api.schemas import Problem
 from api.validation import field_errors
@@ -76,6 +79,8 @@ def problem(
         "instance": request.url.path,
         **extra,
     }
+    if (rid := request_id(request.scope)) is not None:
+        body["request_id"] = rid
     headers = {**(headers or {}), "Content-Language": locale.tag}
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -35,9 +35,13 @@ def worker_app() -> Litestar:
     _die_with_parent()
     _stop_when_told_while_starting()
 
+    import observe
     from api.app import create_app
+    from api.observing import log_requests_to
     from config import Settings
 
+    observe.worker_started()  # count into the workers' shared metrics, if several serve
+    log_requests_to()  # one JSON line a request, on the worker's stderr
     return create_app(Settings())
 
 

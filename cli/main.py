@@ -299,6 +299,17 @@ def bench_http(
     )
 
 
+@bench.command("observing")
+@click.option("--requests", default=20_000, show_default=True, type=click.IntRange(min=100))
+@click.option("--rounds", default=7, show_default=True, type=click.IntRange(min=1))
+def bench_observing(requests: int, rounds: int) -> None:
+    """What observing a request costs: the request id, the latency histogram and the JSON
+    log line around a trivial app, against the bare app in the same run."""
+    from bench.observing import main as run_observing_bench
+
+    run_observing_bench(requests, rounds)
+
+
 main.add_command(init)
 main.add_command(backup)
 main.add_command(restore)

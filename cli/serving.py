@@ -14,6 +14,7 @@ import secrets
 from enum import StrEnum
 
 import db
+import observe
 from config import Settings
 
 WORKER_APP = "api.serving:worker_app"
@@ -47,8 +48,12 @@ def worker_environment(settings: Settings, workers: int) -> dict[str, str]:
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int, server: Server) -> None:
-    """Serve until SIGTERM or SIGINT with ``workers`` processes under ``server``."""
+    """Serve until SIGTERM or SIGINT with ``workers`` processes under ``server``. With more
+    than one, the workers count their metrics into one fresh directory that ``/metrics``
+    sums (prometheus-client's multiprocess mode, set up before any worker starts)."""
     os.environ.update(worker_environment(settings, workers))
+    if workers > 1:
+        observe.prepare_multiprocess()
     target = GRANIAN_WORKER_APP if server is Server.GRANIAN else WORKER_APP
     serve_target(target, factory=True, host=host, port=port, workers=workers, server=server)
 

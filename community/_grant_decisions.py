@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
 import ledger
+import observe
 from community._grants import MAX_REASON, Grant, GrantStatus, get_grant, grant_memo
 from community._org_units import find_org_unit
 from community._tables import points_grant, volunteer
@@ -183,6 +184,7 @@ async def _post(
                 _("You proposed grant {id}; another staff member must confirm it.", id=grant.id)
             ) from error
         raise
+    observe.points_issued(grant.grid_code, "grant", grant.points)
     return await get_grant(conn, grant.id)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import community
 import db
 import ledger
+import observe
 from council._budgets import check_budget
 from council._daily_cap import accounts_of, cap_lines, check_daily_cap, volunteers_by_number
 from council._grid_members import member_of_sheet_grid
@@ -274,6 +275,10 @@ async def approve_sheet(
             entry_id=entry.id,
         )
     )
+    grid_code = observe.grid_of(sheet.grid_path)
+    observe.sheet_approved(grid_code)
+    observe.points_issued(grid_code, "sheet", sheet.total_points)
+    observe.points_issued(grid_code, "incentive", sum(bonus.points for bonus in bonuses))
     return await get_sheet(conn, sheet_id)
 
 

@@ -1,4 +1,8 @@
-"""Transactions: one use case is one transaction, committed here and nowhere else."""
+"""Transactions: one use case is one transaction, committed here and nowhere else.
+
+What a use case notes for the metrics (:func:`observe.note`) inside a write transaction is
+counted only once that transaction committed: a rollback or a retried attempt drops it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+import observe
 from db._domain_error import Retryable
 from db._errors import is_transient
 
@@ -18,11 +23,14 @@ P = ParamSpec("P")
 
 @asynccontextmanager
 async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A write transaction: commits when the block ends normally, rolls back otherwise."""
+    """A write transaction: commits when the block ends normally, rolls back otherwise.
+    The metrics' events noted inside are counted after the commit, and only then."""
     async with engine.connect() as conn:
         conn = await conn.execution_options(passbook_write=True)
-        async with conn.begin():
-            yield conn
+        with observe.held() as events:
+            async with conn.begin():
+                yield conn
+            events.release()
 
 
 @asynccontextmanager

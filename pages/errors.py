@@ -5,7 +5,8 @@ Invariant: a request to a page path (anything but ``/api``, ``/schema`` and ``/h
 fails is answered with an HTML page in the page's language with the error's status, or, when
 it was not signed in (no session, or one expired or revoked), with a redirect to ``/signin``
 that says why; every other request gets exactly what :mod:`api.problems` answers. A form
-sent without its CSRF token is refused (403) with a page that says to reload it.
+sent without its CSRF token is refused (403) with a page that says to reload it. An error page
+shows the request's id (the ``X-Request-ID`` of the answer), for the person to quote.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 import db
 from api.auth import is_api_path
+from api.observing import request_id
 from api.problems import status_of, title_of
 from i18n import Message, _
 from pages.sessions import end_session, had_session
@@ -107,7 +109,14 @@ def page_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
             "Something went wrong on our side. Try again; if it keeps happening, tell the "
             "community office."
         )
-    response = page(request, "error.html", status_code=status, title=title, detail=detail)
+    response = page(
+        request,
+        "error.html",
+        status_code=status,
+        title=title,
+        detail=detail,
+        request_id=request_id(request.scope),
+    )
     response.headers.update(headers)
     return response
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
+import observe
 from db import constraint_name, metadata
 from i18n import _
 from ledger.errors import InsufficientPoints
@@ -141,6 +142,7 @@ async def redeem_reward(
             now=now,
             code=code,
         )
+    observe.points_redeemed(observe.grid_of(volunteer.grid_path), total)
     return await get_redemption(conn, int(redemption_id))
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import ledger
+import observe
 from db import constraint_name, metadata
 from i18n import Message, _
 from rewards._catalog import get_merchant
@@ -234,6 +235,7 @@ async def consume_voucher(
         raise VoucherNotUsable(
             _("Voucher {code} was closed meanwhile.", code=grouped(current.code))
         )
+    observe.voucher_consumed(merchant_code)
     done = await get_voucher(conn, current.id)
     return Consumption(
         done,

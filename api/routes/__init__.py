@@ -13,6 +13,7 @@ from api.routes import (
     council_reports,
     grants,
     merchants,
+    metrics,
     org_units,
     printed,
     registry,
@@ -46,6 +47,7 @@ ROUTES: list[Any] = [
     *vouchers.ROUTES,
     *ballots.ROUTES,
     *printed.ROUTES,
+    *metrics.ROUTES,
 ]
 
 __all__ = ["DEPENDENCIES", "ROUTES"]

@@ -73,6 +73,11 @@ class Problem(BaseModel):
     code: str = Field(description="stable and machine-readable, e.g. insufficient_points")
     detail: str = Field(description="what happened and what to do, for a person to read")
     instance: str = Field(description="the path of the request")
+    request_id: str | None = Field(
+        default=None,
+        description="the request's id, as the X-Request-ID header of the answer: quote it "
+        "when reporting the problem",
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="a refused request's fields, each with what is wrong"
     )

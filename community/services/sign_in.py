@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import access
 import community
 import db
+import observe
 from access import SIGNED_IN, Principal, Role
 from scheme_time import utcnow
 
@@ -51,6 +52,13 @@ class SignInAttempt:
         return self.signed_in
 
 
+def _refused(refusal: community.RegistryError | None) -> SignInAttempt:
+    """A refused sign-in, counted for the metrics (once its attempt is committed)."""
+    if refusal is not None:
+        observe.sign_in_failed(refusal.code)
+    return SignInAttempt(None, refusal)
+
+
 async def _issue(
     conn: AsyncConnection,
     attempt: community.Attempt,
@@ -61,7 +69,7 @@ async def _issue(
 ) -> SignInAttempt:
     check = await community.finish_attempt(conn, attempt, matched=True, stored_seen=stored, now=now)
     if check.volunteer is None:
-        return SignInAttempt(None, check.refusal)
+        return _refused(check.refusal)
     valid_for = community.SIGN_IN_VALID_FOR
     raw, _ = await access.create_token(
         conn,
@@ -107,7 +115,7 @@ async def sign_in(
     community.valid_number(passbook_number, pin)  # malformed: refused before waiting
     known_wait = community.known_address_wait(tx.engine, address, device, now)
     if known_wait is not None:  # the table made this address wait: no need to ask it again
-        return SignInAttempt(None, known_wait)
+        return _refused(known_wait)
     async with community.sign_in_place():
         attempt = await tx.write(
             community.begin_attempt,
@@ -119,10 +127,10 @@ async def sign_in(
         )
         community.note_address_wait(tx.engine, attempt, address)  # committed: safe to remember
         if attempt.refusal is not None:
-            return SignInAttempt(None, attempt.refusal)
+            return _refused(attempt.refusal)
         matched = await community.run_hash(pin, attempt.stored_hash)  # no connection held
         if not matched or attempt.volunteer_id is None:
-            return SignInAttempt(None, community.failed())  # counted in step 1 already
+            return _refused(community.failed())  # counted in step 1 already
         return await tx.write(_issue, attempt, stored=attempt.stored_hash, device=device, now=now)
 
 

@@ -184,6 +184,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         "open open open open open open open open open"),
     ("GET", "/ready"): Row(lambda s: "/ready",
         "open open open open open open open open open"),
+    ("GET", "/metrics"): Row(lambda s: "/metrics",
+        "ok   403  ok   403  403  403  403  403  403"),
     ("GET", "/api/me"): Row(lambda s: "/api/me",
         "ok   ok   ok   ok   ok   ok   ok   ok   ok"),
     ("POST", "/api/sign-in"): Row(lambda s: "/api/sign-in",
