@@ -24,6 +24,7 @@ from api.auth import is_api_path
 from api.problems import status_of, title_of
 from i18n import Message, _
 from pages.sessions import end_session, had_session
+from pages.subject import NoSubject, elsewhere
 from pages.templating import page
 
 log = logging.getLogger("passbook.pages")
@@ -112,11 +113,16 @@ def page_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
     return response
 
 
+def no_subject(request: Request[Any, Any, Any], error: NoSubject) -> Response[Any]:
+    """A volunteer page with no passbook to show sends the caller on (:func:`elsewhere`)."""
+    return elsewhere(error.principal)
+
+
 def exception_handlers(
     api_handlers: dict[type[Exception] | int, Any],
 ) -> dict[type[Exception] | int, Any]:
     """``api_handlers`` (the problem-details handlers), each answering page paths with a
-    page instead."""
+    page instead; and a volunteer page's :class:`NoSubject` with its redirect."""
 
     def on_pages(api_handler: Handler) -> Handler:
         def handler(request: Request[Any, Any, Any], error: Any) -> Response[Any]:
@@ -126,7 +132,10 @@ def exception_handlers(
 
         return handler
 
-    return {kind: on_pages(handler) for kind, handler in api_handlers.items()}
+    return {
+        **{kind: on_pages(handler) for kind, handler in api_handlers.items()},
+        NoSubject: no_subject,
+    }
 
 
 __all__ = ["CSRF_REFUSED", "exception_handlers", "is_page_path", "page_error"]

@@ -49,6 +49,15 @@ def acting_for(request: Request[Any, Any, Any]) -> str | None:
     return chosen or None
 
 
+class NoSubject(Exception):
+    """A volunteer page was opened by a caller it has no passbook for; the pages' error
+    handlers answer it with :func:`elsewhere`."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__("no passbook to show")
+        self.principal = principal
+
+
 def elsewhere(principal: Principal) -> Redirect:
     """Where a volunteer page sends a caller it has no passbook for: an admin to the chooser
     of volunteers (``/volunteers``), anyone else to the home page."""
@@ -82,6 +91,7 @@ async def subject_balance(
 __all__ = [
     "ACTING_FOR_COOKIE",
     "Acting",
+    "NoSubject",
     "acting",
     "acting_for",
     "elsewhere",
