@@ -10,7 +10,9 @@ Invariants:
   principal's scope (a forged number outside the admin's grid is refused there), and the
   books record the principal (the admin) as who acted;
 * a page shown to an admin acting for a volunteer says so on every page (the band of
-  ``_acting.html``, fed by :func:`acting`).
+  ``_acting.html``): with the holder's name where the page read their passbook
+  (:func:`acting`), else with the cookie's number (:func:`acting_by_cookie`, what
+  :func:`pages.templating.page` shows by default).
 """
 
 from __future__ import annotations
@@ -67,10 +69,11 @@ def elsewhere(principal: Principal) -> Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Acting:
-    """A staff member acting for a volunteer: whose passbook the page shows."""
+    """A staff member acting for a volunteer: whose passbook, and the holder's name when the
+    page has read it (None: the band gives the number and the way back to the chooser)."""
 
     number: str
-    name: str
+    name: str | None = None
 
 
 def acting(principal: Principal, found: PassbookBalance) -> Acting | None:
@@ -78,6 +81,16 @@ def acting(principal: Principal, found: PassbookBalance) -> Acting | None:
     if principal.role is Role.VOLUNTEER:
         return None
     return Acting(found.passbook.number, found.passbook.holder_name)
+
+
+def acting_by_cookie(request: Request[Any, Any, Any], principal: Any) -> Acting | None:
+    """The band of a page that has not read the holder's passbook: the number an admin's
+    acting-for cookie names, if any; None for anyone else (``principal`` is who is signed
+    in, or None)."""
+    if not isinstance(principal, Principal) or principal.role is not Role.ADMIN:
+        return None
+    number = acting_for(request)
+    return None if number is None else Acting(number)
 
 
 async def subject_balance(
@@ -93,6 +106,7 @@ __all__ = [
     "Acting",
     "NoSubject",
     "acting",
+    "acting_by_cookie",
     "acting_for",
     "elsewhere",
     "subject_balance",

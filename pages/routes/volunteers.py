@@ -27,7 +27,7 @@ import community
 import db
 from access import Principal, Role
 from community import services as registry
-from pages.subject import ACTING_FOR_COOKIE, acting_for
+from pages.subject import ACTING_FOR_COOKIE
 from pages.templating import page
 
 PAGE_SIZE = 20
@@ -66,13 +66,7 @@ async def chooser(
         after=after or None,
         limit=PAGE_SIZE,
     )
-    return page(
-        request,
-        "volunteers.html",
-        search=text,
-        listing=listing,
-        acting=acting_for(request),
-    )
+    return page(request, "volunteers.html", search=text, listing=listing)
 
 
 @post("/volunteers/act", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
