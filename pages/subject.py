@@ -23,10 +23,8 @@ from typing import Any
 from litestar import Request
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from access import Principal, Role
-from community import services as registry
 from community.services import PassbookBalance
 
 ACTING_FOR_COOKIE = "passbook_acting_for"
@@ -93,14 +91,6 @@ def acting_by_cookie(request: Request[Any, Any, Any], principal: Any) -> Acting 
     return None if number is None else Acting(number)
 
 
-async def subject_balance(
-    conn: AsyncConnection, principal: Principal, *, number: str
-) -> PassbookBalance:
-    """The subject's passbook and balance, through the use case the API answers with (so a
-    number the principal may not read is refused there)."""
-    return await registry.passbook_balance(conn, principal, number=number)
-
-
 __all__ = [
     "ACTING_FOR_COOKIE",
     "Acting",
@@ -109,6 +99,5 @@ __all__ = [
     "acting_by_cookie",
     "acting_for",
     "elsewhere",
-    "subject_balance",
     "subject_number",
 ]

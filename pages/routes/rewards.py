@@ -32,9 +32,9 @@ import db
 import rewards
 from access import Principal
 from api.problems import status_of
+from community import services as registry
 from community.services import PassbookBalance
 from pages.routes._subject import Subject
-from pages.subject import subject_balance
 from rewards import services as exchange
 
 
@@ -55,7 +55,7 @@ class Offers:
 async def offers_for(
     conn: AsyncConnection, principal: Principal, *, number: str, code: str | None = None
 ) -> Offers:
-    found = await subject_balance(conn, principal, number=number)
+    found = await registry.passbook_balance(conn, principal, number=number)
     if code is None:
         catalog = await exchange.browse_catalog(conn, principal, passbook=number)
     else:

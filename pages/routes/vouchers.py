@@ -28,11 +28,11 @@ import access
 import rewards
 from access import Principal
 from api.routes.rewards import mask_name
+from community import services as registry
 from community.services import PassbookBalance
 from i18n import _
 from pages.languages import page_locale
 from pages.routes._subject import Subject
-from pages.subject import subject_balance
 from pages.voucher_images import inline_svg
 from rewards import services as exchange
 from scheme_time import utcnow
@@ -74,7 +74,7 @@ class VoucherList:
 async def vouchers_of(
     conn: AsyncConnection, principal: Principal, *, number: str, before: int | None
 ) -> VoucherList:
-    found = await subject_balance(conn, principal, number=number)
+    found = await registry.passbook_balance(conn, principal, number=number)
     listed = await exchange.passbook_vouchers(
         conn, principal, number=number, limit=50, before=before
     )
@@ -98,7 +98,7 @@ async def voucher_of(
     if voucher.passbook_number != number:
         # The principal may see it, but it is not the passbook these pages are showing.
         raise access.Forbidden(_NOT_THIS_PASSBOOK)
-    found = await subject_balance(conn, principal, number=number)
+    found = await registry.passbook_balance(conn, principal, number=number)
     actor = None
     if voucher.redemption_id is not None:
         redemption = await exchange.see_redemption(
