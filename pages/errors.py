@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -78,6 +78,17 @@ def _http(error: HTTPException) -> tuple[int, str | Message, str | Message]:
     return status, title_of(status), title_of(status)
 
 
+R = TypeVar("R", bound=Response[Any])
+
+
+def with_retry_after(response: R, refused: db.DomainError) -> R:
+    """``response`` (a page answering ``refused``) with the refusal's ``Retry-After`` header,
+    when it has one (a throttle said how long to wait)."""
+    if refused.retry_after:
+        response.headers["Retry-After"] = str(int(refused.retry_after))
+    return response
+
+
 def page_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """The page that answers ``error`` on a page path."""
     headers: dict[str, str] = {}
@@ -138,4 +149,10 @@ def exception_handlers(
     }
 
 
-__all__ = ["CSRF_REFUSED", "exception_handlers", "is_page_path", "page_error"]
+__all__ = [
+    "CSRF_REFUSED",
+    "exception_handlers",
+    "is_page_path",
+    "page_error",
+    "with_retry_after",
+]
