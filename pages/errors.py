@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -26,6 +26,7 @@ from api.observing import request_id
 from api.problems import status_of, title_of
 from i18n import Message, _
 from pages.sessions import end_session, had_session
+from pages.subject import NoSubject, elsewhere
 from pages.templating import page
 
 log = logging.getLogger("passbook.pages")
@@ -79,6 +80,17 @@ def _http(error: HTTPException) -> tuple[int, str | Message, str | Message]:
     return status, title_of(status), title_of(status)
 
 
+R = TypeVar("R", bound=Response[Any])
+
+
+def with_retry_after(response: R, refused: db.DomainError) -> R:
+    """``response`` (a page answering ``refused``) with the refusal's ``Retry-After`` header,
+    when it has one (a throttle said how long to wait)."""
+    if refused.retry_after:
+        response.headers["Retry-After"] = str(int(refused.retry_after))
+    return response
+
+
 def page_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """The page that answers ``error`` on a page path."""
     headers: dict[str, str] = {}
@@ -121,11 +133,16 @@ def page_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
     return response
 
 
+def no_subject(request: Request[Any, Any, Any], error: NoSubject) -> Response[Any]:
+    """A volunteer page with no passbook to show sends the caller on (:func:`elsewhere`)."""
+    return elsewhere(error.principal)
+
+
 def exception_handlers(
     api_handlers: dict[type[Exception] | int, Any],
 ) -> dict[type[Exception] | int, Any]:
     """``api_handlers`` (the problem-details handlers), each answering page paths with a
-    page instead."""
+    page instead; and a volunteer page's :class:`NoSubject` with its redirect."""
 
     def on_pages(api_handler: Handler) -> Handler:
         def handler(request: Request[Any, Any, Any], error: Any) -> Response[Any]:
@@ -135,7 +152,16 @@ def exception_handlers(
 
         return handler
 
-    return {kind: on_pages(handler) for kind, handler in api_handlers.items()}
+    return {
+        **{kind: on_pages(handler) for kind, handler in api_handlers.items()},
+        NoSubject: no_subject,
+    }
 
 
-__all__ = ["CSRF_REFUSED", "exception_handlers", "is_page_path", "page_error"]
+__all__ = [
+    "CSRF_REFUSED",
+    "exception_handlers",
+    "is_page_path",
+    "page_error",
+    "with_retry_after",
+]

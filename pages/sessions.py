@@ -32,22 +32,24 @@ DEVICE_COOKIE = "passbook_device"
 DEVICE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
 
 
-def _secure(request: Request[Any, Any, Any]) -> bool:
-    return request.url.scheme == "https"
+def page_cookie(key: str, value: str, max_age: int, request: Request[Any, Any, Any]) -> Cookie:
+    """A cookie the pages set: for the whole site, no script reads it, no other site's form
+    sends it, over HTTPS only when the request came so; ``max_age`` 0 clears it."""
+    return Cookie(
+        key=key,
+        value=value,
+        path="/",
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
 
 
 def session_cookie(token: str, expires_at: datetime, request: Request[Any, Any, Any]) -> Cookie:
     """The session cookie for credential ``token``, valid until ``expires_at``."""
     max_age = max(0, int((expires_at - utcnow()).total_seconds()))
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=token,
-        path="/",
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-    )
+    return page_cookie(SESSION_COOKIE, token, max_age, request)
 
 
 def start_session(
@@ -64,17 +66,7 @@ def start_session(
 
 def end_session(response: Response[Any], request: Request[Any, Any, Any]) -> Response[Any]:
     """Make ``response`` forget the session cookie (the credential is revoked elsewhere)."""
-    response.set_cookie(
-        Cookie(
-            key=SESSION_COOKIE,
-            value="",
-            path="/",
-            max_age=0,
-            httponly=True,
-            samesite="lax",
-            secure=_secure(request),
-        )
-    )
+    response.set_cookie(page_cookie(SESSION_COOKIE, "", 0, request))
     return response
 
 
@@ -82,17 +74,7 @@ def remember_device(
     response: Response[Any], device: str, request: Request[Any, Any, Any]
 ) -> Response[Any]:
     """Keep the sign-in's device value in this browser for the next sign-in."""
-    response.set_cookie(
-        Cookie(
-            key=DEVICE_COOKIE,
-            value=device,
-            path="/",
-            max_age=DEVICE_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=_secure(request),
-        )
-    )
+    response.set_cookie(page_cookie(DEVICE_COOKIE, device, DEVICE_MAX_AGE, request))
     return response
 
 
@@ -112,6 +94,7 @@ __all__ = [
     "end_session",
     "had_session",
     "known_device",
+    "page_cookie",
     "remember_device",
     "session_cookie",
     "start_session",

@@ -10,7 +10,9 @@ Invariants:
   principal's scope (a forged number outside the admin's grid is refused there), and the
   books record the principal (the admin) as who acted;
 * a page shown to an admin acting for a volunteer says so on every page (the band of
-  ``_acting.html``, fed by :func:`acting`).
+  ``_acting.html``): with the holder's name where the page read their passbook
+  (:func:`acting`), else with the cookie's number (:func:`acting_by_cookie`, what
+  :func:`pages.templating.page` shows by default).
 """
 
 from __future__ import annotations
@@ -21,10 +23,8 @@ from typing import Any
 from litestar import Request
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from access import Principal, Role
-from community import services as registry
 from community.services import PassbookBalance
 
 ACTING_FOR_COOKIE = "passbook_acting_for"
@@ -49,6 +49,15 @@ def acting_for(request: Request[Any, Any, Any]) -> str | None:
     return chosen or None
 
 
+class NoSubject(Exception):
+    """A volunteer page was opened by a caller it has no passbook for; the pages' error
+    handlers answer it with :func:`elsewhere`."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__("no passbook to show")
+        self.principal = principal
+
+
 def elsewhere(principal: Principal) -> Redirect:
     """Where a volunteer page sends a caller it has no passbook for: an admin to the chooser
     of volunteers (``/volunteers``), anyone else to the home page."""
@@ -58,10 +67,11 @@ def elsewhere(principal: Principal) -> Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Acting:
-    """A staff member acting for a volunteer: whose passbook the page shows."""
+    """A staff member acting for a volunteer: whose passbook, and the holder's name when the
+    page has read it (None: the band gives the number and the way back to the chooser)."""
 
     number: str
-    name: str
+    name: str | None = None
 
 
 def acting(principal: Principal, found: PassbookBalance) -> Acting | None:
@@ -71,20 +81,23 @@ def acting(principal: Principal, found: PassbookBalance) -> Acting | None:
     return Acting(found.passbook.number, found.passbook.holder_name)
 
 
-async def subject_balance(
-    conn: AsyncConnection, principal: Principal, *, number: str
-) -> PassbookBalance:
-    """The subject's passbook and balance, through the use case the API answers with (so a
-    number the principal may not read is refused there)."""
-    return await registry.passbook_balance(conn, principal, number=number)
+def acting_by_cookie(request: Request[Any, Any, Any], principal: Any) -> Acting | None:
+    """The band of a page that has not read the holder's passbook: the number an admin's
+    acting-for cookie names, if any; None for anyone else (``principal`` is who is signed
+    in, or None)."""
+    if not isinstance(principal, Principal) or principal.role is not Role.ADMIN:
+        return None
+    number = acting_for(request)
+    return None if number is None else Acting(number)
 
 
 __all__ = [
     "ACTING_FOR_COOKIE",
     "Acting",
+    "NoSubject",
     "acting",
+    "acting_by_cookie",
     "acting_for",
     "elsewhere",
-    "subject_balance",
     "subject_number",
 ]

@@ -11,7 +11,8 @@ Invariants:
 * autoescape is on: no value put into a page can become markup.
 
 A page is rendered with :func:`page`; its context always holds ``locale`` (the page's
-language), ``principal`` (who is signed in, or None) and ``static`` (versioned static URLs).
+language), ``principal`` (who is signed in, or None), ``acting`` (the acting-for band's
+:class:`pages.subject.Acting`, or None) and ``static`` (versioned static URLs).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from access import SIGNED_IN, Principal, Role
 from i18n import Locale, Message
 from pages.languages import page_locale
 from pages.static_files import VENDORED_HTMX, static_url
-from pages.subject import acting_for
+from pages.subject import Acting, acting_by_cookie
 
 
 def _locale(context: Context) -> Locale:
@@ -95,7 +96,6 @@ def environment() -> Environment:
     env.globals["static"] = static_url
     env.globals["HTMX"] = VENDORED_HTMX
     env.globals["signed_in_as"] = signed_in_as
-    env.globals["acting_for"] = acting_for
     return env
 
 
@@ -109,15 +109,19 @@ def page(
     name: str,
     *,
     status_code: int = 200,
+    acting: Acting | None = None,
     **context: Any,
 ) -> Template:
     """Template ``name`` rendered for ``request`` in the page's language, with ``context``.
-    The page's language, who is signed in and the request are always in the context."""
+    The page's language, who is signed in and the request are always in the context, and
+    ``acting``: the one given (a page that read the holder's passbook names them), else the
+    acting-for cookie's number for an admin (:func:`pages.subject.acting_by_cookie`)."""
     locale = page_locale(request)
     user = request.scope.get("user")
+    band = acting or acting_by_cookie(request, user)
     return Template(
         template_name=name,
-        context={"locale": locale, "principal": user, **context},
+        context={"locale": locale, "principal": user, "acting": band, **context},
         status_code=status_code,
         headers={"Content-Language": locale.tag, "Cache-Control": "no-store"},
     )

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -29,12 +29,11 @@ import access
 import community
 import db
 import rewards
-from access import Principal, Role
+from access import Principal
 from api.problems import status_of
 from api.routes.ballots import PUBLIC_PATH
 from i18n import Message, _
-from pages.subject import subject_number
-from pages.templating import page
+from pages.routes._subject import Subject
 from rewards import ApplicationStatus, BallotStatus
 from rewards import services as exchange
 from scheme_time import utcnow
@@ -199,15 +198,6 @@ async def ballot_of(
     return BallotPage(passbook, line, record)
 
 
-def _subject(request: Request[Any, Any, Any], principal: Principal) -> str | Redirect:
-    number = subject_number(request, principal)
-    if number is not None:
-        return number
-    return Redirect(
-        "/volunteers" if principal.role is Role.ADMIN else "/", status_code=HTTP_303_SEE_OTHER
-    )
-
-
 def _words() -> dict[str, Any]:
     return {
         "status_words": STATUS_WORDS,
@@ -218,16 +208,9 @@ def _words() -> dict[str, Any]:
 
 
 @get("/ballots", include_in_schema=False)
-async def ballots(
-    request: Request[Any, Any, Any],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = _subject(request, principal)
-    if isinstance(number, Redirect):
-        return number
-    found = await tx.read(ballots_of, principal, number=number)
-    return page(request, "ballots.html", view=found, **_words())
+async def ballots(subject: NamedDependency[Subject]) -> Template:
+    found = await subject.read(ballots_of)
+    return subject.page("ballots.html", None, view=found, **_words())
 
 
 _DONE: dict[str, Message] = {
@@ -239,23 +222,13 @@ _DONE: dict[str, Message] = {
 
 
 async def _ballot_page(
-    request: Request[Any, Any, Any],
-    principal: Principal,
-    tx: db.Transactions,
-    code: str,
-    template: str,
-    *,
-    status_code: int = 200,
-    **context: Any,
-) -> Template | Redirect:
-    number = _subject(request, principal)
-    if isinstance(number, Redirect):
-        return number
-    found = await tx.read(ballot_of, principal, code=code, number=number)
-    done = _DONE.get(request.query_params.get("done") or "")
-    return page(
-        request,
+    subject: Subject, code: str, template: str, *, status_code: int = 200, **context: Any
+) -> Template:
+    found = await subject.read(ballot_of, code=code)
+    done = _DONE.get(subject.request.query_params.get("done") or "")
+    return subject.page(
         template,
+        None,
         status_code=status_code,
         view=found,
         done=done,
@@ -265,60 +238,35 @@ async def _ballot_page(
 
 
 @get("/ballots/{code:str}", include_in_schema=False)
-async def ballot(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    return await _ballot_page(request, principal, tx, code, "ballot.html")
+async def ballot(code: FromPath[str], subject: NamedDependency[Subject]) -> Template:
+    return await _ballot_page(subject, code, "ballot.html")
 
 
 @get("/ballots/{code:str}/apply", include_in_schema=False)
-async def confirm_apply(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
+async def confirm_apply(code: FromPath[str], subject: NamedDependency[Subject]) -> Template:
     return await _ballot_page(
-        request,
-        principal,
-        tx,
-        code,
-        "ballot_apply.html",
-        form_key=secrets.token_urlsafe(18),
-        refusal=None,
+        subject, code, "ballot_apply.html", form_key=secrets.token_urlsafe(18), refusal=None
     )
 
 
 @post("/ballots/{code:str}/apply", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
 async def apply(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    data: Form,
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
+    code: FromPath[str], data: Form, subject: NamedDependency[Subject]
 ) -> Template | Redirect:
-    number = _subject(request, principal)
-    if isinstance(number, Redirect):
-        return number
     key = data.form_key if _FORM_KEY.fullmatch(data.form_key) else secrets.token_urlsafe(18)
     try:
-        await tx.write(
+        await subject.tx.write(
             exchange.apply_to_ballot,
-            principal,
+            subject.principal,
             code=code,
-            passbook=number,
-            idempotency_key=f"page:{principal.key_namespace()}:{key}",
+            passbook=subject.number,
+            idempotency_key=f"page:{subject.principal.key_namespace()}:{key}",
             now=utcnow(),
         )
     except db.DomainError as refused:
         status, _title = status_of(refused)
         return await _ballot_page(
-            request,
-            principal,
-            tx,
+            subject,
             code,
             "ballot_apply.html",
             status_code=status,
@@ -329,35 +277,24 @@ async def apply(
 
 
 @get("/ballots/{code:str}/withdraw", include_in_schema=False)
-async def confirm_withdraw(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    return await _ballot_page(request, principal, tx, code, "ballot_withdraw.html", refusal=None)
+async def confirm_withdraw(code: FromPath[str], subject: NamedDependency[Subject]) -> Template:
+    return await _ballot_page(subject, code, "ballot_withdraw.html", refusal=None)
 
 
 @post("/ballots/{code:str}/withdraw", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
-async def withdraw(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = _subject(request, principal)
-    if isinstance(number, Redirect):
-        return number
+async def withdraw(code: FromPath[str], subject: NamedDependency[Subject]) -> Template | Redirect:
     try:
-        await tx.write(
-            exchange.withdraw_application, principal, code=code, passbook=number, now=utcnow()
+        await subject.tx.write(
+            exchange.withdraw_application,
+            subject.principal,
+            code=code,
+            passbook=subject.number,
+            now=utcnow(),
         )
     except db.DomainError as refused:
         status, _title = status_of(refused)
         return await _ballot_page(
-            request,
-            principal,
-            tx,
+            subject,
             code,
             "ballot_withdraw.html",
             status_code=status,

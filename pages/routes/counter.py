@@ -37,6 +37,7 @@ from api.auth import roles
 from api.problems import status_of
 from api.refusals import KEY_NEEDED, MAX_CLIENT_KEY, Refusal
 from api.routes.merchants import scan_throttle
+from pages.errors import with_retry_after
 from pages.routes._counter_bands import Band, consumed, refused, verified
 from pages.templating import page
 from rewards import services
@@ -118,9 +119,7 @@ async def _refusal(
     error: db.DomainError,
 ) -> Template:
     response = await _answer(request, tx, principal, refused(error), status_of(error)[0])
-    if error.retry_after:
-        response.headers["Retry-After"] = str(int(error.retry_after))
-    return response
+    return with_retry_after(response, error)
 
 
 @get("/scan", guards=COUNTER_GUARDS, include_in_schema=False)

@@ -14,7 +14,6 @@ from typing import Any
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import db
@@ -22,7 +21,8 @@ import rewards
 from access import Principal, Role
 from community import services as registry
 from community.services import PassbookBalance
-from pages.subject import acting, subject_number
+from pages.routes._subject import subject_of
+from pages.subject import elsewhere
 from pages.templating import page
 from rewards import services as exchange
 
@@ -61,13 +61,13 @@ async def home(
     principal: NamedDependency[Principal],
     tx: NamedDependency[db.Transactions],
 ) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
+    subject = subject_of(request, principal, tx)
+    if subject is None:
         if principal.role is Role.ADMIN:  # a grid worker first chooses whom to act for
-            return Redirect("/volunteers", status_code=HTTP_303_SEE_OTHER)
+            return elsewhere(principal)
         return page(request, "home_staff.html")
-    found = await tx.read(home_of, principal, number=number)
-    return page(request, "home.html", home=found, acting=acting(principal, found.found))
+    found = await subject.read(home_of)
+    return subject.page("home.html", found.found, home=found)
 
 
 ROUTES: list[Any] = [home]

@@ -15,22 +15,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import Request, get
+from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-import db
 import scheme_time
 from access import Principal
 from community import services as registry
 from community.services import PassbookBalance
 from community.services.printed_passbook import A5_LINES, kind_words
 from i18n import Message
+from pages.routes._subject import Subject
 from pages.routes.home import Home, home_of
-from pages.subject import acting, elsewhere, subject_number
-from pages.templating import page
 
 LINES_PER_PAGE = A5_LINES
 """Lines on a screen page: the printed A5 page's, so page k on screen is page k on paper."""
@@ -101,22 +99,11 @@ async def passbook_page(
 
 @get("/passbook", include_in_schema=False)
 async def passbook(
-    request: Request[Any, Any, Any],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
+    subject: NamedDependency[Subject],
     page_number: Annotated[int | None, QueryParameter(name="page", ge=1, le=MAX_PAGE)] = None,
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(passbook_page, principal, number=number, page_number=page_number)
-    return page(
-        request,
-        "passbook.html",
-        book=found,
-        home=found.home,
-        acting=acting(principal, found.found),
-    )
+) -> Template:
+    found = await subject.read(passbook_page, page_number=page_number)
+    return subject.page("passbook.html", found.found, book=found, home=found.home)
 
 
 ROUTES: list[Any] = [passbook]

@@ -29,6 +29,7 @@ from access import Principal
 from api.problems import status_of
 from community import services
 from i18n import Message, _
+from pages.errors import with_retry_after
 from pages.templating import page
 
 DEFAULT_PAGES = 10
@@ -144,9 +145,7 @@ async def check(
     except db.DomainError as refused:
         status, _title = status_of(refused)
         response = _check_form(request, form, refusal=refused.message, status_code=status)
-        if refused.retry_after:
-            response.headers["Retry-After"] = str(int(refused.retry_after))
-        return response
+        return with_retry_after(response, refused)
     return page(request, "check_verdict.html", verdict=verdict, form=form)
 
 

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
@@ -32,9 +32,9 @@ import db
 import rewards
 from access import Principal
 from api.problems import status_of
+from community import services as registry
 from community.services import PassbookBalance
-from pages.subject import acting, elsewhere, subject_balance, subject_number
-from pages.templating import page
+from pages.routes._subject import Subject
 from rewards import services as exchange
 
 
@@ -55,7 +55,7 @@ class Offers:
 async def offers_for(
     conn: AsyncConnection, principal: Principal, *, number: str, code: str | None = None
 ) -> Offers:
-    found = await subject_balance(conn, principal, number=number)
+    found = await registry.passbook_balance(conn, principal, number=number)
     if code is None:
         catalog = await exchange.browse_catalog(conn, principal, passbook=number)
     else:
@@ -84,101 +84,63 @@ Form = Annotated[RedeemForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 @get("/rewards", include_in_schema=False)
-async def rewards_page(
-    request: Request[Any, Any, Any],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(offers_for, principal, number=number)
-    return page(request, "rewards.html", offers=found, acting=acting(principal, found.found))
+async def rewards_page(subject: NamedDependency[Subject]) -> Template:
+    found = await subject.read(offers_for)
+    return subject.page("rewards.html", found.found, offers=found)
 
 
 def _reward_page(
-    request: Request[Any, Any, Any],
-    principal: Principal,
-    found: Offers,
-    *,
-    refusal: Any = None,
-    status_code: int = 200,
+    subject: Subject, found: Offers, *, refusal: Any = None, status_code: int = 200
 ) -> Template:
     (offer,) = found.offers
-    return page(
-        request,
+    return subject.page(
         "reward.html",
+        found.found,
         status_code=status_code,
         offer=offer,
         found=found.found,
         refusal=refusal,
-        acting=acting(principal, found.found),
     )
 
 
 @get("/rewards/{code:str}", include_in_schema=False)
-async def reward_page(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(offers_for, principal, number=number, code=code)
-    return _reward_page(request, principal, found)
+async def reward_page(code: FromPath[str], subject: NamedDependency[Subject]) -> Template:
+    return _reward_page(subject, await subject.read(offers_for, code=code))
 
 
 @get("/rewards/{code:str}/confirm", include_in_schema=False)
-async def confirm_page(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(offers_for, principal, number=number, code=code)
+async def confirm_page(code: FromPath[str], subject: NamedDependency[Subject]) -> Template:
+    found = await subject.read(offers_for, code=code)
     (offer,) = found.offers
     if not offer.can_redeem:
-        return _reward_page(request, principal, found)
-    return page(
-        request,
+        return _reward_page(subject, found)
+    return subject.page(
         "reward_confirm.html",
+        found.found,
         offer=offer,
         found=found.found,
         key=secrets.token_urlsafe(18),
-        acting=acting(principal, found.found),
     )
 
 
 @post("/rewards/{code:str}/redeem", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
 async def redeem(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    data: Form,
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
+    code: FromPath[str], data: Form, subject: NamedDependency[Subject]
 ) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    key = form_key(principal, data.key)
+    key = form_key(subject.principal, data.key)
     try:
-        done = await tx.write(
+        done = await subject.tx.write(
             exchange.redeem_reward,
-            principal,
+            subject.principal,
             reward_code=code,
-            passbook=number,
+            passbook=subject.number,
             quantity=1,
             idempotency_key=key,
         )
     except db.DomainError as refused:
         status, _title = status_of(refused)
-        found = await tx.read(offers_for, principal, number=number, code=code)
-        return _reward_page(request, principal, found, refusal=refused.message, status_code=status)
+        found = await subject.read(offers_for, code=code)
+        return _reward_page(subject, found, refusal=refused.message, status_code=status)
     (voucher,) = done.vouchers
     return Redirect(f"/vouchers/{voucher.id}?new=1", status_code=HTTP_303_SEE_OTHER)
 

@@ -25,6 +25,7 @@ from access import Principal
 from api.problems import status_of
 from community import services
 from i18n import Message, _
+from pages.errors import with_retry_after
 from pages.sessions import end_session, known_device, remember_device, start_session
 from pages.templating import page
 
@@ -111,9 +112,7 @@ async def signin(
     except db.DomainError as refused:
         status, _title = status_of(refused)
         response = _form(request, number=number, refusal=_refusal(refused), status_code=status)
-        if refused.retry_after:
-            response.headers["Retry-After"] = str(int(refused.retry_after))
-        return response
+        return with_retry_after(response, refused)
     redirect = Redirect("/", status_code=HTTP_303_SEE_OTHER)
     start_session(redirect, signed_in.token, signed_in.expires_at, request)
     remember_device(redirect, signed_in.device, request)

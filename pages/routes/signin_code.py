@@ -26,6 +26,7 @@ import db
 import office
 from api.problems import status_of
 from i18n import Message, _
+from pages.errors import with_retry_after
 from pages.sessions import start_session
 from pages.templating import page
 from scheme_time import utcnow
@@ -84,9 +85,7 @@ async def _exchange(
     except db.DomainError as refused:
         status, _title = status_of(refused)
         response = page(request, template, status_code=status, refusal=_refusal(refused), **context)
-        if refused.retry_after:
-            response.headers["Retry-After"] = str(int(refused.retry_after))
-        return response
+        return with_retry_after(response, refused)
     redirect = Redirect("/", status_code=HTTP_303_SEE_OTHER)
     # A code's credential always expires (12 hours); a session never outlives a working day.
     expires_at = issued.expires_at or utcnow() + STAFF_SESSION

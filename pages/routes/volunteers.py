@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
@@ -27,7 +26,8 @@ import community
 import db
 from access import Principal, Role
 from community import services as registry
-from pages.subject import ACTING_FOR_COOKIE, acting_for
+from pages.sessions import page_cookie
+from pages.subject import ACTING_FOR_COOKIE
 from pages.templating import page
 
 PAGE_SIZE = 20
@@ -66,13 +66,7 @@ async def chooser(
         after=after or None,
         limit=PAGE_SIZE,
     )
-    return page(
-        request,
-        "volunteers.html",
-        search=text,
-        listing=listing,
-        acting=acting_for(request),
-    )
+    return page(request, "volunteers.html", search=text, listing=listing)
 
 
 @post("/volunteers/act", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
@@ -87,17 +81,7 @@ async def act_for(
     return Redirect(
         "/",
         status_code=HTTP_303_SEE_OTHER,
-        cookies=[
-            Cookie(
-                key=ACTING_FOR_COOKIE,
-                value=passbook.number,
-                path="/",
-                max_age=ACTING_MAX_AGE,
-                httponly=True,
-                samesite="lax",
-                secure=request.url.scheme == "https",
-            )
-        ],
+        cookies=[page_cookie(ACTING_FOR_COOKIE, passbook.number, ACTING_MAX_AGE, request)],
     )
 
 
@@ -108,17 +92,7 @@ async def stop_acting(
     return Redirect(
         "/volunteers",
         status_code=HTTP_303_SEE_OTHER,
-        cookies=[
-            Cookie(
-                key=ACTING_FOR_COOKIE,
-                value="",
-                path="/",
-                max_age=0,
-                httponly=True,
-                samesite="lax",
-                secure=request.url.scheme == "https",
-            )
-        ],
+        cookies=[page_cookie(ACTING_FOR_COOKIE, "", 0, request)],
     )
 
 

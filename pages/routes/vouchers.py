@@ -14,9 +14,9 @@ history, server logs).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -25,15 +25,14 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import access
-import db
 import rewards
 from access import Principal
 from api.routes.rewards import mask_name
+from community import services as registry
 from community.services import PassbookBalance
 from i18n import _
 from pages.languages import page_locale
-from pages.subject import acting, elsewhere, subject_balance, subject_number
-from pages.templating import page
+from pages.routes._subject import Subject
 from pages.voucher_images import inline_svg
 from rewards import services as exchange
 from scheme_time import utcnow
@@ -75,7 +74,7 @@ class VoucherList:
 async def vouchers_of(
     conn: AsyncConnection, principal: Principal, *, number: str, before: int | None
 ) -> VoucherList:
-    found = await subject_balance(conn, principal, number=number)
+    found = await registry.passbook_balance(conn, principal, number=number)
     listed = await exchange.passbook_vouchers(
         conn, principal, number=number, limit=50, before=before
     )
@@ -99,7 +98,7 @@ async def voucher_of(
     if voucher.passbook_number != number:
         # The principal may see it, but it is not the passbook these pages are showing.
         raise access.Forbidden(_NOT_THIS_PASSBOOK)
-    found = await subject_balance(conn, principal, number=number)
+    found = await registry.passbook_balance(conn, principal, number=number)
     actor = None
     if voucher.redemption_id is not None:
         redemption = await exchange.see_redemption(
@@ -119,37 +118,24 @@ def _who(actor: str) -> str:
 
 @get("/vouchers", include_in_schema=False)
 async def vouchers_page(
-    request: Request[Any, Any, Any],
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
+    subject: NamedDependency[Subject],
     before: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(vouchers_of, principal, number=number, before=before)
-    return page(request, "vouchers.html", listed=found, acting=acting(principal, found.found))
+) -> Template:
+    found = await subject.read(vouchers_of, before=before)
+    return subject.page("vouchers.html", found.found, listed=found)
 
 
 @get("/vouchers/{voucher_id:int}", include_in_schema=False)
-async def voucher_page(
-    request: Request[Any, Any, Any],
-    voucher_id: IdPath,
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(voucher_of, principal, voucher_id=voucher_id, number=number)
-    return page(
-        request,
+async def voucher_page(voucher_id: IdPath, subject: NamedDependency[Subject]) -> Template:
+    found = await subject.read(voucher_of, voucher_id=voucher_id)
+    shown = subject.request.query_params
+    return subject.page(
         "voucher.html",
+        found.found,
         one=found,
         who=_who(found.recorded_by) if found.recorded_by else None,
-        new="new" in request.query_params,
-        cancelled="cancelled" in request.query_params,
-        acting=acting(principal, found.found),
+        new="new" in shown,
+        cancelled="cancelled" in shown,
     )
 
 
@@ -160,67 +146,44 @@ class Pictures:
 
 
 @get("/vouchers/{voucher_id:int}/show", include_in_schema=False)
-async def show_page(
-    request: Request[Any, Any, Any],
-    voucher_id: IdPath,
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(voucher_of, principal, voucher_id=voucher_id, number=number)
-    qr = await tx.read(
-        exchange.voucher_image,
-        principal,
-        voucher_id=voucher_id,
-        symbol="qr",
-        image_format=rewards.ImageFormat.SVG,
-    )
-    bars = await tx.read(
-        exchange.voucher_image,
-        principal,
-        voucher_id=voucher_id,
-        symbol="barcode",
-        image_format=rewards.ImageFormat.SVG,
-    )
-    locale = page_locale(request)
+async def show_page(voucher_id: IdPath, subject: NamedDependency[Subject]) -> Template:
+    found = await subject.read(voucher_of, voucher_id=voucher_id)
+    qr = await _picture(subject, voucher_id, "qr")
+    bars = await _picture(subject, voucher_id, "barcode")
+    locale = page_locale(subject.request)
     pictures = Pictures(
         qr=inline_svg(qr.content, _("QR code of the voucher").render(locale)),
         barcode=inline_svg(bars.content, _("Bar code of the voucher").render(locale)),
     )
-    return page(request, "voucher_show.html", one=found, pictures=pictures)
+    # The cashier's view is the voucher alone: no band (voucher_show.html draws no frame).
+    return subject.page("voucher_show.html", None, one=found, pictures=pictures)
+
+
+async def _picture(
+    subject: Subject, voucher_id: int, symbol: Literal["barcode", "qr"]
+) -> exchange.VoucherImage:
+    return await subject.tx.read(
+        exchange.voucher_image,
+        subject.principal,
+        voucher_id=voucher_id,
+        symbol=symbol,
+        image_format=rewards.ImageFormat.SVG,
+    )
 
 
 @get("/vouchers/{voucher_id:int}/cancel", include_in_schema=False)
-async def cancel_page(
-    request: Request[Any, Any, Any],
-    voucher_id: IdPath,
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Template | Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(voucher_of, principal, voucher_id=voucher_id, number=number)
+async def cancel_page(voucher_id: IdPath, subject: NamedDependency[Subject]) -> Template | Redirect:
+    found = await subject.read(voucher_of, voucher_id=voucher_id)
     if found.shown.state is not rewards.VoucherStatus.ISSUED:
         return Redirect(f"/vouchers/{voucher_id}", status_code=HTTP_303_SEE_OTHER)
-    return page(request, "voucher_cancel.html", one=found, acting=acting(principal, found.found))
+    return subject.page("voucher_cancel.html", found.found, one=found)
 
 
 @post("/vouchers/{voucher_id:int}/cancel", include_in_schema=False, status_code=303)
-async def cancel(
-    request: Request[Any, Any, Any],
-    voucher_id: IdPath,
-    principal: NamedDependency[Principal],
-    tx: NamedDependency[db.Transactions],
-) -> Redirect:
-    number = subject_number(request, principal)
-    if number is None:
-        return elsewhere(principal)
-    found = await tx.read(voucher_of, principal, voucher_id=voucher_id, number=number)
+async def cancel(voucher_id: IdPath, subject: NamedDependency[Subject]) -> Redirect:
+    found = await subject.read(voucher_of, voucher_id=voucher_id)
     if found.shown.state is rewards.VoucherStatus.ISSUED:  # a resent form changes nothing
-        await tx.write(exchange.cancel_voucher, principal, voucher_id=voucher_id)
+        await subject.tx.write(exchange.cancel_voucher, subject.principal, voucher_id=voucher_id)
     return Redirect(f"/vouchers/{voucher_id}?cancelled=1", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -207,3 +207,5 @@ async def test_a_merchants_home_leads_to_the_counter(client: Client) -> None:
     home = await client.get("/")
     assert home.status_code == 200
     assert 'href="/scan"' in home.text
+    assert home.text.count('href="/scan"') == 1  # in the page, not in its title
+    assert "<title>首页 · 红色存折</title>" in home.text

@@ -160,6 +160,11 @@ async def test_a_grid_worker_acts_for_a_volunteer_and_stops(client: Client) -> N
     assert home.status_code == 200
     assert "王秀兰" in home.text
     assert "YZS1-0001" in home.text
+    # The chooser says whom they act for: in the band (by number) and on the volunteer's line.
+    chooser = await client.get("/volunteers")
+    assert chooser.status_code == 200, chooser.text
+    assert "您正在代存折 YZS1-0001 的持有人办理。" in chooser.text
+    assert chooser.text.count("正在代其办理") == 1
     stop = await client.post(
         "/volunteers/stop", data={"_csrf_token": csrf_of(home)}, follow_redirects=False
     )
