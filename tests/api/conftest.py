@@ -21,6 +21,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from litestar import Litestar
+from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -172,10 +174,40 @@ async def demo_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
+class _Apps:
+    """Apps for the tests' clients, reused: building the app (registering some 300 route
+    handlers) costs about 0.3 s of CPU, which every API and page test paid once or more.
+
+    A test still gets the app as a fresh build would give it: its own settings (the lifespan
+    reads the settings it captured when it starts, so they point at the test's database before
+    its client starts it) and a new ``app.state`` (nothing a handler keeps there, such as the
+    scanners' throttle, outlives its test). An app serves one client at a time; a test that
+    holds two clients at once gets two apps."""
+
+    def __init__(self) -> None:
+        self._free: list[tuple[Litestar, Settings]] = []
+
+    @asynccontextmanager
+    async def on(self, database_url: str) -> AsyncIterator[Litestar]:
+        if self._free:
+            app, settings = self._free.pop()
+        else:
+            settings = Settings(database_url=database_url, max_body_bytes=MAX_BODY_BYTES)
+            app = create_app(settings)
+        settings.database_url = database_url
+        app.state = State({"settings": settings})
+        try:
+            yield app
+        finally:
+            self._free.append((app, settings))
+
+
+_APPS = _Apps()
+
+
 @pytest.fixture
 async def client(database_url: str, demo_engine: AsyncEngine) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
-    app = create_app(Settings(database_url=database_url, max_body_bytes=MAX_BODY_BYTES))
-    async with AsyncTestClient(app=app) as test_client:
+    async with _APPS.on(database_url) as app, AsyncTestClient(app=app) as test_client:
         yield test_client
 
 
@@ -187,8 +219,8 @@ async def concurrent_client(database_url: str) -> AsyncIterator[httpx.AsyncClien
     until it is answered, so ``asyncio.gather`` over it runs the requests one after another.
     This one calls the app in the caller's own event loop. (A context manager, not a fixture:
     the app's lifespan must start and end in the same task.)"""
-    app = create_app(Settings(database_url=database_url, max_body_bytes=MAX_BODY_BYTES))
     async with (
+        _APPS.on(database_url) as app,
         app.lifespan(),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
