@@ -3,7 +3,8 @@
 One run of the suite uses one database kind: SQLite by default, PostgreSQL when
 ``PASSBOOK_TEST_DATABASE_URL`` names a server (``.ci/run`` runs the suite once with each). The
 schema is migrated once per run into a template, and every test gets a fresh copy of it: a file
-copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL.
+copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL (made ahead of use and dropped
+behind it by :mod:`tests.databases`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
 import migrations
+from tests.databases import ServerDatabases
 
 _counter = itertools.count()
 
@@ -71,21 +73,31 @@ def template_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-@pytest.fixture
-async def database_url(template_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A freshly migrated, empty database of this run's kind, dropped afterwards."""
+@pytest.fixture(scope="session")
+def _schema_databases(template_url: str) -> Iterator[ServerDatabases | None]:
     server = _server_url()
     if server is None:
+        yield None
+        return
+    databases = ServerDatabases(server, make_url(template_url).database or "", "passbook_t")
+    yield databases
+    databases.close()
+
+
+@pytest.fixture
+async def database_url(
+    template_url: str, _schema_databases: ServerDatabases | None, tmp_path: Path
+) -> AsyncIterator[str]:
+    """A freshly migrated, empty database of this run's kind, dropped afterwards."""
+    if _schema_databases is None:
         source = Path(make_url(template_url).database or "")
         target = tmp_path / "passbook.db"
         shutil.copyfile(source, target)
         yield f"sqlite+aiosqlite:///{target}"
         return
-    name = f"passbook_t_{os.getpid()}_{next(_counter)}"
-    template = make_url(template_url).database
-    await _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield _with_database(server, name)
-    await _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    url = await _schema_databases.take()
+    yield url
+    _schema_databases.give_back(url)
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ import asyncio
 import itertools
 import os
 import shutil
-from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -31,6 +29,7 @@ import db
 from api.app import create_app
 from config import Settings
 from seeds import load_demo
+from tests.databases import ServerDatabases
 
 ADMIN = {"Authorization": "Bearer pb_demo_admin"}
 AUDITOR = {"Authorization": "Bearer pb_demo_auditor"}
@@ -104,58 +103,20 @@ def demo_template_url(template_url: str, tmp_path_factory: pytest.TempPathFactor
     asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-class _ServerDatabases:
-    """Fresh copies of the demo template on a PostgreSQL server, made a few ahead of use and
-    dropped after use by worker threads, so no test waits for CREATE or DROP DATABASE."""
-
-    AHEAD = 2
-
-    def __init__(self, server: str, template: str) -> None:
-        self._server = server
-        self._template = template
-        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-databases")
-        self._ready: deque[Future[str]] = deque()
-        self._drops: list[Future[None]] = []
-
-    def _create(self) -> str:
-        name = f"passbook_api_{os.getpid()}_{next(_counter)}"
-        asyncio.run(_admin(self._server, f"CREATE DATABASE {name} TEMPLATE {self._template}"))
-        return name
-
-    def _drop(self, name: str) -> None:
-        asyncio.run(_admin(self._server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-    async def take(self) -> str:
-        while len(self._ready) <= self.AHEAD:
-            self._ready.append(self._workers.submit(self._create))
-        name = await asyncio.wrap_future(self._ready.popleft())
-        return make_url(self._server).set(database=name).render_as_string(hide_password=False)
-
-    def give_back(self, url: str) -> None:
-        self._drops.append(self._workers.submit(self._drop, _database(url)))
-
-    def close(self) -> None:
-        for made in self._ready:
-            self._drops.append(self._workers.submit(self._drop, made.result()))
-        self._workers.shutdown(wait=True)
-        for dropped in self._drops:
-            dropped.result()  # surface a failed DROP
-
-
 @pytest.fixture(scope="session")
-def _server_databases(demo_template_url: str) -> Iterator[_ServerDatabases | None]:
+def _server_databases(demo_template_url: str) -> Iterator[ServerDatabases | None]:
     server = _server_url()
     if server is None:
         yield None
         return
-    databases = _ServerDatabases(server, _database(demo_template_url))
+    databases = ServerDatabases(server, _database(demo_template_url), "passbook_api")
     yield databases
     databases.close()
 
 
 @pytest.fixture
 async def database_url(
-    demo_template_url: str, _server_databases: _ServerDatabases | None, tmp_path: Path
+    demo_template_url: str, _server_databases: ServerDatabases | None, tmp_path: Path
 ) -> AsyncIterator[str]:
     """A fresh database of this run's kind holding the migrated schema and the demo data."""
     if _server_databases is None:
