@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db
 import migrations
-from tests.databases import ServerDatabases
+from seeds import load_demo
+from tests.databases import ServerDatabases, copy_sqlite, database_of
 
 _counter = itertools.count()
 
@@ -71,6 +72,52 @@ def template_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     migrations.upgrade(url)
     yield url
     asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+async def _load_demo(url: str) -> None:
+    engine = db.create_engine(url)
+    try:
+        await load_demo(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template_url(template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The migrated schema template plus the demo data, made once per run (here, not in
+    ``tests/api/conftest.py``, so the page tests, which use the API tests' fixtures, share it)."""
+    server = _server_url()
+    if server is None:
+        path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+        copy_sqlite(Path(database_of(template_url)), path)
+        url = f"sqlite+aiosqlite:///{path}"
+        asyncio.run(_load_demo(url))
+        yield url
+        return
+    name = f"passbook_demo_tpl_{os.getpid()}"
+    template = database_of(template_url)
+    asyncio.run(
+        _admin(
+            server,
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            f"CREATE DATABASE {name} TEMPLATE {template}",
+        )
+    )
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_load_demo(url))
+    yield url
+    asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def _server_databases(demo_template_url: str) -> Iterator[ServerDatabases | None]:
+    server = _server_url()
+    if server is None:
+        yield None
+        return
+    databases = ServerDatabases(server, database_of(demo_template_url), "passbook_api")
+    yield databases
+    databases.close()
 
 
 @pytest.fixture(scope="session")

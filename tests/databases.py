@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -30,6 +32,14 @@ async def admin(server: str, *statements: str) -> None:
             await conn.execute(statement)
     finally:
         await conn.close()
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database file, with its write-ahead log if it has one."""
+    shutil.copyfile(source, target)
+    wal = source.with_name(source.name + "-wal")
+    if wal.exists():  # committed pages not yet checkpointed into the main file
+        shutil.copyfile(wal, target.with_name(target.name + "-wal"))
 
 
 def database_of(url: str) -> str:
