@@ -10,6 +10,7 @@ import click
 
 import db
 import migrations
+from cli import serving
 from cli.backups import backup, echo_report, restore, verified
 from cli.books import demo_wanted, init, load_demo_into
 from cli.checkpoints import checkpoint, verify_checkpoint_file
@@ -18,6 +19,7 @@ from cli.grants import COMMANDS as GRANT_COMMANDS
 from cli.imports import export_group, import_group
 from cli.options import database_option, settings_for
 from cli.org import org
+from cli.serving import DEFAULT_SERVER, Server
 from cli.sign_in_codes import signin_code
 from cli.tokens import token
 from cli.volunteers import volunteer
@@ -40,13 +42,30 @@ def main() -> None:
     help="Load the demo data; by default only on the default database file "
     "(sqlite+aiosqlite:///passbook.db). Never into real books.",
 )
-def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: bool | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    help="Worker processes (default: one per core on PostgreSQL, 1 on SQLite).",
+)
+@click.option(
+    "--server",
+    type=click.Choice([s.value for s in Server]),
+    default=DEFAULT_SERVER.value,
+    show_default=True,
+    help="The ASGI server (docs/operations.md says why the default).",
+)
+def serve(
+    database_url: str | None,
+    host: str,
+    port: int,
+    migrate: bool,
+    demo: bool | None,
+    workers: int | None,
+    server: str,
+) -> None:
     """Run the service (migrating the database first, and on the default database file loading
-    the demo data, unless told not to)."""
-    import uvicorn
-
-    from api.app import create_app
-
+    the demo data, unless told not to) with WORKERS processes."""
     settings = settings_for(database_url)
     if migrate:
         migrations.upgrade(settings.database_url)
@@ -67,7 +86,13 @@ def serve(database_url: str | None, host: str, port: int, migrate: bool, demo: b
         f"Red Passbook on http://{host}:{port}  API docs: http://{host}:{port}/schema "
         f"(OpenAPI: http://{host}:{port}/schema/openapi.json)"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    serving.run(
+        settings,
+        host=host,
+        port=port,
+        workers=workers or serving.default_workers(settings.database_url),
+        server=Server(server),
+    )
 
 
 @main.command()
