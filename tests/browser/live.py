@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,9 +20,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.service import HOST, free_port, passbook_command, serve_command
+
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 10.0
-HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -57,25 +55,6 @@ class LiveService:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def passbook_command() -> list[str]:
-    """The ``passbook`` script of the interpreter running the tests."""
-    script = Path(sys.executable).with_name("passbook")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("passbook")
-    if found is None:
-        raise RuntimeError("No 'passbook' command: install the project (pip install -e .).")
-    return [found]
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on at this moment (the service binds it right after)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def running_service(database_url: str, log_path: Path) -> Iterator[LiveService]:
     """Start ``passbook serve --demo --no-migrate`` on the (migrated, empty) database, wait for
@@ -84,18 +63,7 @@ def running_service(database_url: str, log_path: Path) -> Iterator[LiveService]:
     service = LiveService(url=f"http://{HOST}:{port}", database_url=database_url, log_path=log_path)
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own command
-            [
-                *passbook_command(),
-                "serve",
-                "--database-url",
-                database_url,
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-                "--demo",
-                "--no-migrate",
-            ],
+            serve_command(database_url, port, demo=True),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -7,7 +7,6 @@ import json
 import random
 import re
 import shutil
-import socket
 import tempfile
 import time
 from collections import Counter
@@ -31,7 +30,8 @@ from tests.chaos._checks import (
 )
 from tests.chaos._service import Fault, Service, restart_database, wait_database_ready
 from tests.chaos._workload import Load, Op, drive
-from tests.chaos._world import load_world, passbook_command, scratch_database
+from tests.chaos._world import load_world, scratch_database
+from tests.service import free_port, passbook_command
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,6 @@ class Outcome:
     total_seconds: float
     workdir: Path
     server_errors: list[str]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def _inject(load: Load, service: Service, plan: Plan, faults: list[Fault]) -> None:
@@ -129,7 +122,7 @@ async def run(plan: Plan, *, server_url: str, keep: bool, workdir: Path) -> Outc
     async with scratch_database(plan.database, server_url, keep) as url:
         print(f"· scratch database ready; loading the world ({plan.mode} run, seed {plan.seed})")
         world = await load_world(url, long_run=plan.long_run)
-        service = Service(url, _free_port(), workdir / "service.log")
+        service = Service(url, free_port(), workdir / "service.log")
         try:
             await service.start()
             print(

@@ -19,7 +19,7 @@ from typing import IO
 
 import httpx
 
-from tests.chaos._world import passbook_command
+from tests.service import serve_command
 
 START_TIMEOUT = 60.0
 EXPIRY_INTERVAL_SECONDS = "2"
@@ -55,16 +55,7 @@ class Service:
             "PASSBOOK_DATABASE_URL": self.url,
         }
         self._process = await asyncio.create_subprocess_exec(
-            *passbook_command(),
-            "serve",
-            "--no-demo",
-            "--no-migrate",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--database-url",
-            self.url,
+            *serve_command(self.url, self.port, demo=False),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -13,7 +13,6 @@ import asyncio
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ import db
 import ledger
 import rewards
 from access import Role, create_token
+from tests.service import passbook_command
 
 CHINA = timezone(timedelta(hours=8))
 ACTOR = "chaos-loader"
@@ -215,17 +215,6 @@ async def load_world(url: str, *, long_run: bool) -> World:
         return await db.run_in_transaction(engine, use_case)
     finally:
         await engine.dispose()
-
-
-def passbook_command() -> list[str]:
-    """The ``passbook`` script of the interpreter running this harness."""
-    script = Path(sys.executable).with_name("passbook")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("passbook")
-    if found is None:
-        raise RuntimeError("No 'passbook' command: install the project (pip install -e .).")
-    return [found]
 
 
 async def migrate(url: str) -> None:

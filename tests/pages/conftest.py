@@ -4,9 +4,7 @@ app in-process (litestar's test client keeps cookies like a browser)."""
 from __future__ import annotations
 
 from tests.api.conftest import (  # noqa: F401 - fixtures, used by name
-    _server_databases,
     client,
     database_url,
     demo_engine,
-    demo_template_url,
 )
