@@ -3,6 +3,7 @@ building blocks. Everything that writes goes through :func:`db.run_in_transactio
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,6 +37,16 @@ def assert_problem(
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+def answer_text(response: httpx.Response) -> str:
+    """The answer's body without its ``request_id`` (each answer's own, by design), for tests
+    that show two refusals cannot be told apart."""
+    if not response.headers.get("content-type", "").startswith("application/problem+json"):
+        return response.text
+    body = response.json()
+    body.pop("request_id", None)
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)
 
 
 def bearer(raw: str) -> dict[str, str]:

@@ -19,7 +19,14 @@ import db
 from access import Role
 from cli import main
 from tests.api.conftest import ADMIN, AUDITOR, concurrent_client
-from tests.api.helpers import assert_problem, bearer, execute, make_token, scalar
+from tests.api.helpers import (
+    answer_text,
+    assert_problem,
+    bearer,
+    execute,
+    make_token,
+    scalar,
+)
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 GRID = "yzs-g1"
@@ -80,7 +87,7 @@ async def test_unknown_used_and_expired_codes_get_one_answer_in_chinese_too(
             response = await client.post(
                 REDEEM, json={"code": code}, headers={"Accept-Language": language}
             )
-            answers.append((response.status_code, response.text))
+            answers.append((response.status_code, answer_text(response)))
         assert len(set(answers)) == 1, answers
         status, text = answers[0]
         assert status == 401
