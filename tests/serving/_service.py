@@ -12,23 +12,16 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-HOST = "127.0.0.1"
+from tests.service import HOST, free_port, serve_command
+
 START_TIMEOUT_SECONDS = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -107,18 +100,7 @@ async def start_only(database_url: str, log: Path, *args: str) -> Service:
     port = free_port()
     with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from cli.main import main; main()",
-            "serve",
-            "--database-url",
-            database_url,
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--no-migrate",
-            "--demo",
+            *serve_command(database_url, port, demo=True),
             *args,
             stdin=subprocess.DEVNULL,
             stdout=sink,
