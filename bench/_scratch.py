@@ -13,6 +13,7 @@ by the migrations, as the service's own database is.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import sqlite3
 import tempfile
@@ -107,7 +108,7 @@ async def scratch_database(
         try:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
             out(f"· migrating a scratch SQLite database in {folder}")
-            await asyncio.to_thread(migrations.upgrade, url)
+            await asyncio.to_thread(_migrate_quietly, url)
             yield url
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -121,7 +122,7 @@ async def scratch_database(
     )
     try:
         url = _render(_asyncpg_url(database_url, name))
-        await asyncio.to_thread(migrations.upgrade, url)
+        await asyncio.to_thread(_migrate_quietly, url)
         yield url
     finally:
         out(f"· dropping scratch database {name}")
@@ -159,6 +160,18 @@ async def scratch_copy(database_url: str, source: str, out: Out, name: str) -> A
 def _sqlite_copy(original: Path, copy: Path) -> None:
     with closing(sqlite3.connect(original)) as source, closing(sqlite3.connect(copy)) as target:
         source.backup(target)
+
+
+def _migrate_quietly(url: str) -> None:
+    """Migrate the scratch database without alembic's line per migration, which would bury
+    the benchmark's own output."""
+    alembic_log = logging.getLogger("alembic")
+    before = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        migrations.upgrade(url)
+    finally:
+        alembic_log.setLevel(before)
 
 
 async def server_version(engine: AsyncEngine) -> str:
