@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 @contextlib.contextmanager
 def round_trips(engine: AsyncEngine) -> Iterator[list[str]]:
     """The statements ``engine``'s connections send inside the block, in order, upper-cased
-    to their first word where that is all that matters (BEGIN, COMMIT, ROLLBACK)."""
+    to their first word where that is all that matters (BEGIN, COMMIT, ROLLBACK; asyncpg logs
+    its commit as ``COMMIT;``)."""
     seen: list[str] = []
     pool = engine.sync_engine.pool
 
     def note(text: str) -> None:
-        first = text.split(None, 1)[0].upper() if text.strip() else ""
+        first = text.split(None, 1)[0].rstrip(";").upper() if text.strip() else ""
         seen.append(first if first in {"BEGIN", "COMMIT", "ROLLBACK"} else text)
 
     if engine.dialect.name == "postgresql":
