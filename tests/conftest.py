@@ -16,7 +16,6 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +24,7 @@ import db
 import migrations
 from seeds import load_demo
 from tests.databases import ServerDatabases, copy_sqlite, database_of
+from tests.databases import admin as _admin
 
 _counter = itertools.count()
 
@@ -33,22 +33,8 @@ def _server_url() -> str | None:
     return os.environ.get("PASSBOOK_TEST_DATABASE_URL") or None
 
 
-def _dsn(url: str, database: str) -> str:
-    parsed = make_url(url).set(drivername="postgresql", database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
 def _with_database(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
-
-
-async def _admin(url: str, *statements: str) -> None:
-    conn = await asyncpg.connect(_dsn(url, make_url(url).database or "postgres"))
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")

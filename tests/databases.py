@@ -25,8 +25,9 @@ _counter = itertools.count()
 
 async def admin(server: str, *statements: str) -> None:
     """Run ``statements`` one by one on the server's own database (not a copy)."""
-    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
+    url = make_url(server)
+    dsn = url.set(drivername="postgresql", database=url.database or "postgres")
+    conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
     try:
         for statement in statements:
             await conn.execute(statement)

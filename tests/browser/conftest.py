@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -39,6 +38,7 @@ from playwright.sync_api import (
 from sqlalchemy.engine import make_url
 
 from tests.browser.live import HOST, LiveService, running_service
+from tests.databases import admin as _admin
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE: ViewportSize = {"width": 360, "height": 800}
@@ -79,16 +79,6 @@ class Watch:
 
 def _scratch_server() -> str | None:
     return os.environ.get("PASSBOOK_TEST_DATABASE_URL") or None
-
-
-async def _admin(server: str, *statements: str) -> None:
-    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="package")
