@@ -40,6 +40,7 @@ def axe_results(
     ``violations`` (axe's own objects: ``id``, ``impact``, ``help``, ``nodes``...), and the ids
     of the rules that ``passes`` and that stayed ``incomplete``, and axe's ``version``.
     ``options`` are axe.run's options (e.g. ``{"runOnly": ["color-contrast"]}``)."""
+    page.wait_for_load_state("load")  # contrast is judged on the styled page, not the default
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(_source())
     results: dict[str, Any] = page.evaluate(_RUN, [context, options])

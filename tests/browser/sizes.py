@@ -78,6 +78,9 @@ def size_problems(page: Page, *, volunteer: bool = True, expect_balance: bool = 
     """Every way the page at its current viewport misses the numbers, one line each (empty
     when it meets them all); then the sideways-scroll checks at 320 px and at 200 % zoom
     (the viewport is put back afterwards)."""
+    # A locator's wait_for returns once the element is in the DOM, which can be before the
+    # stylesheet has arrived: measured then, every size is the browser's default. Wait for it.
+    page.wait_for_load_state("load")
     limits = VOLUNTEER if volunteer else OTHER
     found: dict[str, list[dict[str, Any]]] = page.evaluate(
         _measure_source(),
