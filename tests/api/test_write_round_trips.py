@@ -31,7 +31,7 @@ POINTS = 10
 REDEEM_STATEMENTS = {"sqlite": 24, "postgresql": 24}
 REDEEM_ROUND_TRIPS = 26
 CONSUME_STATEMENTS = {"sqlite": 18, "postgresql": 14}  # PostgreSQL posts in one function call
-CONSUME_ROUND_TRIPS = 20
+CONSUME_ROUND_TRIPS = 16
 
 _CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
 
