@@ -19,7 +19,8 @@ Invariants protected here:
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,7 @@ from rewards._codes import grouped, parse_code
 from rewards._tables import voucher
 from rewards._time import local_minute, utcnow
 from rewards._types import Consumption, Scan, Verdict, Voucher, VoucherStatus
-from rewards._vouchers import find_voucher_by_code, get_voucher, lock_voucher
+from rewards._vouchers import find_voucher_by_code, lock_voucher
 from rewards.errors import (
     ConsumeKeyReused,
     ConsumeRace,
@@ -236,7 +237,15 @@ async def consume_voucher(
             _("Voucher {code} was closed meanwhile.", code=grouped(current.code))
         )
     observe.voucher_consumed(merchant_code)
-    done = await get_voucher(conn, current.id)
+    # The voucher as the update left it, from the locked row and what was written: no read-back.
+    done = replace(
+        current,
+        status=VoucherStatus.USED,
+        closed_at=now.astimezone(UTC),
+        closed_by=scanner,
+        settle_entry_id=entry.id,
+        consume_key=idempotency_key,
+    )
     return Consumption(
         done,
         entry.id,
