@@ -30,7 +30,7 @@ import ledger
 import observe
 from db import constraint_name, metadata
 from i18n import Message, _
-from rewards._catalog import get_merchant
+from rewards._catalog import get_merchant, get_merchant_with
 from rewards._codes import grouped, parse_code
 from rewards._tables import voucher
 from rewards._time import local_minute, utcnow
@@ -177,10 +177,16 @@ async def consume_voucher(
     used voucher, with a fresh key or none, is refused (:class:`VoucherAlreadyUsed`)."""
     now = now or utcnow()
     normalised = parse_code(code)
-    seller = await get_merchant(conn, merchant_code)
-    if idempotency_key is not None:
-        used_by_key = await conn.scalar(
-            select(voucher.c.code).where(voucher.c.consume_key == idempotency_key)
+    if idempotency_key is None:
+        seller = await get_merchant(conn, merchant_code)
+    else:
+        # The key's voucher, if it used one, read with the merchant: one statement.
+        seller, used_by_key = await get_merchant_with(
+            conn,
+            merchant_code,
+            select(voucher.c.code)
+            .where(voucher.c.consume_key == idempotency_key)
+            .scalar_subquery(),
         )
         if used_by_key is not None and used_by_key != normalised:
             raise ConsumeKeyReused()
