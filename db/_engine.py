@@ -66,7 +66,10 @@ def _sqlite_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
     engine = create_async_engine(
         url,
         echo=echo,
-        pool_size=2 * pool_size,
+        # Every connection opened is kept (no overflow closed on return: a new one costs a
+        # driver thread and the pragmas below, some ten hops), and no more than pool_size:
+        # one writer at a time, and each connection keeps a page cache of its own.
+        pool_size=pool_size,
         max_overflow=0,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
     )
