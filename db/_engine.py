@@ -66,11 +66,12 @@ def _sqlite_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
     engine = create_async_engine(
         url,
         echo=echo,
-        # Every connection opened is kept (no overflow closed on return: a new one costs a
-        # driver thread and the pragmas below, some ten hops), and no more than pool_size:
-        # one writer at a time, and each connection keeps a page cache of its own.
+        # At most 2 x pool_size connections, as on PostgreSQL: writers waiting for the one
+        # write lock each hold one, and reads must get past them. pool_size of them are kept
+        # (a new one costs a driver thread and the pragmas below, some ten hops); the rest
+        # close on return, as each keeps a page cache of its own (20 kept: 164 MB a worker).
         pool_size=pool_size,
-        max_overflow=0,
+        max_overflow=pool_size,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
     )
 
