@@ -63,16 +63,21 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 
 
 def _sqlite_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
+    # A file: at most 2 x pool_size connections, as on PostgreSQL: writers waiting for the one
+    # write lock each hold one, and reads must get past them. pool_size of them are kept (a
+    # new one costs a driver thread and the pragmas below, some ten hops); the rest close on
+    # return, as each keeps a page cache of its own (20 kept: 164 MB a worker). An in-memory
+    # database is one connection (SQLAlchemy's StaticPool), which takes no pool size.
+    sizes = (
+        {}
+        if make_url(url).database in (None, "", ":memory:")
+        else {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+        }
+    )
     engine = create_async_engine(
-        url,
-        echo=echo,
-        # At most 2 x pool_size connections, as on PostgreSQL: writers waiting for the one
-        # write lock each hold one, and reads must get past them. pool_size of them are kept
-        # (a new one costs a driver thread and the pragmas below, some ten hops); the rest
-        # close on return, as each keeps a page cache of its own (20 kept: 164 MB a worker).
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **sizes
     )
 
     @event.listens_for(engine.sync_engine, "connect")
