@@ -29,7 +29,7 @@ from i18n import _
 from ledger.errors import InsufficientPoints
 from rewards._catalog import get_reward, reward_by_id
 from rewards._codes import grouped, new_code
-from rewards._eligibility import find_volunteer, refusals
+from rewards._eligibility import find_volunteer_with_balance, refusals
 from rewards._stock import give_back, take_stock
 from rewards._tables import redemption, voucher
 from rewards._time import utcnow, voucher_expiry
@@ -84,8 +84,7 @@ async def redeem_reward(
         return replay
 
     reward_ = await get_reward(conn, reward_code)
-    volunteer = await find_volunteer(conn, passbook_number)
-    balance = await ledger.get_balance(conn, volunteer.account_id)
+    volunteer, balance = await find_volunteer_with_balance(conn, passbook_number)
     if refused := refusals(reward_, volunteer, balance, now):
         raise refused[0]
     total = reward_.cost_points * quantity
