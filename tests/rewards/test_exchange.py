@@ -84,6 +84,32 @@ async def test_monthly_quota_and_limit_start_afresh_each_month(exchange: Exchang
     await exchange.redeem("veg", "P-3", now=december)
 
 
+async def test_a_quantity_past_the_quota_or_limit_is_refused_and_takes_nothing(
+    exchange: Exchange,
+) -> None:
+    await exchange.reward("veg", monthly_quota=3, per_volunteer_limit=2)
+    before = await exchange.balance()
+    # on a month's fresh counters: more than the cap allows at all
+    with pytest.raises(errors.QuotaReached) as full:
+        await exchange.redeem("veg", quantity=4)
+    assert full.value.figures == {"quota": 3, "quota_left": 3}
+    with pytest.raises(errors.LimitReached) as limited:
+        await exchange.redeem("veg", quantity=3)
+    assert limited.value.figures == {"limit": 2, "limit_left": 2}
+    assert await exchange.balance() == before
+    # on counters that have room for fewer than asked
+    await exchange.redeem("veg")
+    with pytest.raises(errors.LimitReached) as limited:
+        await exchange.redeem("veg", quantity=2)
+    assert limited.value.figures == {"limit": 2, "limit_left": 1}
+    with pytest.raises(errors.QuotaReached) as full:
+        await exchange.redeem("veg", "P-3", quantity=3)
+    assert full.value.figures == {"quota": 3, "quota_left": 2}
+    assert len((await exchange.redeem("veg", "P-3", quantity=2)).vouchers) == 2
+    assert (await exchange.balance()).held == before.held + 10
+    assert (await exchange.verify()).ok
+
+
 async def test_eligibility_is_checked_at_redemption(exchange: Exchange) -> None:
     await exchange.reward("grid2", org_unit_code="g2")
     await exchange.reward("veteran", min_lifetime_points=101)
