@@ -130,6 +130,7 @@ async def redeem_reward(
             actor=actor,
             memo=f"兑换券 {reward_.name} {grouped(code)}",
             now=now,
+            fresh_key=True,  # the code was drawn just now; the redemption's own key replays
         )
         await issue_voucher(
             conn,
