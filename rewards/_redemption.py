@@ -135,7 +135,7 @@ async def redeem_reward(
         await issue_voucher(
             conn,
             reward_=reward_,
-            volunteer_id=volunteer.id,
+            volunteer=volunteer,
             hold=hold,
             claim=claim,
             redemption_id=int(redemption_id),

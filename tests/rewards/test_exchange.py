@@ -84,6 +84,17 @@ async def test_monthly_quota_and_limit_start_afresh_each_month(exchange: Exchang
     await exchange.redeem("veg", "P-3", now=december)
 
 
+async def test_a_redemption_answers_what_reading_it_back_finds(exchange: Exchange) -> None:
+    # the answer is built from what the redemption wrote, not read back: it must be the same
+    await exchange.reward("soap", stock_total=5, monthly_quota=9, per_volunteer_limit=3)
+    made = await exchange.redeem("soap", quantity=2, now=later(1))
+    found = await exchange.read(lambda conn: rewards.get_redemption(conn, made.id))
+    assert made == found
+    assert made.passbook_number == "P-1"
+    assert [await exchange.voucher(v.id) for v in made.vouchers] == list(made.vouchers)
+    assert [v.claim for v in made.vouchers] == [rewards.StockClaim(True, "2026-11", "2026-11")] * 2
+
+
 async def test_a_quantity_past_the_quota_or_limit_is_refused_and_takes_nothing(
     exchange: Exchange,
 ) -> None:
@@ -187,7 +198,7 @@ async def test_a_ballot_issues_a_voucher_on_the_hold_it_placed(exchange: Exchang
         return await rewards.issue_voucher(
             conn,
             reward_=place,
-            volunteer_id=volunteer.id,
+            volunteer=volunteer,
             hold=hold,
             claim=claim,
             redemption_id=None,
@@ -222,7 +233,7 @@ async def test_a_ballot_issues_a_voucher_on_the_hold_it_placed(exchange: Exchang
         return await rewards.issue_voucher(
             conn,
             reward_=place,
-            volunteer_id=volunteer.id,
+            volunteer=volunteer,
             hold=hold,
             claim=rewards.StockClaim(False, None, None),
             redemption_id=None,
