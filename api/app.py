@@ -21,6 +21,7 @@ import db
 import pages
 import rewards
 from api.auth import BearerTokenMiddleware
+from api.compression import static_compression
 from api.docs import DOCS_PATH, DocsPage, docs_assets
 from api.headers import security_headers
 from api.observing import observe_requests
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=pages.template_config(),
         csrf_config=pages.csrf_config(settings.csrf_secret),
         plugins=[ProblemResponses()],
+        compression_config=static_compression(),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Red Passbook",

@@ -13,6 +13,7 @@ Invariants protected here:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Row, or_, select, update
@@ -185,7 +186,15 @@ async def settle_hold(
         action=_("Settling hold {hold_id}", hold_id=hold_id),
     )
     await _close(conn, current, HoldStatus.SETTLED, now, idempotency_key, take, posted.id)
-    return await get_hold(conn, hold_id), posted
+    # The hold as the close left it, from the locked row and what the close wrote: no read-back.
+    closed = replace(
+        _hold(current),
+        status=HoldStatus.SETTLED,
+        settled_amount=take,
+        settle_entry_id=posted.id,
+        closed_at=now.astimezone(UTC),
+    )
+    return closed, posted
 
 
 async def release_hold(

@@ -43,8 +43,8 @@ VOUCHERS_CONSUMED = Counter(
 SHEETS_APPROVED = Counter("passbook_sheets_approved", "Scoring sheets approved, by grid.", ["grid"])
 SIGN_IN_FAILURES = Counter(
     "passbook_sign_in_failures",
-    "PIN sign-ins refused, by the refusal's code (a wrong number or PIN, a wait, a "
-    "volunteer moved away).",
+    "Sign-ins refused, by the refusal's code: with a PIN (a wrong number or PIN, a wait, "
+    "a volunteer moved away) or with a sign-in code (a code that does not work, a wait).",
     ["reason"],
 )
 
@@ -116,5 +116,6 @@ def sheet_approved(grid: str) -> None:
 
 
 def sign_in_failed(reason: str) -> None:
-    """A PIN sign-in refused with the code ``reason`` (its attempt already committed)."""
+    """A sign-in (PIN or sign-in code) refused with the code ``reason`` (counted once the
+    attempt's own count is committed)."""
     note(lambda: SIGN_IN_FAILURES.labels(reason).inc())

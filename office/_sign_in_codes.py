@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import access
 import community
 import db
+import observe
 from access import Principal, Role, SignInCodeRecord, TokenState
 from community.services import OPERATOR
 from i18n import _
@@ -230,6 +231,12 @@ async def _issuer(
     return Principal(token.id, token.role, token.scope, token.label)
 
 
+def _refused(refusal: SignInCodeRefused | SignInCodeThrottled) -> CodeRedemption:
+    """A refused exchange, counted among the sign-in failures once its count is committed."""
+    observe.sign_in_failed(refusal.code)
+    return CodeRedemption(None, refusal)
+
+
 async def redeem_sign_in_code(
     conn: AsyncConnection, *, code: str, address: str, now: datetime | None = None
 ) -> CodeRedemption:
@@ -260,13 +267,13 @@ async def redeem_sign_in_code(
     )
     if counted is None:
         held = await db.throttles.held(conn, THROTTLE_SCOPE, key)
-        return CodeRedemption(None, _throttled(held.blocked_until if held else None, now))
+        return _refused(_throttled(held.blocked_until if held else None, now))
     found = await access.find_sign_in_code(conn, access.hash_token(typed), for_update=True)
     issuer = None if found is None or not found.is_open(now) else await _issuer(conn, found, now)
     if found is None or issuer is None:
         wait = community.wait_after(counted.failures, free=FREE_WRONG_CODES, first=FIRST_WAIT)
         await db.throttles.block_until(conn, THROTTLE_SCOPE, key, now + wait if wait else None)
-        return CodeRedemption(None, refused())
+        return _refused(refused())
     issued = await issue_credential(
         conn,
         issuer,

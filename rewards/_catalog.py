@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Row, ScalarSelect, Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -135,11 +135,27 @@ async def find_merchant(conn: AsyncConnection, code: str) -> Merchant | None:
     return None if row is None else _merchant(row)
 
 
+def _no_merchant(code: str) -> MerchantNotFound:
+    return MerchantNotFound(_("No merchant with code {code!r}. Check the code.", code=code))
+
+
 async def get_merchant(conn: AsyncConnection, code: str) -> Merchant:
     found = await find_merchant(conn, code)
     if found is None:
-        raise MerchantNotFound(_("No merchant with code {code!r}. Check the code.", code=code))
+        raise _no_merchant(code)
     return found
+
+
+async def get_merchant_with(
+    conn: AsyncConnection, code: str, also: ScalarSelect[Any]
+) -> tuple[Merchant, Any]:
+    """The merchant, as :func:`get_merchant`, and the value of ``also`` (a scalar subquery)
+    read in the same statement."""
+    query = _merchant_query().add_columns(also.label("also")).where(merchant.c.code == code)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise _no_merchant(code)
+    return _merchant(row), row.also
 
 
 async def list_merchants(conn: AsyncConnection, *, under_path: str | None = None) -> list[Merchant]:

@@ -19,7 +19,8 @@ Invariants protected here:
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,12 +30,12 @@ import ledger
 import observe
 from db import constraint_name, metadata
 from i18n import Message, _
-from rewards._catalog import get_merchant
+from rewards._catalog import get_merchant, get_merchant_with
 from rewards._codes import grouped, parse_code
 from rewards._tables import voucher
 from rewards._time import local_minute, utcnow
 from rewards._types import Consumption, Scan, Verdict, Voucher, VoucherStatus
-from rewards._vouchers import find_voucher_by_code, get_voucher, lock_voucher
+from rewards._vouchers import find_voucher_by_code, lock_voucher
 from rewards.errors import (
     ConsumeKeyReused,
     ConsumeRace,
@@ -176,10 +177,16 @@ async def consume_voucher(
     used voucher, with a fresh key or none, is refused (:class:`VoucherAlreadyUsed`)."""
     now = now or utcnow()
     normalised = parse_code(code)
-    seller = await get_merchant(conn, merchant_code)
-    if idempotency_key is not None:
-        used_by_key = await conn.scalar(
-            select(voucher.c.code).where(voucher.c.consume_key == idempotency_key)
+    if idempotency_key is None:
+        seller = await get_merchant(conn, merchant_code)
+    else:
+        # The key's voucher, if it used one, read with the merchant: one statement.
+        seller, used_by_key = await get_merchant_with(
+            conn,
+            merchant_code,
+            select(voucher.c.code)
+            .where(voucher.c.consume_key == idempotency_key)
+            .scalar_subquery(),
         )
         if used_by_key is not None and used_by_key != normalised:
             raise ConsumeKeyReused()
@@ -236,7 +243,15 @@ async def consume_voucher(
             _("Voucher {code} was closed meanwhile.", code=grouped(current.code))
         )
     observe.voucher_consumed(merchant_code)
-    done = await get_voucher(conn, current.id)
+    # The voucher as the update left it, from the locked row and what was written: no read-back.
+    done = replace(
+        current,
+        status=VoucherStatus.USED,
+        closed_at=now.astimezone(UTC),
+        closed_by=scanner,
+        settle_entry_id=entry.id,
+        consume_key=idempotency_key,
+    )
     return Consumption(
         done,
         entry.id,

@@ -12,7 +12,12 @@ Invariants:
   place back, so honest scanning is never paused, while interleaving a real voucher does not
   reset a guesser's count;
 * the window starts at the first counted scan and is fixed: a paused credential is told how
-  long until it ends.
+  long until it ends;
+* the take and the give-back are each committed alone, apart from the scan between them: the
+  take before the code is looked at (so every worker sees the place gone while the lookup
+  runs, and a scan refused as invalid, whose own transaction rolls back, still counts), the
+  give-back after the scan ended. Each is one statement (:func:`db.single_write`): on
+  PostgreSQL it commits by itself, with no BEGIN and COMMIT round trips.
 
 The code's 94 random bits are what make guessing hopeless; this only slows a guesser down.
 """
@@ -22,13 +27,33 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 import db
 from rewards.errors import TooManyInvalidCodes, VoucherCodeInvalid, VoucherNotFound
 
 T = TypeVar("T")
+P = ParamSpec("P")
 SCOPE = "scan"
+ATTEMPTS = 5
+
+
+async def _alone(
+    tx: db.Transactions,
+    statement: Callable[Concatenate[db.Connection, P], Awaitable[T]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run ``statement`` (one write that is all-or-nothing by itself) committed on its own,
+    retried on transient errors as a write transaction is (SQLite busy, a dropped connection)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            async with db.single_write(tx.engine) as conn:
+                return await statement(conn, *args, **kwargs)
+        except Exception as error:
+            if attempt == ATTEMPTS or not db.is_transient(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class ScanThrottle:
@@ -39,6 +64,8 @@ class ScanThrottle:
         self.window = window
 
     async def _take(self, conn: db.Connection, key: str, now: datetime) -> db.throttles.Count:
+        # A refused take changed nothing: reading the full row after it, apart, is only to
+        # say how long the wait is.
         taken = await db.throttles.take_in_window(
             conn, SCOPE, key, limit=self.limit, window_start=now - self.window, now=now
         )
@@ -56,15 +83,15 @@ class ScanThrottle:
         self, tx: db.Transactions, key: str, now: datetime, scan: Callable[[], Awaitable[T]]
     ) -> T:
         """Run ``scan`` (its own transaction) if ``key`` may scan now; raise
-        :class:`TooManyInvalidCodes` if not. The place is taken in a short transaction of its
-        own before, and given back after unless the code was invalid."""
-        taken = await tx.write(self._take, key, now)
+        :class:`TooManyInvalidCodes` if not. The place is taken by one statement committed on
+        its own before, and given back by another after unless the code was invalid."""
+        taken = await _alone(tx, self._take, key, now)
         try:
             result = await scan()
         except (VoucherCodeInvalid, VoucherNotFound):
             raise
         except BaseException:
-            await tx.write(self._give_back, key, taken)
+            await _alone(tx, self._give_back, key, taken)
             raise
-        await tx.write(self._give_back, key, taken)
+        await _alone(tx, self._give_back, key, taken)
         return result

@@ -151,22 +151,26 @@ async def lock_voucher(
     conn: AsyncConnection, *, voucher_id: int | None = None, code: str | None = None
 ) -> Voucher:
     """The voucher, its row locked for the rest of the transaction (PostgreSQL; SQLite's
-    write transactions are already serial). Every change of a voucher starts here."""
-    query = select(voucher.c.id).with_for_update()
+    write transactions are already serial). Every change of a voucher starts here.
+
+    One statement: the voucher in full, locking the voucher's row only (``FOR UPDATE OF``), not
+    the reward, merchant and volunteer rows it is read with. A scan that waited for the lock
+    reads the row as the scan before it left it."""
+    query = voucher_query().with_for_update(of=voucher)
     query = (
         query.where(voucher.c.id == voucher_id)
         if code is None
         else query.where(voucher.c.code == code)
     )
-    found = await conn.scalar(query)
-    if found is None:
+    row = (await conn.execute(query)).first()
+    if row is None:
         raise VoucherNotFound(
             _(
                 "No voucher has this code. Check it against the voucher; if it is right, "
                 "the voucher was not issued by Red Passbook."
             )
         )
-    return await get_voucher(conn, int(found))
+    return to_voucher(row)
 
 
 async def find_voucher_by_code(conn: AsyncConnection, code: str) -> Voucher | None:

@@ -262,6 +262,22 @@ async def test_sign_in_failures_and_throttled_requests_are_counted(client: Clien
     assert sample("passbook_throttled_requests_total", route="/api/sign-in") - throttled == waits
 
 
+async def test_refused_sign_in_codes_are_counted_as_sign_in_failures(client: Client) -> None:
+    refused = sample("passbook_sign_in_failures_total", reason="sign_in_code_refused")
+    waited = sample("passbook_sign_in_failures_total", reason="sign_in_code_throttled")
+    statuses = []
+    for _ in range(8):  # a well-formed code nobody issued: five free tries, then a wait
+        response = await client.post("/api/sign-in-codes/redemption", json={"code": "7KQ4-M2XD"})
+        statuses.append(response.status_code)
+    assert statuses.count(401) >= 1, statuses
+    assert statuses.count(429) >= 1, statuses
+    assert statuses.count(401) + statuses.count(429) == len(statuses), statuses
+    now_refused = sample("passbook_sign_in_failures_total", reason="sign_in_code_refused")
+    now_waited = sample("passbook_sign_in_failures_total", reason="sign_in_code_throttled")
+    assert now_refused - refused == statuses.count(401)
+    assert now_waited - waited == statuses.count(429)
+
+
 async def test_concurrent_redemptions_with_one_key_count_once_on_either_database(
     client: Client, database_url: str
 ) -> None:

@@ -30,8 +30,8 @@ POINTS = 10
 # bound to what the change saved.
 REDEEM_STATEMENTS = {"sqlite": 12, "postgresql": 12}
 REDEEM_ROUND_TRIPS = 14
-CONSUME_STATEMENTS = {"sqlite": 18, "postgresql": 14}  # PostgreSQL posts in one function call
-CONSUME_ROUND_TRIPS = 20
+CONSUME_STATEMENTS = {"sqlite": 14, "postgresql": 10}  # PostgreSQL posts in one function call
+CONSUME_ROUND_TRIPS = 12
 
 _CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
 

@@ -128,11 +128,12 @@ async def test_settling_in_full_moves_the_points_and_closes_the_hold(books: Book
     await books.award(books.alice, 20)
     hold = await books.place_hold(books.alice, 8)
 
-    settled, entry = await books.settle(hold.id, to=books.merchant)
+    settled, entry = await books.settle(hold.id, to=books.merchant, now=datetime.now(BEIJING))
 
     assert settled.status == HoldStatus.SETTLED
     assert (settled.settled_amount, settled.settle_entry_id) == (8, entry.id)
     assert settled.closed_at is not None
+    assert repr(settled) == repr(await books.hold(hold.id))  # the answer is the hold as stored
     assert entry.kind == "settlement"
     assert set(entry.postings) == {
         Posting(books.alice, -8, 12, 2),
@@ -151,6 +152,7 @@ async def test_settling_part_releases_the_rest(books: Books) -> None:
     settled, entry = await books.settle(hold.id, amount=5)
 
     assert (settled.status, settled.settled_amount) == (HoldStatus.SETTLED, 5)
+    assert settled == await books.hold(hold.id)
     assert sorted(p.amount for p in entry.postings) == [-5, 5]
     alice = await books.balance(books.alice)
     assert (alice.posted, alice.held, alice.available) == (15, 0, 15)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text
@@ -217,6 +217,7 @@ async def test_a_ballot_issues_a_voucher_on_the_hold_it_placed(exchange: Exchang
 
     used = await exchange.run(scan)
     assert used.voucher.status is rewards.VoucherStatus.USED
+    assert used.voucher == await exchange.voucher(voucher.id)  # the answer is the row as stored
     assert (await exchange.balance()).posted == 50
 
     async def wrong_hold(conn: AsyncConnection) -> object:
@@ -267,3 +268,32 @@ async def test_the_periodic_sweep_expires_vouchers_until_cancelled(exchange: Exc
     assert sweeper.cancelled()
     assert (await exchange.voucher(voucher.id)).status is rewards.VoucherStatus.EXPIRED
     assert (await exchange.balance()).held == 0
+
+
+async def test_a_consume_answers_the_voucher_as_it_is_stored(exchange: Exchange) -> None:
+    await exchange.reward("soap")
+    (voucher,) = (await exchange.redeem("soap")).vouchers
+    beijing = timezone(timedelta(hours=8))
+    at = (NOW + timedelta(hours=1, microseconds=123456)).astimezone(beijing)
+
+    async def scan(conn: AsyncConnection) -> rewards.Consumption:
+        return await rewards.consume_voucher(
+            conn,
+            code=voucher.code,
+            merchant_code="shop",
+            scanner="merchant:till 1#3",
+            idempotency_key="merchant:3:scan-1",
+            now=at,
+        )
+
+    used = await exchange.run(scan)
+    stored = await exchange.voucher(voucher.id)
+    assert used.voucher == stored
+    assert repr(used.voucher) == repr(stored)  # the moment in UTC too, as an answer shows it
+    assert (stored.status, stored.closed_at, stored.closed_by) == (
+        rewards.VoucherStatus.USED,
+        at,
+        "merchant:till 1#3",
+    )
+    assert (stored.settle_entry_id, stored.consume_key) == (used.entry_id, "merchant:3:scan-1")
+    assert used.replayed is False
