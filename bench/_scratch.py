@@ -2,10 +2,11 @@
 
 The rule it keeps: a benchmark never touches the database it is pointed at; it only uses that
 URL to find the server (PostgreSQL) or the kind (SQLite). On PostgreSQL the scratch databases
-:data:`BENCH_DATABASE` (and :data:`PGBENCH_DATABASE` for the pgbench yardstick; the HTTP
-bench's :data:`HTTP_DATABASE` and its copy :data:`BARE_DATABASE`) are made on the same server,
-dropped first if left over and dropped again at the end; a URL that names one of them is
-refused. On SQLite the scratch database is a file in a temporary directory, opened
+:data:`LEDGER_DATABASE` and the others, one name per benchmark (and :data:`PGBENCH_DATABASE`
+for the pgbench yardstick; the HTTP bench's :data:`HTTP_DATABASE` and its copy
+:data:`BARE_DATABASE`) are made on the same server, dropped first if left over and dropped
+again at the end; a URL that names one of them is refused. Two different benchmarks may run
+at once; two runs of the same one may not (the second drops the first's database). On SQLite the scratch database is a file in a temporary directory, opened
 through :func:`db.create_engine`, so the pragmas are the service's own. Either way it is built
 by the migrations, as the service's own database is.
 """
@@ -33,10 +34,14 @@ from bench._report import Out
 
 __all__ = [
     "BARE_DATABASE",
-    "BENCH_DATABASE",
     "HTTP_DATABASE",
+    "LEDGER_DATABASE",
+    "PAGES_DATABASE",
     "PGBENCH_DATABASE",
+    "REWARDS_DATABASE",
     "SERVERS_DATABASE",
+    "SHEETS_DATABASE",
+    "SIGNIN_DATABASE",
     "admin",
     "checkpoint",
     "scratch_copy",
@@ -44,12 +49,28 @@ __all__ = [
     "server_version",
 ]
 
-BENCH_DATABASE = "passbook_bench"
+# One name per benchmark, so that two different benchmarks can run at once: each drops and
+# recreates its own scratch database first, which would break another one's run on that name.
+LEDGER_DATABASE = "passbook_bench_ledger"
+REWARDS_DATABASE = "passbook_bench_rewards"
+SHEETS_DATABASE = "passbook_bench_sheets"
+SIGNIN_DATABASE = "passbook_bench_signin"
+PAGES_DATABASE = "passbook_bench_pages"
 PGBENCH_DATABASE = "passbook_pgbench"
 HTTP_DATABASE = "passbook_bench_http"
 BARE_DATABASE = "passbook_bench_bare"
 SERVERS_DATABASE = "passbook_bench_servers"
-_SCRATCH = (BENCH_DATABASE, PGBENCH_DATABASE, HTTP_DATABASE, BARE_DATABASE, SERVERS_DATABASE)
+_SCRATCH = (
+    LEDGER_DATABASE,
+    REWARDS_DATABASE,
+    SHEETS_DATABASE,
+    SIGNIN_DATABASE,
+    PAGES_DATABASE,
+    PGBENCH_DATABASE,
+    HTTP_DATABASE,
+    BARE_DATABASE,
+    SERVERS_DATABASE,
+)
 
 
 def _asyncpg_url(database_url: str, database: str) -> URL:
@@ -96,12 +117,10 @@ def _refuse_own_database(database_url: str) -> None:
 
 
 @asynccontextmanager
-async def scratch_database(
-    database_url: str, out: Out, name: str = BENCH_DATABASE
-) -> AsyncIterator[str]:
+async def scratch_database(database_url: str, out: Out, name: str) -> AsyncIterator[str]:
     """A freshly migrated scratch database of the same kind as ``database_url`` (on
-    PostgreSQL named ``name``, one of the fixed scratch names), yielded as a URL and removed
-    afterwards."""
+    PostgreSQL named ``name``, the calling benchmark's own scratch name), yielded as a URL and
+    removed afterwards."""
     assert name in _SCRATCH
     if db.dialect_of(database_url) is db.Dialect.SQLITE:
         folder = tempfile.mkdtemp(prefix="passbook-bench-")

@@ -1,7 +1,7 @@
 """The ledger benchmark: how fast the points engine posts and reads, on SQLite or PostgreSQL.
 
 It never touches the database it is pointed at (:mod:`bench._scratch`). On PostgreSQL it makes
-a scratch database ``passbook_bench`` on the same server (dropped first if left over, dropped
+a scratch database ``passbook_bench_ledger`` on the same server (dropped first if left over, dropped
 again at the end) and, for a yardstick, runs pgbench's built-in TPC-B-like script in a second
 scratch database ``passbook_pgbench`` (:mod:`bench._pgbench`). On SQLite it uses a file in a
 temporary directory, opened through :func:`db.create_engine`, so the pragmas are the service's
@@ -44,7 +44,7 @@ from bench._ledger_seed import check_books, seed
 from bench._ledger_writes import TRANSFER_WORKERS, compare_with_pgbench, measure_writes
 from bench._pgbench import PgBench
 from bench._report import Out, Row, print_table
-from bench._scratch import checkpoint, scratch_database, server_version
+from bench._scratch import LEDGER_DATABASE, checkpoint, scratch_database, server_version
 
 __all__ = ["main", "run_ledger_bench"]
 
@@ -79,7 +79,7 @@ async def run_ledger_bench(
             " (BEGIN IMMEDIATE) and each commit is an fsync (synchronous=FULL), so more workers"
             " add no write throughput; the PostgreSQL targets do not apply."
         )
-    async with scratch_database(database_url, out) as url:
+    async with scratch_database(database_url, out, LEDGER_DATABASE) as url:
         try:
             if kind is db.Dialect.POSTGRESQL and shutil.which("pgbench") is not None:
                 pgbench = PgBench(database_url, out)

@@ -18,7 +18,7 @@ import httpx
 
 import db
 from bench._report import Out
-from bench._scratch import scratch_database
+from bench._scratch import PAGES_DATABASE, scratch_database
 from bench._service import serve
 from bench._timing import percentile
 
@@ -56,7 +56,7 @@ async def _time(client: httpx.AsyncClient, path: str, requests: int) -> list[flo
 async def run_pages_bench(database_url: str, *, requests: int, out: Out = print) -> None:
     """Print p50/p99 of each page over ``requests`` requests, signed in as the demo
     volunteer."""
-    async with scratch_database(database_url, out) as url:
+    async with scratch_database(database_url, out, PAGES_DATABASE) as url:
         results: dict[str, list[float] | int] = {}
         async with (
             serve(url, demo=True, workers=1) as service,

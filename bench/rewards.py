@@ -23,7 +23,7 @@ import community
 import db
 import ledger
 import rewards
-from bench._scratch import scratch_database
+from bench._scratch import REWARDS_DATABASE, scratch_database
 
 Out = Callable[[str], None]
 VOLUNTEERS = 400
@@ -102,7 +102,7 @@ async def run_rewards_bench(
     database_url: str, *, seconds: float = 10.0, out: Out = print
 ) -> dict[str, float]:
     figures: dict[str, float] = {}
-    async with scratch_database(database_url, out) as url:
+    async with scratch_database(database_url, out, REWARDS_DATABASE) as url:
         engine = db.create_engine(url, pool_size=max(WORKERS) + 2)
         try:
             out(f"· {VOLUNTEERS} volunteers, a reward without stock and one with 50")

@@ -24,7 +24,7 @@ import council
 import db
 import ledger
 import scheme_time
-from bench._scratch import scratch_database
+from bench._scratch import SHEETS_DATABASE, scratch_database
 
 Out = Callable[[str], None]
 BIG_LINES = 500
@@ -134,7 +134,7 @@ async def run_sheets_bench(
     database_url: str, *, big_sheets: int = 7, seconds: float = 10.0, out: Out = print
 ) -> dict[str, float]:
     figures: dict[str, float] = {}
-    async with scratch_database(database_url, out) as url:
+    async with scratch_database(database_url, out, SHEETS_DATABASE) as url:
         engine = db.create_engine(url, pool_size=max(PAIRS) + 2)
         try:
             out(f"· registering {BIG_LINES} volunteers")

@@ -21,7 +21,7 @@ import httpx
 import community
 import db
 from bench._report import Out
-from bench._scratch import scratch_database
+from bench._scratch import SIGNIN_DATABASE, scratch_database
 from bench._service import serve
 from bench._timing import percentile
 
@@ -108,7 +108,7 @@ async def run_signin_bench(
     database_url: str, *, flood: int, seconds: float, out: Out = print
 ) -> None:
     """Print p50/p99 of /health and a balance read, alone and under a sign-in flood."""
-    async with scratch_database(database_url, out) as url:
+    async with scratch_database(database_url, out, SIGNIN_DATABASE) as url:
         await _setup(url)
         async with serve(url, workers=1) as service:
             base = service.base

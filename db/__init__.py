@@ -7,6 +7,8 @@ Invariants this package protects:
 * a write transaction on SQLite begins with ``BEGIN IMMEDIATE`` (a deferred transaction that
   later upgrades to a writer fails at once with SQLITE_BUSY), runs in WAL mode with
   ``synchronous=FULL`` and foreign keys on;
+* a :func:`single_read` sends its statement alone (no BEGIN, no ROLLBACK) on either database,
+  so it sees the last commit and, under WAL, waits for no writer;
 * leaving a :func:`transaction` block without an exception commits, any exception rolls back,
   and a failed commit raises before the caller can report success.
 

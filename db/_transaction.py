@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import observe
 from db._domain_error import Retryable
+from db._engine import SINGLE_STATEMENT
 from db._errors import is_transient
 
 Connection = AsyncConnection
@@ -55,13 +56,15 @@ async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
 @asynccontextmanager
 async def single_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for reads that need no common snapshot, e.g. one row read by one
-    statement (a kept balance). On PostgreSQL it skips BEGIN and ROLLBACK (autocommit)."""
-    if engine.dialect.name != "postgresql":
-        async with read_transaction(engine) as conn:
-            yield conn
-        return
+    statement (a kept balance). It sends no BEGIN and no ROLLBACK: each statement is a
+    transaction of its own and sees the last commit (autocommit on PostgreSQL; on SQLite the
+    driver's autocommit mode, which a write transaction of another connection never blocks
+    under WAL). Never for reads that must agree with each other: use :func:`read_transaction`."""
     async with engine.connect() as conn:
-        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if engine.dialect.name == "postgresql":
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            yield await conn.execution_options(**{SINGLE_STATEMENT: True})
 
 
 @asynccontextmanager
