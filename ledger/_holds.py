@@ -3,6 +3,8 @@
 Invariants protected here:
 
 * held points are never available: ``account.held`` is the sum of the account's open holds;
+* a hold is placed only on points that are available, by one conditional update of the
+  account that the database decides, so two holds at once never reserve the same points;
 * a hold closes exactly once: the close is a conditional update ``WHERE status = 'held'``
   that the database checks, so two concurrent closes give one winner;
 * a hold past its expiry is never settled, even before the expiry sweep has run;
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +27,7 @@ from ledger._posting import as_replayed, load_entry, lock_accounts, write_entry
 from ledger._tables import account, entry, hold
 from ledger._types import MAX_POINTS, AccountId, Entry, EntryId, Hold, HoldId, HoldStatus, Leg
 from ledger.errors import (
+    AccountNotFound,
     HoldExpired,
     HoldNotFound,
     HoldNotOpen,
@@ -45,8 +48,14 @@ async def place_hold(
     actor: str,
     memo: str = "",
     now: datetime | None = None,
+    fresh_key: bool = False,
 ) -> Hold:
-    """Reserve ``amount`` points of ``account_id`` until ``expires_at``."""
+    """Reserve ``amount`` points of ``account_id`` until ``expires_at``. Placing it again with
+    its key answers the same hold; with another request, the key is refused.
+
+    ``fresh_key`` is for a caller whose key names something it made in this transaction (a new
+    voucher's code), so no hold can have it yet: the lookup by key is left out, and the
+    database's unique key still refuses a reuse (:class:`IdempotencyRace`)."""
     now = now or datetime.now(UTC)
     check_key(idempotency_key)
     check_text(kind="hold", memo=memo, actor=actor)
@@ -57,42 +66,64 @@ async def place_hold(
     if expires_at <= now:
         raise InvalidEntry(_("A hold must expire in the future."))
     digest = request_digest("hold", account_id, amount, expires_at.isoformat(), memo)
-    existing = (
-        await conn.execute(select(hold).where(hold.c.idempotency_key == idempotency_key))
-    ).first()
-    if existing is not None:
-        if existing.request_digest != digest:
-            raise IdempotencyConflict(idempotency_key)
-        return _hold(existing, replayed=True)
+    if not fresh_key:
+        existing = (
+            await conn.execute(select(hold).where(hold.c.idempotency_key == idempotency_key))
+        ).first()
+        if existing is not None:
+            if existing.request_digest != digest:
+                raise IdempotencyConflict(idempotency_key)
+            return _hold(existing, replayed=True)
 
-    acc = (await lock_accounts(conn, [account_id]))[account_id]
-    available = acc.posted - acc.held
-    if not acc.allow_negative and available < amount:
-        raise InsufficientPoints(account_id, available, amount, action=_("Holding these points"))
+    await _reserve(conn, account_id, amount)
     try:
-        hold_id = await conn.scalar(
-            hold.insert()
-            .values(
-                account_id=account_id,
-                amount=amount,
-                status=HoldStatus.HELD,
-                memo=memo,
-                actor=actor,
-                created_at=now,
-                expires_at=expires_at,
-                idempotency_key=idempotency_key,
-                request_digest=digest,
+        placed = (
+            await conn.execute(
+                hold.insert()
+                .values(
+                    account_id=account_id,
+                    amount=amount,
+                    status=HoldStatus.HELD,
+                    memo=memo,
+                    actor=actor,
+                    created_at=now,
+                    expires_at=expires_at,
+                    idempotency_key=idempotency_key,
+                    request_digest=digest,
+                )
+                .returning(*hold.c)
             )
-            .returning(hold.c.id)
-        )
+        ).one()
     except IntegrityError as error:
         if constraint_name(error, metadata) == "uq_ledger_hold_idempotency_key":
             raise IdempotencyRace(idempotency_key) from error
         raise
-    await conn.execute(
-        update(account).where(account.c.id == account_id).values(held=account.c.held + amount)
+    return _hold(placed)
+
+
+async def _reserve(conn: AsyncConnection, account_id: AccountId, amount: int) -> None:
+    """Add ``amount`` to the account's held points if its available balance covers it (or it
+    may go below zero): one conditional UPDATE, which locks the account's row and which the
+    database decides, so two holds at once can never reserve the same points twice."""
+    reserved = await conn.execute(
+        update(account)
+        .where(
+            account.c.id == account_id,
+            or_(account.c.allow_negative, account.c.posted - account.c.held >= amount),
+        )
+        .values(held=account.c.held + amount)
     )
-    return await get_hold(conn, HoldId(hold_id))
+    if reserved.rowcount == 1:
+        return
+    found = (
+        await conn.execute(
+            select(account.c.posted, account.c.held).where(account.c.id == account_id)
+        )
+    ).first()
+    if found is None:
+        raise AccountNotFound([account_id])
+    available = found.posted - found.held
+    raise InsufficientPoints(account_id, available, amount, action=_("Holding these points"))
 
 
 async def settle_hold(

@@ -183,7 +183,7 @@ async def offer_place(
     issued = await issue_voucher(
         conn,
         reward_=reward_,
-        volunteer_id=volunteer.id,
+        volunteer=volunteer,
         hold=hold,
         claim=claim,
         redemption_id=None,

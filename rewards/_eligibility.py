@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import community
@@ -36,31 +37,66 @@ class Volunteer:
     account_id: ledger.AccountId
 
 
-async def find_volunteer(conn: AsyncConnection, passbook_number: str) -> Volunteer:
-    passbook = await community.find_passbook(conn, passbook_number)
-    if passbook is None:
-        raise community.PassbookNotFound(
-            _(
-                "No passbook numbered {passbook_number!r}. Check the number on the cover.",
-                passbook_number=passbook_number,
-            )
+def _volunteer_query() -> Select[Any]:
+    person, grid = community.volunteer, community.org_unit
+    return select(
+        person.c.id,
+        person.c.passbook_number,
+        person.c.name,
+        grid.c.path,
+        person.c.status,
+        person.c.joined_on,
+        person.c.account_id,
+    ).join(grid, grid.c.id == person.c.grid_id)
+
+
+_BY_NUMBER = community.volunteer.c.passbook_number == bindparam("number")
+_VOLUNTEER_BY_NUMBER = _volunteer_query().where(_BY_NUMBER)
+_VOLUNTEER_WITH_BALANCE = ledger.with_balance(
+    _volunteer_query(), community.volunteer.c.account_id
+).where(_BY_NUMBER)
+"""Built once: the holder, their grid and standing (and the kept balance), in one statement."""
+
+
+def _not_found(passbook_number: str) -> community.PassbookNotFound:
+    return community.PassbookNotFound(
+        _(
+            "No passbook numbered {passbook_number!r}. Check the number on the cover.",
+            passbook_number=passbook_number,
         )
-    row = (
-        await conn.execute(
-            select(community.volunteer.c.status, community.volunteer.c.joined_on).where(
-                community.volunteer.c.id == passbook.volunteer_id
-            )
-        )
-    ).one()
+    )
+
+
+def _volunteer(row: Row[Any]) -> Volunteer:
     return Volunteer(
-        passbook.volunteer_id,
-        passbook.number,
-        passbook.holder_name,
-        passbook.grid_path,
+        row.id,
+        row.passbook_number,
+        row.name,
+        row.path,
         row.status,
         row.joined_on,
-        passbook.account_id,
+        ledger.AccountId(row.account_id),
     )
+
+
+async def find_volunteer(conn: AsyncConnection, passbook_number: str) -> Volunteer:
+    """The holder of passbook ``passbook_number`` as eligibility judges them, in one
+    statement; :class:`community.PassbookNotFound` if no passbook has the number."""
+    row = (await conn.execute(_VOLUNTEER_BY_NUMBER, {"number": passbook_number})).first()
+    if row is None:
+        raise _not_found(passbook_number)
+    return _volunteer(row)
+
+
+async def find_volunteer_with_balance(
+    conn: AsyncConnection, passbook_number: str
+) -> tuple[Volunteer, ledger.Balance]:
+    """:func:`find_volunteer` and the passbook's kept balance, read by one statement."""
+    row = (await conn.execute(_VOLUNTEER_WITH_BALANCE, {"number": passbook_number})).first()
+    if row is None:
+        raise _not_found(passbook_number)
+    volunteer = _volunteer(row)
+    return volunteer, ledger.balance_from(row, volunteer.account_id)
 
 
 def refusals(

@@ -17,8 +17,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,11 +30,11 @@ from i18n import _
 from ledger.errors import InsufficientPoints
 from rewards._catalog import get_reward, reward_by_id
 from rewards._codes import grouped, new_code
-from rewards._eligibility import find_volunteer, refusals
+from rewards._eligibility import find_volunteer_with_balance, refusals
 from rewards._stock import give_back, take_stock
 from rewards._tables import redemption, voucher
 from rewards._time import utcnow, voucher_expiry
-from rewards._types import Redemption, Voucher, VoucherStatus
+from rewards._types import Redemption, Reward, Voucher, VoucherStatus
 from rewards._vouchers import get_voucher, issue_voucher, lock_voucher, vouchers_of
 from rewards.errors import (
     InvalidRedemption,
@@ -84,8 +85,7 @@ async def redeem_reward(
         return replay
 
     reward_ = await get_reward(conn, reward_code)
-    volunteer = await find_volunteer(conn, passbook_number)
-    balance = await ledger.get_balance(conn, volunteer.account_id)
+    volunteer, balance = await find_volunteer_with_balance(conn, passbook_number)
     if refused := refusals(reward_, volunteer, balance, now):
         raise refused[0]
     total = reward_.cost_points * quantity
@@ -99,27 +99,29 @@ async def redeem_reward(
             ),
         )
     try:
-        redemption_id = await conn.scalar(
-            redemption.insert()
-            .values(
-                reward_id=reward_.id,
-                volunteer_id=volunteer.id,
-                quantity=quantity,
-                unit_cost=reward_.cost_points,
-                idempotency_key=idempotency_key,
-                request_digest=digest,
-                actor=actor,
-                created_at=now,
+        written = (
+            await conn.execute(
+                redemption.insert()
+                .values(
+                    reward_id=reward_.id,
+                    volunteer_id=volunteer.id,
+                    quantity=quantity,
+                    unit_cost=reward_.cost_points,
+                    idempotency_key=idempotency_key,
+                    request_digest=digest,
+                    actor=actor,
+                    created_at=now,
+                )
+                .returning(*redemption.c)
             )
-            .returning(redemption.c.id)
-        )
+        ).one()
     except IntegrityError as error:
         if constraint_name(error, metadata) == "uq_redemption_idempotency_key":
             raise RedemptionRace(idempotency_key) from error
         raise
-    assert redemption_id is not None
     claim = await take_stock(conn, reward_, volunteer_id=volunteer.id, quantity=quantity, now=now)
     expires_at = voucher_expiry(now, reward_.voucher_valid_days)
+    issued = []
     for _voucher in range(quantity):
         code = new_code()
         hold = await ledger.place_hold(
@@ -131,19 +133,22 @@ async def redeem_reward(
             actor=actor,
             memo=f"兑换券 {reward_.name} {grouped(code)}",
             now=now,
+            fresh_key=True,  # the code was drawn just now; the redemption's own key replays
         )
-        await issue_voucher(
+        voucher_ = await issue_voucher(
             conn,
             reward_=reward_,
-            volunteer_id=volunteer.id,
+            volunteer=volunteer,
             hold=hold,
             claim=claim,
-            redemption_id=int(redemption_id),
+            redemption_id=written.id,
             now=now,
             code=code,
         )
+        issued.append(voucher_)
     observe.points_redeemed(observe.grid_of(volunteer.grid_path), total)
-    return await get_redemption(conn, int(redemption_id))
+    # answered from what this request wrote and read, as get_redemption would read it back
+    return _redemption(written, reward_, issued)
 
 
 async def _replay(conn: AsyncConnection, key: str, digest: str) -> Redemption | None:
@@ -168,18 +173,21 @@ async def get_redemption(conn: AsyncConnection, redemption_id: int) -> Redemptio
             _("No redemption with id {redemption_id}.", redemption_id=redemption_id)
         )
     reward_ = await reward_by_id(conn, row.reward_id)
-    vouchers = sorted(await vouchers_of(conn, redemption_id=redemption_id), key=lambda v: v.id)
-    number = vouchers[0].passbook_number if vouchers else ""
+    return _redemption(row, reward_, await vouchers_of(conn, redemption_id=redemption_id))
+
+
+def _redemption(row: Row[Any], reward_: Reward, vouchers: list[Voucher]) -> Redemption:
+    in_order = sorted(vouchers, key=lambda v: v.id)
     return Redemption(
         id=row.id,
         reward_code=reward_.code,
         reward_name=reward_.name,
-        passbook_number=number,
+        passbook_number=in_order[0].passbook_number if in_order else "",
         quantity=row.quantity,
         unit_cost=row.unit_cost,
         actor=row.actor,
         created_at=row.created_at,
-        vouchers=tuple(vouchers),
+        vouchers=tuple(in_order),
     )
 
 

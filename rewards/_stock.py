@@ -1,10 +1,11 @@
 """Taking and giving back stock, monthly quota and a volunteer's limit.
 
 Invariants protected here: each is taken by a conditional update that the database checks
-(``used + n <= cap``), so concurrent redemptions can never take more than there is, and each
-is given back exactly once, by the voucher that took it, when that voucher is cancelled or
-expires. Rows are always locked in the same order (reward, then its month's quota, then the
-volunteer's counter) so that redemptions and cancellations cannot deadlock.
+(``used + n <= cap``; for the quota and limit counters, the update branch of an upsert), so
+concurrent redemptions can never take more than there is, and each is given back exactly once,
+by the voucher that took it, when that voucher is cancelled or expires. Rows are always
+locked in the same order (reward, then its month's quota, then the volunteer's counter) so
+that redemptions and cancellations cannot deadlock.
 """
 
 from __future__ import annotations
@@ -68,16 +69,7 @@ async def take_stock(
     if reward_.monthly_quota is not None:
         quota_period = month_key(now)
         where = {"reward_id": reward_.id, "period": quota_period}
-        await _ensure_row(conn, reward_quota, where)
-        taken = await _take(
-            conn,
-            reward_quota.c.used,
-            reward_.monthly_quota,
-            quantity,
-            reward_quota.c.reward_id == reward_.id,
-            reward_quota.c.period == quota_period,
-        )
-        if not taken:
+        if not await _take_counted(conn, reward_quota, where, reward_.monthly_quota, quantity):
             used = await _used(conn, reward_quota, where)
             raise QuotaReached(
                 _(
@@ -102,17 +94,7 @@ async def take_stock(
         limit = reward_.per_volunteer_limit
         limit_period = period_key(reward_.limit_period, now)
         where = {"reward_id": reward_.id, "volunteer_id": volunteer_id, "period": limit_period}
-        await _ensure_row(conn, redemption_counter, where)
-        taken = await _take(
-            conn,
-            redemption_counter.c.used,
-            limit,
-            quantity,
-            redemption_counter.c.reward_id == reward_.id,
-            redemption_counter.c.volunteer_id == volunteer_id,
-            redemption_counter.c.period == limit_period,
-        )
-        if not taken:
+        if not await _take_counted(conn, redemption_counter, where, limit, quantity):
             used = await _used(conn, redemption_counter, where)
             raise LimitReached(
                 _(
@@ -163,6 +145,36 @@ async def _take(
         return False
     await conn.execute(update(used.table).where(*row).values({used: found[0] + quantity}))
     return True
+
+
+async def _take_counted(
+    conn: AsyncConnection, table: Table, key: dict[str, Any], cap: int, quantity: int
+) -> bool:
+    """Add ``quantity`` to the ``used`` of the counter row ``key`` (a month's quota, a
+    volunteer's limit) if it stays within ``cap``, in one statement the database decides: the
+    row is inserted at ``quantity`` if missing, else updated only ``WHERE used + quantity <=
+    cap``, and RETURNING says whether it was. A concurrent insert of the same key waits for the
+    other and then takes the update's branch, so two first redemptions of a month both count.
+
+    With the canary ``stock`` on it reads and writes back instead, as :func:`_take` does."""
+    if safeguard_removed("stock"):
+        await _ensure_row(conn, table, key)
+        row = (table.c[name] == value for name, value in key.items())
+        return await _take(conn, table.c.used, cap, quantity, *row)
+    if quantity > cap:
+        return False  # more than the cap allows even on an unused counter: nothing to write
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    taken = await conn.execute(
+        dialect_insert(table)
+        .values(**key, used=quantity)
+        .on_conflict_do_update(
+            index_elements=list(key),
+            set_={"used": table.c.used + quantity},
+            where=table.c.used + quantity <= cap,
+        )
+        .returning(table.c.used)
+    )
+    return taken.first() is not None
 
 
 async def give_back(

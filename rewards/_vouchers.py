@@ -9,6 +9,7 @@ valid can always be settled).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
@@ -18,6 +19,7 @@ import community
 import ledger
 from i18n import _
 from rewards._codes import new_code
+from rewards._eligibility import Volunteer
 from rewards._tables import merchant, reward, voucher
 from rewards._time import local_date, utcnow, voucher_expiry
 from rewards._types import Reward, StockClaim, Voucher, VoucherStatus
@@ -28,23 +30,22 @@ async def issue_voucher(
     conn: AsyncConnection,
     *,
     reward_: Reward,
-    volunteer_id: int,
+    volunteer: Volunteer,
     hold: ledger.Hold,
     claim: StockClaim,
     redemption_id: int | None,
     now: datetime,
     code: str | None = None,
 ) -> Voucher:
-    """Issue one voucher of ``reward_`` to a volunteer, paid for by ``hold``.
+    """Issue one voucher of ``reward_`` to ``volunteer`` (as read in this transaction), paid
+    for by ``hold``.
 
     For redemptions and ballots alike: the caller has placed ``hold`` on the volunteer's
     passbook for the reward's cost and taken what ``claim`` records (stock, quota, limit),
     which the voucher gives back if it is cancelled or expires. The voucher expires after the
-    reward's validity, or when the hold does if that is sooner."""
-    passbook_account = await conn.scalar(
-        select(community.volunteer.c.account_id).where(community.volunteer.c.id == volunteer_id)
-    )
-    if hold.status is not ledger.HoldStatus.HELD or hold.account_id != passbook_account:
+    reward's validity, or when the hold does if that is sooner. It is answered from what was
+    written (INSERT ... RETURNING) and what is in hand, not read back."""
+    if hold.status is not ledger.HoldStatus.HELD or hold.account_id != volunteer.account_id:
         raise InvalidRedemption(
             _("Hold {hold_id} is not an open hold on this volunteer's passbook.", hold_id=hold.id)
         )
@@ -59,27 +60,39 @@ async def issue_voucher(
             )
         )
     expires_at = min(voucher_expiry(now, reward_.voucher_valid_days), hold.expires_at)
-    voucher_id = await conn.scalar(
-        voucher.insert()
-        .values(
-            code=code or new_code(),
-            reward_id=reward_.id,
-            merchant_id=reward_.merchant.id,
-            volunteer_id=volunteer_id,
-            redemption_id=redemption_id,
-            hold_id=hold.id,
-            points=hold.amount,
-            status=VoucherStatus.ISSUED,
-            issued_at=now,
-            expires_at=expires_at,
-            takes_stock=claim.takes_stock,
-            quota_period=claim.quota_period,
-            limit_period=claim.limit_period,
+    written = (
+        await conn.execute(
+            voucher.insert()
+            .values(
+                code=code or new_code(),
+                reward_id=reward_.id,
+                merchant_id=reward_.merchant.id,
+                volunteer_id=volunteer.id,
+                redemption_id=redemption_id,
+                hold_id=hold.id,
+                points=hold.amount,
+                status=VoucherStatus.ISSUED,
+                issued_at=now,
+                expires_at=expires_at,
+                takes_stock=claim.takes_stock,
+                quota_period=claim.quota_period,
+                limit_period=claim.limit_period,
+            )
+            .returning(*voucher.c)
         )
-        .returning(voucher.c.id)
+    ).one()
+    # the names voucher_query() joins in: the reward's, its merchant's and the holder's
+    return to_voucher(
+        SimpleNamespace(
+            **written._mapping,
+            reward_code=reward_.code,
+            reward_name=reward_.name,
+            merchant_code=reward_.merchant.code,
+            merchant_name=reward_.merchant.name,
+            passbook_number=volunteer.passbook_number,
+            holder_name=volunteer.name,
+        )
     )
-    assert voucher_id is not None
-    return await get_voucher(conn, int(voucher_id))
 
 
 def voucher_query() -> Select[Any]:
@@ -100,7 +113,7 @@ def voucher_query() -> Select[Any]:
     )
 
 
-def to_voucher(row: Row[Any]) -> Voucher:
+def to_voucher(row: Row[Any] | SimpleNamespace) -> Voucher:
     return Voucher(
         id=row.id,
         code=row.code,

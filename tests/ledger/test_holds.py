@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ledger import AccountId, HoldId, HoldStatus, Posting
+import ledger
+from ledger import AccountId, Hold, HoldId, HoldStatus, Posting
 from ledger.errors import (
     AccountNotFound,
     HoldExpired,
     HoldNotFound,
     HoldNotOpen,
     IdempotencyConflict,
+    IdempotencyRace,
     InsufficientPoints,
     InvalidEntry,
 )
-from tests.ledger.conftest import Books
+from tests.ledger.conftest import Books, run
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -54,6 +57,30 @@ async def test_placing_a_hold_again_with_its_key_returns_it(books: Books) -> Non
     assert await books.snapshot() == before
     with pytest.raises(IdempotencyConflict):
         await books.place_hold(books.alice, 9, key="voucher-9", expires_at=expiry)
+    assert await books.snapshot() == before
+
+
+async def test_a_fresh_key_that_is_not_fresh_is_refused_and_writes_nothing(
+    books: Books,
+) -> None:
+    # fresh_key leaves out the lookup by key; the database's unique key still refuses a reuse
+    await books.award(books.alice, 20)
+    await books.place_hold(books.alice, 8, key="voucher-9")
+    before = await books.snapshot()
+
+    async def again(conn: AsyncConnection) -> Hold:
+        return await ledger.place_hold(
+            conn,
+            account_id=books.alice,
+            amount=3,
+            expires_at=NOW + timedelta(days=3),
+            idempotency_key="voucher-9",
+            actor="system",
+            fresh_key=True,
+        )
+
+    with pytest.raises(IdempotencyRace):
+        await run(books.engine, again, attempts=1)
     assert await books.snapshot() == before
 
 

@@ -84,6 +84,43 @@ async def test_monthly_quota_and_limit_start_afresh_each_month(exchange: Exchang
     await exchange.redeem("veg", "P-3", now=december)
 
 
+async def test_a_redemption_answers_what_reading_it_back_finds(exchange: Exchange) -> None:
+    # the answer is built from what the redemption wrote, not read back: it must be the same
+    await exchange.reward("soap", stock_total=5, monthly_quota=9, per_volunteer_limit=3)
+    made = await exchange.redeem("soap", quantity=2, now=later(1))
+    found = await exchange.read(lambda conn: rewards.get_redemption(conn, made.id))
+    assert made == found
+    assert made.passbook_number == "P-1"
+    assert [await exchange.voucher(v.id) for v in made.vouchers] == list(made.vouchers)
+    assert [v.claim for v in made.vouchers] == [rewards.StockClaim(True, "2026-11", "2026-11")] * 2
+
+
+async def test_a_quantity_past_the_quota_or_limit_is_refused_and_takes_nothing(
+    exchange: Exchange,
+) -> None:
+    await exchange.reward("veg", monthly_quota=3, per_volunteer_limit=2)
+    before = await exchange.balance()
+    # on a month's fresh counters: more than the cap allows at all
+    with pytest.raises(errors.QuotaReached) as full:
+        await exchange.redeem("veg", quantity=4)
+    assert full.value.figures == {"quota": 3, "quota_left": 3}
+    with pytest.raises(errors.LimitReached) as limited:
+        await exchange.redeem("veg", quantity=3)
+    assert limited.value.figures == {"limit": 2, "limit_left": 2}
+    assert await exchange.balance() == before
+    # on counters that have room for fewer than asked
+    await exchange.redeem("veg")
+    with pytest.raises(errors.LimitReached) as limited:
+        await exchange.redeem("veg", quantity=2)
+    assert limited.value.figures == {"limit": 2, "limit_left": 1}
+    with pytest.raises(errors.QuotaReached) as full:
+        await exchange.redeem("veg", "P-3", quantity=3)
+    assert full.value.figures == {"quota": 3, "quota_left": 2}
+    assert len((await exchange.redeem("veg", "P-3", quantity=2)).vouchers) == 2
+    assert (await exchange.balance()).held == before.held + 10
+    assert (await exchange.verify()).ok
+
+
 async def test_eligibility_is_checked_at_redemption(exchange: Exchange) -> None:
     await exchange.reward("grid2", org_unit_code="g2")
     await exchange.reward("veteran", min_lifetime_points=101)
@@ -161,7 +198,7 @@ async def test_a_ballot_issues_a_voucher_on_the_hold_it_placed(exchange: Exchang
         return await rewards.issue_voucher(
             conn,
             reward_=place,
-            volunteer_id=volunteer.id,
+            volunteer=volunteer,
             hold=hold,
             claim=claim,
             redemption_id=None,
@@ -197,7 +234,7 @@ async def test_a_ballot_issues_a_voucher_on_the_hold_it_placed(exchange: Exchang
         return await rewards.issue_voucher(
             conn,
             reward_=place,
-            volunteer_id=volunteer.id,
+            volunteer=volunteer,
             hold=hold,
             claim=rewards.StockClaim(False, None, None),
             redemption_id=None,
