@@ -17,7 +17,7 @@ Nothing here connects at import time; engines are made by :func:`create_engine` 
 
 from db import _throttle as throttles
 from db._backup import BackupError, backup, restore
-from db._canary import CANARY_VARIABLE, SAFEGUARDS, safeguard_removed
+from db._canary import CANARY_VARIABLE, RACE_WINDOW_SECONDS, SAFEGUARDS, safeguard_removed
 from db._domain_error import Category, DomainError, InvalidRequest, Retryable
 from db._engine import Dialect, create_engine, dialect_of
 from db._errors import constraint_name, is_transient, is_unavailable
@@ -38,6 +38,7 @@ from db._types import Id, UtcDateTime
 __all__ = [
     "CANARY_VARIABLE",
     "NAMING_CONVENTION",
+    "RACE_WINDOW_SECONDS",
     "SAFEGUARDS",
     "BackupError",
     "Base",

@@ -21,6 +21,10 @@ import os
 
 CANARY_VARIABLE = "PASSBOOK_CANARY"
 SAFEGUARDS = frozenset({"stock", "row-lock"})
+RACE_WINDOW_SECONDS = 0.01
+"""How long a removed safeguard waits between its read and its write: the lost update must
+show in every run of the race tests, not only when the scheduler happens to interleave
+(a redemption of 12 statements left it too narrow to be seen every time)."""
 
 
 def safeguard_removed(name: str) -> bool:

@@ -10,6 +10,7 @@ that redemptions and cancellations cannot deadlock.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import Column, ColumnElement, Table, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db import safeguard_removed
+from db import RACE_WINDOW_SECONDS, safeguard_removed
 from i18n import Message, _
 from rewards._tables import redemption_counter, reward, reward_quota
 from rewards._time import month_key, period_key
@@ -132,8 +133,9 @@ async def _take(
     """Add ``quantity`` to the counter ``used`` of the row matched by ``row`` if it stays within
     ``cap``, in one conditional UPDATE that the database decides; False if it would not.
 
-    With the canary ``stock`` on (tests only, see :mod:`db._canary`) it reads the count and
-    writes back count + quantity instead, which loses updates under concurrency."""
+    With the canary ``stock`` on (tests only, see :mod:`db._canary`) it reads the count and,
+    after :data:`db.RACE_WINDOW_SECONDS`, writes back count + quantity instead, which loses
+    updates under concurrency."""
     if not safeguard_removed("stock"):
         taken = await conn.execute(
             update(used.table).where(*row, used + quantity <= cap).values({used: used + quantity})
@@ -143,6 +145,7 @@ async def _take(
     found = (await conn.execute(select(used, limit).where(*row))).first()
     if found is None or found[0] + quantity > found[1]:
         return False
+    await asyncio.sleep(RACE_WINDOW_SECONDS)  # others read the same count meanwhile
     await conn.execute(update(used.table).where(*row).values({used: found[0] + quantity}))
     return True
 
