@@ -41,19 +41,24 @@ async def test_a_single_read_sees_each_write_as_soon_as_it_is_committed(books: B
         assert await _balance(books.engine, books.alice) == 10 * n
 
 
+async def _award(conn: db.Connection, books: Books, points: int) -> None:
+    """Post ``points`` to Alice inside the caller's transaction (committed with it)."""
+    await ledger.post_entry(
+        conn,
+        idempotency_key=new_key(),
+        kind="award",
+        legs=[ledger.Leg(books.issuance, -points), ledger.Leg(books.alice, points)],
+        actor="council:1",
+    )
+
+
 async def test_a_single_read_beside_a_write_in_progress_is_not_blocked(books: Books) -> None:
     await books.award(books.alice, 10)
     written = asyncio.Event()
     finish = asyncio.Event()
 
     async def long_write(conn: db.Connection) -> None:
-        await ledger.post_entry(
-            conn,
-            idempotency_key=new_key(),
-            kind="award",
-            legs=[ledger.Leg(books.issuance, -5), ledger.Leg(books.alice, 5)],
-            actor="council:1",
-        )
+        await _award(conn, books, 5)
         written.set()
         await finish.wait()  # the write lock (SQLite) and the row locks held meanwhile
 
@@ -75,13 +80,7 @@ async def test_a_write_that_fails_is_still_rolled_back(books: Books) -> None:
         pass
 
     async def posts_then_fails(conn: db.Connection) -> None:
-        await ledger.post_entry(
-            conn,
-            idempotency_key=new_key(),
-            kind="award",
-            legs=[ledger.Leg(books.issuance, -7), ledger.Leg(books.alice, 7)],
-            actor="council:1",
-        )
+        await _award(conn, books, 7)
         raise Refused
 
     with pytest.raises(Refused):
