@@ -58,17 +58,11 @@ from rewards._ballot_types import (
     BallotSweep,
 )
 from rewards._catalog import (
-    MERCHANT_KIND,
-    add_merchant,
     add_reward,
     change_reward,
-    find_merchant,
     find_reward,
-    get_merchant,
     get_reward,
-    list_merchants,
     list_rewards,
-    merchant_owner_ref,
     reward_by_id,
 )
 from rewards._codes import ALPHABET, CODE_LENGTH, grouped, is_well_formed, new_code, parse_code
@@ -84,6 +78,14 @@ from rewards._expiry import (
     sweep_round,
 )
 from rewards._images import MEDIA_TYPES, ImageFormat, code128, qr
+from rewards._merchants import (
+    MERCHANT_KIND,
+    add_merchant,
+    find_merchant,
+    get_merchant,
+    list_merchants,
+    merchant_owner_ref,
+)
 from rewards._redemption import (
     MAX_QUANTITY,
     cancel_redemption,

@@ -30,8 +30,8 @@ import ledger
 import observe
 from db import constraint_name, metadata
 from i18n import Message, _
-from rewards._catalog import get_merchant, get_merchant_with
 from rewards._codes import grouped, parse_code
+from rewards._merchants import get_merchant, get_merchant_with
 from rewards._tables import voucher
 from rewards._time import local_minute, utcnow
 from rewards._types import Consumption, Scan, Verdict, Voucher, VoucherStatus

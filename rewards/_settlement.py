@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import ledger
 from export import csv_bytes, xlsx_bytes
 from i18n import _
-from rewards._catalog import get_merchant
 from rewards._codes import grouped
+from rewards._merchants import get_merchant
 from rewards._tables import reward, voucher
 from rewards._time import start_of
 from rewards._types import RewardTotal, Settlement, SettlementLine, VoucherStatus
