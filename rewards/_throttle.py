@@ -12,7 +12,7 @@ Invariants:
   place back, so honest scanning is never paused, while interleaving a real voucher does not
   reset a guesser's count;
 * the window starts at the first counted scan and is fixed: a paused credential is told how
-  long until it ends;
+  long until it ends, never more than one window;
 * the take and the give-back are each committed alone, apart from the scan between them: the
   take before the code is looked at (so every worker sees the place gone while the lookup
   runs, and a scan refused as invalid, whose own transaction rolls back, still counts), the
@@ -73,8 +73,12 @@ class ScanThrottle:
             return taken
         row = await db.throttles.held(conn, SCOPE, key)
         assert row is not None  # a refusal means the row is there and full
+        # A scan that started a moment after this one may have opened the window: its end
+        # can lie a hair more than one window after this scan's ``now``. The wait told is
+        # never longer than one window.
         until = row.first_at + self.window
-        raise TooManyInvalidCodes(max(1, math.ceil((until - now).total_seconds())), until)
+        wait = min(until - now, self.window)
+        raise TooManyInvalidCodes(max(1, math.ceil(wait.total_seconds())), until)
 
     async def _give_back(self, conn: db.Connection, key: str, taken: db.throttles.Count) -> None:
         await db.throttles.give_back(conn, SCOPE, key, taken)

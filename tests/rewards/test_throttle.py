@@ -51,3 +51,17 @@ async def test_a_burst_pauses_one_credential_until_its_window_ends(engine: Async
     with pytest.raises(TooManyInvalidCodes) as again:
         await throttle.guarded(tx, "a", at(80), _valid)
     assert again.value.retry_after == 40
+
+
+async def test_a_scan_that_started_before_the_window_opened_waits_at_most_one_window(
+    engine: AsyncEngine,
+) -> None:
+    """Concurrent scans each read the clock as they start: one whose clock reads a moment
+    before the scan that opened the window is refused with a wait of one window, not more."""
+    throttle = rewards.ScanThrottle(limit=1, window=timedelta(seconds=60))
+    tx = db.Transactions(engine)
+    with pytest.raises(VoucherNotFound):
+        await throttle.guarded(tx, "a", T0 + timedelta(milliseconds=400), _unknown)
+    with pytest.raises(TooManyInvalidCodes) as paused:
+        await throttle.guarded(tx, "a", T0, _valid)
+    assert paused.value.retry_after == 60
