@@ -6,7 +6,10 @@
 * the same at 8 workers as entries alone (``ledger.post_entry_alone``: on PostgreSQL one
   statement in autocommit, its own transaction, so BEGIN and COMMIT cost no round trip);
 * postings per second in entries of 100 postings (50 passbooks pay 1 point to 50 others),
-  with 1 and 4 workers in write transactions, and with 4 workers as entries alone.
+  with 1 and 4 workers in write transactions, and with 4 workers as entries alone;
+* on PostgreSQL the same 8-worker transfers and 4-worker entries with pgbench's C client
+  calling the posting function (:mod:`bench._ledger_server`): the server's side alone, each
+  right after its Python figure.
 
 The rule it keeps: on PostgreSQL the 8-worker transfers are measured right before pgbench, the
 yardstick, and reported as ratios of its tps (:func:`compare_with_pgbench`); a throughput is
@@ -24,6 +27,7 @@ from collections.abc import Awaitable, Callable
 import db
 import ledger
 from bench._ledger_seed import ACTOR, Books, post
+from bench._ledger_server import ServerSide
 from bench._pgbench import PGBENCH_SCALE, PgBench
 from bench._report import Out, Row, rate, target, workers
 from bench._timing import report_errors, timed
@@ -40,18 +44,21 @@ TARGET_POSTINGS_PER_S = 50_000.0
 
 _ALONE = "entries alone"
 _IN_TRANSACTION = "in a transaction"
+_SERVER = "the function from pgbench (no Python)"
 
 
 async def measure_writes(
     books: Books,
     seconds: float,
     pgbench: PgBench | None,
+    server_side: ServerSide | None,
     figures: dict[str, float],
     rows: list[Row],
     out: Out,
 ) -> None:
     """Time transfers and batches for ``seconds`` each; pgbench runs right after our
-    8-worker transfers. Adds the figures, the table's rows and ``errors`` (failed operations)."""
+    8-worker transfers, and ``server_side`` (if any) after our figures alone. Adds the
+    figures, the table's rows and ``errors`` (failed operations)."""
     rng = random.Random(20261127)
     size = min(BATCH_POSTINGS, len(books.passbooks) // 2 * 2)  # 100 but for tiny runs
     postgres = db.dialect_of(books.engine) is db.Dialect.POSTGRESQL
@@ -106,8 +113,17 @@ async def measure_writes(
         if what == "transfers":
             rows.append(Row(f"single transfers/s, {how}, {workers(n)}", rate(median, mean)))
             if how == _ALONE and pgbench is not None:
-                # Right after our 8-worker runs, so all three see much the same machine.
+                # Right after our 8-worker runs, so all of them see much the same machine.
                 await pgbench.run(seconds)
+                if server_side is not None:
+                    _server_row(
+                        await server_side.transfers(seconds),
+                        "transfers_per_s_8w_server",
+                        f"single transfers/s, {_SERVER}, {workers(most)}",
+                        "",
+                        figures,
+                        rows,
+                    )
             continue
         wanted = ""
         if postgres and n == max(BATCH_WORKERS):
@@ -119,12 +135,38 @@ async def measure_writes(
                 wanted,
             )
         )
+        if how == _ALONE and server_side is not None:
+            server_run = await server_side.postings(seconds)
+            met = not isinstance(server_run, str) and server_run[0] >= TARGET_POSTINGS_PER_S
+            _server_row(
+                server_run,
+                f"postings_per_s_{n}w_server",
+                f"postings/s in {size}-posting entries, {_SERVER}, {workers(n)}",
+                target(met, f">= {TARGET_POSTINGS_PER_S:,.0f} (the server alone)"),
+                figures,
+                rows,
+            )
     figures["errors"] = float(errors)
 
 
+def _server_row(
+    run: tuple[float, float] | str,
+    name: str,
+    label: str,
+    wanted: str,
+    figures: dict[str, float],
+    rows: list[Row],
+) -> None:
+    if isinstance(run, str):
+        rows.append(Row(label, "failed", run[:60]))
+        return
+    figures[name], figures[f"{name}_mean"] = run
+    rows.append(Row(label, rate(*run), wanted))
+
+
 def compare_with_pgbench(pgbench: PgBench, figures: dict[str, float], rows: list[Row]) -> None:
-    """pgbench's tps, and our 8-worker transfers (in a transaction, and alone) as ratios of
-    it, each with the ratio's target."""
+    """pgbench's tps, and the 8-worker transfers (in a transaction, alone, and the function
+    from pgbench) as ratios of it, each with the ratio's target."""
     assert pgbench.tps is not None
     assert pgbench.tps_mean is not None
     figures["pgbench_tps"] = pgbench.tps
@@ -136,13 +178,15 @@ def compare_with_pgbench(pgbench: PgBench, figures: dict[str, float], rows: list
             rate(pgbench.tps, pgbench.tps_mean),
         )
     )
-    for how, suffix in ((_IN_TRANSACTION, ""), (_ALONE, "_alone")):
+    for how, suffix in ((_IN_TRANSACTION, ""), (_ALONE, "_alone"), (_SERVER, "_server")):
+        if f"transfers_per_s_{most}w{suffix}" not in figures:
+            continue  # the server-side run failed or was not made: its row says why
         ours = figures[f"transfers_per_s_{most}w{suffix}"]
         ratio = ours / pgbench.tps if pgbench.tps else 0.0
         figures[f"transfers_to_pgbench_ratio{suffix}"] = ratio
         rows.append(
             Row(
-                f"{most}-worker transfers {how} / pgbench tps",
+                f"{most}-worker transfers, {how} / pgbench tps",
                 f"{ratio:.2f}x",
                 target(ratio >= TARGET_TRANSFER_RATIO, f">= {TARGET_TRANSFER_RATIO:g}x"),
             )

@@ -14,6 +14,7 @@ import asyncio
 import os
 import re
 import statistics
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -40,7 +41,7 @@ class PgBench:
         self.seconds = 0
         self.failure = ""
 
-    def _env(self) -> dict[str, str]:
+    def _env(self, database: str = PGBENCH_DATABASE) -> dict[str, str]:
         env = dict(os.environ)
         for name, value in (
             ("PGHOST", self.url.host),
@@ -50,16 +51,16 @@ class PgBench:
         ):
             if value is not None:
                 env[name] = str(value)
-        env["PGDATABASE"] = PGBENCH_DATABASE
+        env["PGDATABASE"] = database
         return env
 
-    async def _pgbench(self, *args: str) -> tuple[int, str, str]:
+    async def _pgbench(self, *args: str, database: str = PGBENCH_DATABASE) -> tuple[int, str, str]:
         process = await asyncio.create_subprocess_exec(
             "pgbench",
             *args,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=self._env(),
+            env=self._env(database),
         )
         stdout, stderr = await process.communicate()
         return process.returncode or 0, stdout.decode(), stderr.decode()
@@ -80,16 +81,34 @@ class PgBench:
             return
         self.seconds = max(1, round(seconds))  # pgbench takes whole seconds
         self.out(f"· pgbench -c 8 -j 2 -T {self.seconds} -n (tpcb-like)")
-        code, stdout, stderr = await self._pgbench(
-            "-c", "8", "-j", "2", "-T", str(self.seconds), "-n", "-P", "1"
-        )
+        run = await self.script(None, seconds, clients=8)
+        if isinstance(run, str):
+            self.failure = run
+            return
+        self.tps, self.tps_mean = run
+
+    async def script(
+        self,
+        script: Path | None,
+        seconds: float,
+        *,
+        clients: int,
+        database: str = PGBENCH_DATABASE,
+        defines: dict[str, int] | None = None,
+    ) -> tuple[float, float] | str:
+        """Run ``script`` (None: the built-in tpcb-like) with ``clients`` for ``seconds`` in
+        ``database``: its tps as (median of the one-second reports, mean), or why it failed."""
+        args = ["-c", str(clients), "-j", "2", "-T", str(max(1, round(seconds))), "-n", "-P", "1"]
+        if script is not None:
+            args += ["-f", str(script)]
+        for name, value in (defines or {}).items():
+            args += ["-D", f"{name}={value}"]
+        code, stdout, stderr = await self._pgbench(*args, database=database)
         mean = _TPS.search(stdout)
         if code != 0 or mean is None:
-            self.failure = f"pgbench exited {code}: {(stderr or stdout).strip()[-300:]}"
-            return
-        self.tps_mean = float(mean[1])
+            return f"pgbench exited {code}: {(stderr or stdout).strip()[-300:]}"
         windows = [float(tps) for tps in _PROGRESS.findall(stderr)]
-        self.tps = statistics.median(windows) if windows else self.tps_mean
+        return (statistics.median(windows) if windows else float(mean[1])), float(mean[1])
 
     async def teardown(self) -> None:
         self.out(f"· dropping scratch database {PGBENCH_DATABASE}")

@@ -18,7 +18,9 @@ Figures, each printed and returned:
   BEGIN on PostgreSQL), p50 and p99, on an account with 1,000 postings and on one with
   ``big_account_postings`` postings (:mod:`bench._ledger_reads`);
 * PostgreSQL only: pgbench tps at ``-c 8 -j 2`` and our 8-worker transfers (both ways) as
-  ratios of it.
+  ratios of it; and the same transfers and 100-posting entries with pgbench's C client
+  calling the posting function, so that what the server costs shows apart from what the
+  Python client costs (:mod:`bench._ledger_server`).
 
 The machine is small and shared, so a throughput is the median of one-second windows, and
 pgbench's the median of its one-second progress reports, the same way (:mod:`bench._timing`);
@@ -38,9 +40,12 @@ import shutil
 import time
 from collections.abc import Sequence
 
+from sqlalchemy.engine import make_url
+
 import db
 from bench._ledger_reads import READS, measure_reads
 from bench._ledger_seed import check_books, seed
+from bench._ledger_server import ServerSide
 from bench._ledger_writes import TRANSFER_WORKERS, compare_with_pgbench, measure_writes
 from bench._pgbench import PgBench
 from bench._report import Out, Row, print_table
@@ -89,7 +94,14 @@ async def run_ledger_bench(
                 server = await server_version(engine)
                 books = await seed(engine, accounts, out)
                 await checkpoint(engine)
-                await measure_writes(books, seconds, pgbench, figures, rows, out)
+                server_side = None
+                if pgbench is not None:
+                    made = ServerSide.of(pgbench, make_url(url).database or "", books.passbooks)
+                    if isinstance(made, str):
+                        notes.append(f"The function was not run from pgbench: {made}.")
+                    else:
+                        server_side = made
+                await measure_writes(books, seconds, pgbench, server_side, figures, rows, out)
                 await measure_reads(books, big_account_postings, figures, rows, out)
                 await check_books(engine)
             finally:
