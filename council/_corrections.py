@@ -111,7 +111,7 @@ async def reverse_sheet(
                 sheet_id=sheet_id,
             )
         )
-    memo = f"冲正 reversal · {sheet.memo}: {reason}"
+    memo = f"冲正 · {sheet.memo}：{reason}"
     try:
         reversal = await ledger.reverse_entry(
             conn,
@@ -133,7 +133,7 @@ async def reverse_sheet(
                 entry_id=ledger.EntryId(entry_id),
                 idempotency_key=f"council:sheet:{sheet_id}:incentive-reversal:{entry_id}",
                 actor=actor,
-                memo=f"冲正 reversal · 爱心激励 (bonus of sheet {sheet_id}): {reason}"[:500],
+                memo=f"冲正 · 爱心激励（第 {sheet_id} 号评分表）：{reason}"[:500],
                 effective_date=scheme_today(now),
                 now=now,
             )
@@ -199,7 +199,7 @@ async def correct_line(
                 ledger.Leg(ledger.AccountId(grid.issuance_account_id), line.points),
             ],
             actor=actor,
-            memo=f"更正 correction · {sheet.memo} · line {line_no}: {reason}"[:500],
+            memo=f"更正 · {sheet.memo} · 第 {line_no} 行：{reason}"[:500],
             effective_date=scheme_today(now),
             now=now,
         )

@@ -306,7 +306,7 @@ async def _pay_bonuses(
                 *(ledger.Leg(accounts[b.volunteer_id], b.points) for b in group),
             ],
             actor=actor,
-            memo=f"爱心激励 love incentive · {item.name}",
+            memo=f"爱心激励 · {item.name}",
             effective_date=sheet.activity_date,
             now=now,
         )

@@ -132,7 +132,7 @@ async def apply_to_ballot(
         expires_at=current.draw_by,
         idempotency_key=f"ballot:{current.id}:apply:{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}",
         actor=actor,
-        memo=f"摇号申请 {reward_.name} (ballot {ballot_code}: application)",
+        memo=f"摇号申请 {reward_.name}（摇号 {ballot_code}）",
         now=now,
     )
     values = {

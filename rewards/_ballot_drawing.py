@@ -177,7 +177,7 @@ async def offer_place(
         expires_at=voucher_expiry(now, current.claim_days),
         idempotency_key=f"ballot:{current.id}:offer:{app.id}",
         actor=actor,
-        memo=f"摇号中签 {reward_.name} (ballot {current.code}: place offered)",
+        memo=f"摇号中签 {reward_.name}（摇号 {current.code}）",
         now=now,
     )
     issued = await issue_voucher(

@@ -219,7 +219,7 @@ async def consume_voucher(
         idempotency_key=f"voucher:{current.code}:used",
         actor=scanner,
         kind=CONSUME_KIND,
-        memo=f"兑换 {current.reward_name} @ {seller.name} (券 {grouped(current.code)})",
+        memo=f"兑换 {current.reward_name} · {seller.name}（券 {grouped(current.code)}）",
         now=now,
     )
     try:
