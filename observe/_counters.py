@@ -35,6 +35,12 @@ POINTS_REDEEMED = Counter(
     "Points exchanged for vouchers (held at redemption), by the holder's grid.",
     ["grid"],
 )
+POINTS_RETURNED = Counter(
+    "passbook_points_returned",
+    "Points of redeemed vouchers given back unused, by the holder's grid (when given back) and "
+    "why (cancelled, expired): redeemed minus returned is what was exchanged.",
+    ["grid", "why"],
+)
 VOUCHERS_CONSUMED = Counter(
     "passbook_vouchers_consumed",
     "Vouchers used at a merchant (their points settled to it), by merchant code.",
@@ -53,6 +59,7 @@ _ALL = (
     THROTTLED,
     POINTS_ISSUED,
     POINTS_REDEEMED,
+    POINTS_RETURNED,
     VOUCHERS_CONSUMED,
     SHEETS_APPROVED,
     SIGN_IN_FAILURES,
@@ -103,6 +110,12 @@ def points_issued(grid: str, source: str, points: int) -> None:
 def points_redeemed(grid: str, points: int) -> None:
     """``points`` of a passbook of ``grid`` exchanged for vouchers (counted once committed)."""
     note(lambda: POINTS_REDEEMED.labels(grid).inc(points))
+
+
+def points_returned(grid: str, why: str, points: int) -> None:
+    """``points`` of a redeemed voucher of a passbook of ``grid`` given back unused, ``why``
+    (``cancelled`` or ``expired``; counted once committed)."""
+    note(lambda: POINTS_RETURNED.labels(grid, why).inc(points))
 
 
 def voucher_consumed(merchant: str) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import community
 import ledger
 import observe
 from db import constraint_name, metadata
@@ -223,6 +224,10 @@ async def close_unused(
         raise VoucherNotUsable(
             _("Voucher {code} was closed meanwhile.", code=grouped(current.code))
         )
+    if current.redemption_id is not None:  # a ballot's place was never counted as redeemed
+        holder = await community.find_volunteer(conn, current.passbook_number)
+        if holder is not None:
+            observe.points_returned(observe.grid_of(holder.grid_path), status.value, current.points)
     return await get_voucher(conn, current.id)
 
 

@@ -20,10 +20,18 @@ from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import rewards
 from seeds.demo import DEMO_PIN
 from tests.api.conftest import ADMIN, AUDITOR, COUNCIL_G1B, VOLUNTEER, concurrent_client
 from tests.api.helpers import bearer, writing
-from tests.api.rewards_helpers import MARKET, add_reward, redeem, scan
+from tests.api.rewards_helpers import (
+    MARKET,
+    add_reward,
+    pass_its_date,
+    redeem,
+    redeemed,
+    scan,
+)
 from tests.api.test_grants import confirm, propose, second_admin
 from tests.api.test_sheets import draft
 from tests.pages.helpers import set_pin
@@ -211,6 +219,30 @@ async def test_redeeming_and_consuming_count_once_and_a_replay_counts_nothing(
     refused = await scan(client, "consume", code)
     assert refused.status_code == 409
     assert sample("passbook_vouchers_consumed_total", merchant="market") - consumed == 1
+
+
+async def test_points_given_back_unused_are_counted_by_why(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    """A cancelled voucher and an expired one each count their points as returned, once
+    (cancelling again answers the same and counts nothing): redeemed minus returned is what
+    was exchanged."""
+    await add_reward(client, "obs-cup", cost_points=4)
+
+    def returned(why: str) -> float:
+        return sample("passbook_points_returned_total", grid="yzs-g1", why=why)
+
+    cancelled, expired = returned("cancelled"), returned("expired")
+    first, second = (await redeemed(client, "obs-cup", quantity=2))["vouchers"]
+    for _ in range(2):
+        response = await client.post(f"/api/vouchers/{first['id']}/cancel", headers=VOLUNTEER)
+        assert response.status_code == 200, response.text
+    assert returned("cancelled") - cancelled == 4
+    await pass_its_date(demo_engine, second["id"])
+    assert (await rewards.expire_vouchers(demo_engine)).vouchers == 1
+    await rewards.expire_vouchers(demo_engine)  # a second sweep finds nothing to do
+    assert returned("expired") - expired == 4
+    assert returned("cancelled") - cancelled == 4
 
 
 async def test_a_refused_redemption_counts_nothing(client: Client) -> None:
