@@ -207,8 +207,17 @@ async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -
 
 async def load_demo(engine: AsyncEngine) -> None:
     """Load (or re-load, changing nothing) the demo data in one transaction; refuses
-    (:class:`DemoRefused`) books that are not the demo's (see :func:`demo_refusal`)."""
-    await db.run_in_transaction(engine, _load)
+    (:class:`DemoRefused`) books that are not the demo's (see :func:`demo_refusal`), and
+    books holding an earlier demo whose entries differ from this one's (nothing written)."""
+    try:
+        await db.run_in_transaction(engine, _load)
+    except ledger.errors.IdempotencyConflict as conflict:
+        raise DemoRefused(
+            "These books hold an earlier version of the demo, whose entries differ from this "
+            "version's: nothing was loaded. Try this version on a database of its own, e.g. "
+            "'passbook demo --database-url sqlite+aiosqlite:///demo.db', or delete the demo's "
+            "database file and start again."
+        ) from conflict
 
 
 DEMO_PIN = ("YZS1-0001", "2580")

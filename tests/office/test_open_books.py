@@ -11,6 +11,7 @@ default database file or when told to.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from datetime import date
 from typing import Any
@@ -246,3 +247,23 @@ def test_serve_loads_the_demo_only_on_the_default_file_or_when_told(
 ) -> None:
     assert demo_wanted(demo, url) is loads
     assert DEFAULT_DATABASE_URL == "sqlite+aiosqlite:///passbook.db"
+
+
+async def test_an_earlier_demo_that_differs_is_refused_clearly(
+    engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Books loaded by an earlier version of the demo, whose first opening balance was other
+    than this version's: loading again is refused in words, writing nothing."""
+    import seeds.demo
+
+    first = seeds.demo.VOLUNTEERS[0]
+    earlier = [dataclasses.replace(first, opening=first.opening + 1), *seeds.demo.VOLUNTEERS[1:]]
+    monkeypatch.setattr(seeds.demo, "VOLUNTEERS", earlier)
+    await load_demo(engine)
+    monkeypatch.undo()
+    loaded = await counts(engine)
+    result = await passbook("demo", "--database-url", database_url)
+    assert result.exit_code == 1, result.output
+    assert "an earlier version of the demo" in result.output
+    assert "Traceback" not in result.output
+    assert await counts(engine) == loaded
