@@ -279,7 +279,7 @@ async def redeem_sign_in_code(
         issuer,
         role=found.role,
         scope=found.scope,
-        label=f"{found.label} (sign-in code {found.id})",
+        label=f"{found.label}（登录码 {found.id}）",
         valid_for=SESSION_LIFE,
         now=now,
     )

@@ -79,11 +79,11 @@ COUNCIL_MEMBERS = [
 
 # Well-known tokens for trying the API on demo data only; never load the demo into real books.
 DEMO_TOKENS: list[tuple[str, Role, str, str]] = [
-    ("pb_demo_admin", Role.ADMIN, "yanshan", "燕山街道 demo admin"),
-    ("pb_demo_auditor", Role.AUDITOR, "yanshan", "street office demo auditor"),
-    ("pb_demo_council_g1", Role.COUNCIL, "yzs-g1-a", "第一网格 demo council member"),
-    ("pb_demo_council_g1b", Role.COUNCIL, "yzs-g1-b", "第一网格 demo second council member"),
-    ("pb_demo_volunteer", Role.VOLUNTEER, "YZS1-0001", "王秀兰 (demo volunteer)"),
+    ("pb_demo_admin", Role.ADMIN, "yanshan", "燕山街道演示管理员"),
+    ("pb_demo_auditor", Role.AUDITOR, "yanshan", "燕山街道演示审计员"),
+    ("pb_demo_council_g1", Role.COUNCIL, "yzs-g1-a", "第一网格演示议事会成员"),
+    ("pb_demo_council_g1b", Role.COUNCIL, "yzs-g1-b", "第一网格演示议事会第二成员"),
+    ("pb_demo_volunteer", Role.VOLUNTEER, "YZS1-0001", "演示志愿者王秀兰"),
 ]
 
 ACTOR = "demo-loader"

@@ -221,7 +221,7 @@ async def load_rewards_demo(conn: AsyncConnection) -> None:
         )
         if known is None:
             await create_token(
-                conn, role=Role.MERCHANT, scope=code, label=f"{name} 收银台（演示）", raw=raw
+                conn, role=Role.MERCHANT, scope=code, label=f"{name}演示收银台", raw=raw
             )
     for spec in CATALOG:
         if await rewards.find_reward(conn, spec.code) is None:

@@ -164,10 +164,10 @@ async def test_a_revoked_token_gets_401_from_the_next_request_on(
 
 
 DEMO_PRINCIPALS = [
-    (ADMIN, "admin", "yanshan", "燕山街道 demo admin"),
-    (AUDITOR, "auditor", "yanshan", "street office demo auditor"),
-    (COUNCIL_G1, "council", "yanshan/yanzishan/yzs-g1", "第一网格 demo council member"),
-    (VOLUNTEER, "volunteer", "YZS1-0001", "王秀兰 (demo volunteer)"),
+    (ADMIN, "admin", "yanshan", "燕山街道演示管理员"),
+    (AUDITOR, "auditor", "yanshan", "燕山街道演示审计员"),
+    (COUNCIL_G1, "council", "yanshan/yanzishan/yzs-g1", "第一网格演示议事会成员"),
+    (VOLUNTEER, "volunteer", "YZS1-0001", "演示志愿者王秀兰"),
 ]
 
 

@@ -154,7 +154,7 @@ async def test_an_approved_sheet_posts_one_entry_into_the_passbooks(client: Clie
     entry = (await client.get(f"/api/entries/{body['entry_id']}", headers=ADMIN)).json()
     assert entry["kind"] == "scoring"
     assert sorted(p["points"] for p in entry["postings"]) == [-25, 10, 15]
-    assert entry["actor"].startswith("council:第一网格 demo second council member#")
+    assert entry["actor"].startswith("council:第一网格演示议事会第二成员#")
 
     # the passbook reads like a bank passbook: what for, when, how much, the running balance
     line = (await statement_lines(client, "YZS1-0001"))[-1]

@@ -176,7 +176,7 @@ async def test_the_command_line_prints_a_code_that_redeems(
 
     response = await client.post(REDEEM, json={"code": code})
     assert response.status_code == 200, response.text
-    assert response.json()["label"] == "Counter 3 (sign-in code 1)"
+    assert response.json()["label"] == "Counter 3（登录码 1）"
 
     refused = await passbook(
         "signin-code", "create", "--role", "merchant", "--scope", "nosuch",

@@ -135,13 +135,13 @@ def test_staff_acting_for_a_volunteer_redeem_and_the_books_name_them(
     page.get_by_role("button", name="确认兑换").click()
     expect(page.get_by_text("兑换成功")).to_be_visible()
     expect(band).to_be_visible()
-    expect(page.get_by_text("燕山街道 demo admin（代本人办理）")).to_be_visible()
+    expect(page.get_by_text("燕山街道演示管理员（代本人办理）")).to_be_visible()
     _checked(page, "staff-acting-voucher")
     (voucher,) = _vouchers(page, number)
     redemption = page.request.get(
         f"/api/redemptions/{voucher['redemption_id']}", headers=ADMIN
     ).json()
-    assert redemption["recorded_by"].startswith("admin:燕山街道 demo admin")
+    assert redemption["recorded_by"].startswith("admin:燕山街道演示管理员")
     page.goto("/passbook")
     expect(band).to_be_visible()
     _checked(page, "staff-acting-passbook", balance=True)

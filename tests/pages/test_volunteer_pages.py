@@ -150,7 +150,7 @@ async def test_staff_acting_for_a_volunteer_see_the_band_and_are_recorded(
     location = await _redeem(client, "tissues")
     voucher = await client.get(location)
     assert "正在代 李建国（YZS1-0002）操作" in voucher.text
-    assert "燕山街道 demo admin" in voucher.text
+    assert "燕山街道演示管理员" in voucher.text
     redemption = await client.get("/api/passbooks/YZS1-0002/vouchers", headers=ADMIN)
     (made,) = redemption.json()["vouchers"]
     found = await client.get(f"/api/redemptions/{made['redemption_id']}", headers=ADMIN)
