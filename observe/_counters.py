@@ -12,6 +12,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Histogram
 
 from observe._held import note
+from observe._memory import WORKER_MEMORY, note_memory
 
 REQUEST_SECONDS = Histogram(
     "passbook_http_request_duration_seconds",
@@ -63,6 +64,7 @@ _ALL = (
     VOUCHERS_CONSUMED,
     SHEETS_APPROVED,
     SIGN_IN_FAILURES,
+    WORKER_MEMORY,
 )
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
 # One histogram child per (route, method, status), found by one dict look-up per request.
@@ -83,6 +85,7 @@ def request_done(route: str, method: str, status: int, seconds: float) -> None:
         child = REQUEST_SECONDS.labels(route, known_method(method), str(status))
         _children[key] = child
     child.observe(seconds)
+    note_memory()
     if status == 429:
         THROTTLED.labels(route).inc()
 

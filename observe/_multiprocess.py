@@ -10,9 +10,9 @@ be added in), so :func:`prepare_multiprocess` is called by the serving command b
 starts the workers, which inherit the variable. A worker may be forked from a parent that had
 imported prometheus-client, and counted (the demo load), before the variable was set: so
 each worker calls :func:`worker_started` first, which makes its values file-backed and drops
-what the parent counted. Only counters and
-histograms are used: their values stay meaningful after a worker exits, so no
-``mark_process_dead`` is needed.
+what the parent counted. Counters and histograms stay meaningful after a worker exits; the
+one gauge, each worker's memory (:mod:`observe._memory`), is dropped for workers that are
+gone at each scrape.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from observe._counters import forget_counted
+from observe._memory import forget_dead_workers, note_memory
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -55,6 +56,7 @@ def worker_started() -> None:
     if in_multiprocess_mode():
         values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
         forget_counted()
+    note_memory(force=True)
 
 
 def in_multiprocess_mode() -> bool:
@@ -73,7 +75,9 @@ def _registry(directory: str | None) -> CollectorRegistry:
 
 def scrape() -> tuple[bytes, str]:
     """The metrics in Prometheus' text format and its media type: this process's alone, or
-    in multiprocess mode every worker's, summed."""
-    return generate_latest(_registry(os.environ.get(MULTIPROC_VARIABLE) or None)), (
-        CONTENT_TYPE_LATEST
-    )
+    in multiprocess mode every worker's, summed (and each live worker's memory)."""
+    directory = os.environ.get(MULTIPROC_VARIABLE) or None
+    note_memory(force=True)
+    if directory is not None:
+        forget_dead_workers(directory)
+    return generate_latest(_registry(directory)), CONTENT_TYPE_LATEST

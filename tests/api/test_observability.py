@@ -166,6 +166,9 @@ async def test_metrics_are_by_route_template_for_the_streets_admin_or_auditor(
         'route="/api/passbooks/{number}",status="200"}' in text
     )
     assert "YZS1-0001" not in text
+    # one worker: its memory, resident now and at its peak, without a pid
+    memory = dict(re.findall(r'passbook_worker_memory_bytes\{kind="(\w+)"\} (\S+)', text))
+    assert 10 * 2**20 < float(memory["resident"]) <= float(memory["peak"]) < 2**32, memory
 
 
 async def test_unmatched_paths_and_odd_methods_share_few_labels(

@@ -80,6 +80,53 @@ def test_two_processes_are_scraped_as_one_sum(
     assert sample(text, "passbook_http_request_duration_seconds_count", **labels) == 7
     assert sample(text, "passbook_points_redeemed_total", grid="yzs-g1") == 15
     assert observe.in_multiprocess_mode() is True
+    # both processes have ended: their memory is not shown, and their gauge files are gone
+    assert "passbook_worker_memory_bytes{" not in text
+    assert list(directory.glob("gauge_*.db")) == []
+
+
+WAITING = """
+import sys
+import observe
+observe.worker_started()
+observe.request_done("/health", "GET", 200, 0.004)
+print("ready", flush=True)
+sys.stdin.readline()
+"""
+
+
+def memory_by_pid(text: str, kind: str) -> dict[int, float]:
+    found = re.findall(rf'passbook_worker_memory_bytes\{{kind="{kind}",pid="(\d+)"\}} (\S+)', text)
+    return {int(pid): float(value) for pid, value in found}
+
+
+def test_each_live_workers_memory_is_shown_and_a_gone_one_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(observe.MULTIPROC_VARIABLE, "")
+    directory = observe.prepare_multiprocess(tmp_path / "metrics")
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", WAITING],
+        env={**os.environ, observe.MULTIPROC_VARIABLE: str(directory)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as worker:
+        try:
+            assert worker.stdout is not None
+            assert worker.stdout.readline().strip() == "ready"
+            text = observe.scrape()[0].decode()
+            resident = memory_by_pid(text, "resident")
+            peak = memory_by_pid(text, "peak")
+            assert list(resident) == [worker.pid], text
+            assert 5 * 2**20 < resident[worker.pid] <= peak[worker.pid] < 2**30
+        finally:
+            worker.kill()  # killed: it had no chance to tidy up after itself
+            worker.wait(timeout=30)
+    text = observe.scrape()[0].decode()
+    assert memory_by_pid(text, "resident") == {}
+    assert list(directory.glob("gauge_*.db")) == []
 
 
 def test_a_fresh_directory_is_made_when_none_is_given(
@@ -150,6 +197,9 @@ def test_serve_with_two_workers_answers_metrics_summed_over_both(tmp_path: Path)
                 status="200",
             )
             assert served == 61  # the one poll that answered, and the 60
+            memory = memory_by_pid(scraped.text, "resident")
+            assert set(memory) == pids, scraped.text  # each worker's own memory
+            assert all(10 * 2**20 < rss < 2**30 for rss in memory.values()), memory
         lines = (tmp_path / "serve.log").read_text()
         assert lines.count('"route":"/health"') >= 61  # the workers' JSON request lines
     finally:
