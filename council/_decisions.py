@@ -19,6 +19,7 @@ Invariants protected here (the database backs the ones marked *):
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -263,7 +264,7 @@ async def approve_sheet(
         effective_date=sheet.activity_date,
         now=now,
     )
-    await _pay_bonuses(conn, sheet, bonuses, issuance, accounts, actor, now)
+    paid = await _pay_bonuses(conn, sheet, bonuses, issuance, accounts, actor, now)
     await conn.execute(
         scoring_sheet.update()
         .where(scoring_sheet.c.id == sheet_id, scoring_sheet.c.status == SheetStatus.SUBMITTED)
@@ -279,7 +280,17 @@ async def approve_sheet(
     observe.sheet_approved(grid_code)
     observe.points_issued(grid_code, "sheet", sheet.total_points)
     observe.points_issued(grid_code, "incentive", sum(bonus.points for bonus in bonuses))
-    return await get_sheet(conn, sheet_id)
+    # Answered from what was just written, not read back: the grid's issuance account stays
+    # locked from the posting to the commit, and every round trip here keeps the grid's
+    # other approvals waiting (a submitted sheet had no bonuses before; these are them).
+    return dataclasses.replace(
+        sheet,
+        status=SheetStatus.APPROVED,
+        approver_code=approver.code,
+        decided_at=now,
+        entry_id=entry.id,
+        bonuses=paid,
+    )
 
 
 async def _pay_bonuses(
@@ -290,8 +301,11 @@ async def _pay_bonuses(
     accounts: dict[int, ledger.AccountId],
     actor: str,
     now: datetime,
-) -> None:
-    """One entry per incentive, so each passbook line says which incentive paid it."""
+) -> list[tuple[str, str, int]]:
+    """One entry per incentive, so each passbook line says which incentive paid it. Returns
+    the awards as the sheet shows them (passbook, incentive, points), in the order made."""
+    number = {line.volunteer_id: line.passbook_number for line in sheet.lines}
+    paid: list[tuple[str, str, int]] = []
     by_incentive: dict[int, list[Bonus]] = {}
     for bonus in bonuses:
         by_incentive.setdefault(bonus.incentive.id, []).append(bonus)
@@ -325,3 +339,5 @@ async def _pay_bonuses(
                 for b in group
             ],
         )
+        paid += [(number[b.volunteer_id], item.name, b.points) for b in group]
+    return paid

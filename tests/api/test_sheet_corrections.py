@@ -456,3 +456,22 @@ async def test_concurrent_drafts_and_approvals_of_the_same_volunteers_all_go_thr
     assert statuses == [200] * 6 + [201] * 12, [a.text for a in answers if a.status_code >= 300]
     assert (await balance(client, "YZS1-0001"))["posted"] == before + 6 * 5
     assert (await verify(client))["ok"]
+
+
+async def test_an_approval_answers_the_sheet_as_it_is_stored(client: Client) -> None:
+    """The approval answers from what it wrote, without reading the sheet back: its answer is
+    the stored sheet's, field for field, bonuses included (the same member's replay and a
+    plain read are read back from the books)."""
+    await publish_big_rule(client)
+    sheet = await draft(
+        client, [("YZS1-0001", 2), ("YZS1-0002", 1)], rule="flood-relief", submit=True
+    )
+    url = f"/api/sheets/{sheet['id']}"
+    first = await client.post(f"{url}/approve", headers=COUNCIL_G1B)
+    assert first.status_code == 200, first.text
+    assert first.json()["bonuses"], "YZS1-0001 crosses 200: an answer with bonuses"
+    replay = await client.post(f"{url}/approve", headers=COUNCIL_G1B)
+    read = await client.get(url, headers=COUNCIL_G1)
+    assert (first.json()["replayed"], replay.json()["replayed"]) == (False, True)
+    for stored in (replay.json(), read.json()):
+        assert {**first.json(), "replayed": None} == {**stored, "replayed": None}

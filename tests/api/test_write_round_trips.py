@@ -1,6 +1,7 @@
-"""What the two hot writes ask of the database, counted (see docs/benchmarks.md, "The write
-path, statement by statement"): a volunteer's redemption and a merchant's consume on the demo
-books, each after a warm-up request of its own kind by the same token, so the token's use note
+"""What the hot writes ask of the database, counted (see docs/benchmarks.md, "The write
+path, statement by statement"): a volunteer's redemption, a merchant's consume and a council
+member's approval on the demo books, each after a warm-up request of its own kind by the same
+token, so the token's use note
 and first-time work are not counted. The tokens are minted ones, not the demo's: a demo token
 costs one more statement (are these real books?) that no real till or phone pays.
 
@@ -19,6 +20,7 @@ from access import Role
 from tests.api.helpers import balance, bearer, make_token, new_key, scalar, writing
 from tests.api.rewards_helpers import redeem, redeemed, scan, stock_used
 from tests.api.round_trips import round_trips
+from tests.api.test_sheets import draft
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 NUMBER = "YZS1-0001"  # the demo volunteer's passbook
@@ -32,6 +34,10 @@ REDEEM_STATEMENTS = {"sqlite": 12, "postgresql": 12}
 REDEEM_ROUND_TRIPS = 14
 CONSUME_STATEMENTS = {"sqlite": 14, "postgresql": 10}  # PostgreSQL posts in one function call
 CONSUME_ROUND_TRIPS = 12
+# after the posting only the sheet's update and the commit: the grid's issuance account is
+# locked from the posting to the commit, so every round trip there holds up its other approvals
+APPROVE_STATEMENTS = {"sqlite": 27, "postgresql": 23}
+APPROVE_ROUND_TRIPS = 25
 
 _CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
 
@@ -107,3 +113,24 @@ async def test_a_consume_sends_no_more_statements_than_today(
         before["posted"] - POINTS,
     )
     _as_today(engine, seen, CONSUME_STATEMENTS, CONSUME_ROUND_TRIPS)
+
+
+async def test_an_approval_sends_no_more_statements_than_today(
+    client: Client, demo_engine: AsyncEngine
+) -> None:
+    """A second council member approves a submitted sheet of two lines (after a warm-up
+    approval by the same token): the entry posts, the sheet is approved."""
+    raw, _id = await make_token(demo_engine, Role.COUNCIL, "yzs-g1-b")
+    member = bearer(raw)
+    for _ in range(2):  # a warm-up, then the one counted
+        sheet = await draft(client, [("YZS1-0001", 1), ("YZS1-0002", 1)], submit=True)
+        points = sheet["lines"][1]["points"]
+        before = await balance(client, "YZS1-0002")
+        engine: AsyncEngine = client.app.state.engine
+        with round_trips(engine) as seen:
+            response = await client.post(f"/api/sheets/{sheet['id']}/approve", headers=member)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "approved"
+        posted = (await balance(client, "YZS1-0002"))["posted"] - before["posted"]
+        assert posted == points, (posted, points)  # the line alone: no bonus falls due
+    _as_today(engine, seen, APPROVE_STATEMENTS, APPROVE_ROUND_TRIPS)
