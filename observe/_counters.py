@@ -9,6 +9,8 @@ counters go through :func:`observe.note`, so they count committed facts only.
 
 from __future__ import annotations
 
+import warnings
+
 from prometheus_client import Counter, Histogram
 
 from observe._held import note
@@ -93,8 +95,13 @@ def request_done(route: str, method: str, status: int, seconds: float) -> None:
 def forget_counted() -> None:
     """Drop every series this process made (a new worker begins from nothing; its new
     series take the value class in force then)."""
-    for metric in _ALL:
-        metric.clear()
+    # prometheus-client warns that clearing is not implemented in multiprocess mode: it means
+    # the files of other processes, which this never touches; what is dropped here is this
+    # process's own series, made before it counted into the files.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Clearing labels has not been implemented")
+        for metric in _ALL:
+            metric.clear()
     _children.clear()
 
 

@@ -106,7 +106,8 @@ def test_each_live_workers_memory_is_shown_and_a_gone_one_is_dropped(
     monkeypatch.setenv(observe.MULTIPROC_VARIABLE, "")
     directory = observe.prepare_multiprocess(tmp_path / "metrics")
     with subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", WAITING],
+        # a warning is an error: a worker's start writes nothing to its log but its lines
+        [sys.executable, "-W", "error::UserWarning", "-c", WAITING],
         env={**os.environ, observe.MULTIPROC_VARIABLE: str(directory)},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
