@@ -156,7 +156,7 @@ async def _load(conn: AsyncConnection) -> None:
                 ledger.Leg(passbook.account_id, person.opening),
             ],
             actor=ACTOR,
-            memo="纸质存折余额结转 (balance carried over from the paper passbook)",
+            memo=community.grant_memo(community.GrantKind.OPENING, person.opened_on, ""),
             effective_date=person.opened_on,
         )
     await _mistake_and_correction(conn, grids["yzs-g3"].issuance_account_id)
@@ -183,7 +183,7 @@ async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -
         kind="adjustment",
         legs=legs,
         actor=ACTOR,
-        memo="楼道清理 corridor clean-up, 2026-10-12",
+        memo="楼道清理 · 2026-10-12",
         effective_date=date(2026, 10, 12),
     )
     duplicate = await ledger.post_entry(
@@ -192,7 +192,7 @@ async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -
         kind="adjustment",
         legs=legs,
         actor=ACTOR,
-        memo="楼道清理 corridor clean-up, 2026-10-12 (entered twice)",
+        memo="楼道清理 · 2026-10-12（重复录入）",
         effective_date=date(2026, 10, 12),
     )
     await ledger.reverse_entry(
@@ -200,7 +200,7 @@ async def _mistake_and_correction(conn: AsyncConnection, issuance: int | None) -
         entry_id=duplicate.id,
         idempotency_key="demo:cleanup:2026-10-12:b:reversal",
         actor=ACTOR,
-        memo="重复录入，冲正 (entered twice; reversed)",
+        memo="重复录入，冲正",
         effective_date=date(2026, 10, 13),
     )
 

@@ -154,10 +154,8 @@ WEEKS = 17  # through the week of 2026-11-23
 SHEETS_PER_GRID = 5
 LAST_APPROVED = date(2026, 11, 22)
 LAST_IN_GRID_ONE = date(2026, 10, 31)  # the demo tokens' grid has a quiet November
-REJECT_REASON = (
-    "签到表与名单人数不符，请核对后重新提交 (the sign-in sheet does not match the lines)"
-)
-CORRECT_REASON = "误记：该志愿者当天请假未到场 (recorded by mistake: absent that day)"
+REJECT_REASON = "签到表与名单人数不符，请核对后重新提交"
+CORRECT_REASON = "误记：该志愿者当天请假未到场"
 
 
 @dataclass(frozen=True)

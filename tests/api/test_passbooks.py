@@ -157,7 +157,7 @@ async def test_statement_reads_like_a_passbook(client: Client) -> None:
     assert recorded == sorted(recorded)
     assert [line["reverses_entry_id"] for line in lines] == [None, None, None, lines[2]["entry_id"]]
     assert len({line["entry_id"] for line in lines}) == 4
-    assert "twice" in lines[2]["what_for"]
+    assert "重复录入" in lines[2]["what_for"]
     running = 0
     for line in lines:
         running += line["points"]
