@@ -18,21 +18,21 @@ STREET = "yanshan"
 IN_FORCE_FROM = date(2026, 1, 1)
 ACTOR = "demo-loader"
 
-# code, name, category, points per unit, unit, daily cap (units)
+# code, name (as the street publishes it), category, points per unit, unit, daily cap (units)
 RULES = [
-    ("home-visit", "随物业管家入户走访 home visit with the property butler", "property", 5, "visit", 4),
-    ("help-in-difficulty", "帮扶困难群众 help for people in difficulty", "care", 8, "hour", 4),
-    ("corridor-cleanup", "楼道清理 corridor clean-up", "property", 5, "hour", 3),
-    ("garbage-sorting", "垃圾分类值守 garbage-sorting duty", "environment", 4, "hour", 4),
-    ("dispute-mediation", "邻里纠纷调解 neighbour-dispute mediation", "harmony", 15, "time", 2),
-    ("five-ones-visit", "\"五个一\"每周走访 weekly visit of the five ones", "care", 6, "visit", 1),
+    ("home-visit", "随物业管家入户走访", "property", 5, "visit", 4),
+    ("help-in-difficulty", "帮扶困难群众", "care", 8, "hour", 4),
+    ("corridor-cleanup", "楼道清理", "property", 5, "hour", 3),
+    ("garbage-sorting", "垃圾分类值守", "environment", 4, "hour", 4),
+    ("dispute-mediation", "邻里纠纷调解", "harmony", 15, "time", 2),
+    ("five-ones-visit", "\"五个一\"每周走访", "care", 6, "visit", 1),
 ]  # fmt: skip
 
 # code, name, kind, threshold, bonus
 INCENTIVES = [
-    ("milestone-200", "累计满200分 200 points earned", "milestone", 200, 20),
-    ("milestone-500", "累计满500分 500 points earned", "milestone", 500, 50),
-    ("streak-4-weeks", "连续4周服务 four weeks of service in a row", "streak", 4, 10),
+    ("milestone-200", "累计满200分", "milestone", 200, 20),
+    ("milestone-500", "累计满500分", "milestone", 500, 50),
+    ("streak-4-weeks", "连续4周服务", "streak", 4, 10),
 ]
 
 

@@ -14,7 +14,7 @@ Code = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
 
 class SavingsRuleIn(Strict):
     code: str = Code
-    name: str = Field(min_length=1, max_length=100, examples=["楼道清理 corridor clean-up"])
+    name: str = Field(min_length=1, max_length=100, examples=["楼道清理"])
     category: str = Field(min_length=1, max_length=40, examples=["property"])
     points_per_unit: WholeNumber = Field(ge=1, le=1000)
     unit: Literal["hour", "visit", "time"]
