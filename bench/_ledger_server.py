@@ -65,7 +65,6 @@ class ServerSide:
         self.pgbench = pgbench
         self.database = database
         self.defines = {"first": first, "n": n, "step": _step(n)}
-        self.n = n
 
     @classmethod
     def of(cls, pgbench: PgBench, database: str, passbooks: Sequence[int]) -> ServerSide | str:

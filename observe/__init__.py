@@ -27,7 +27,6 @@ from observe._counters import (
     voucher_consumed,
 )
 from observe._held import held, note
-from observe._memory import WORKER_MEMORY, forget_dead_workers, note_memory
 from observe._multiprocess import (
     MULTIPROC_VARIABLE,
     in_multiprocess_mode,
@@ -45,14 +44,11 @@ __all__ = [
     "SIGN_IN_FAILURES",
     "THROTTLED",
     "VOUCHERS_CONSUMED",
-    "WORKER_MEMORY",
-    "forget_dead_workers",
     "grid_of",
     "held",
     "in_multiprocess_mode",
     "known_method",
     "note",
-    "note_memory",
     "points_issued",
     "points_redeemed",
     "points_returned",

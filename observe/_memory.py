@@ -1,16 +1,17 @@
 """Each worker's resident memory, as a gauge a scrape can read whichever worker it reaches.
 
 Invariant: ``passbook_worker_memory_bytes`` shows, for each live worker, its resident memory
-now (``kind="resident"``) and its peak (``kind="peak"``), never
-more than ``REFRESH_SECONDS`` old while that worker serves, and none for a worker that has
-gone. In multiprocess mode the gauge is prometheus-client's ``liveall`` kind (a series per
-process, its ``pid`` a label): a worker that ended cleanly or was killed leaves its file
-behind, so the scrape first drops the files of processes no longer alive
-(:func:`forget_dead_workers`). With one worker there is no ``pid`` label, and
-prometheus-client's own ``process_resident_memory_bytes`` is there beside it.
+now (``kind="resident"``) and its peak (``kind="peak"``), never more than
+``REFRESH_SECONDS`` old while that worker serves, and none for a worker that has gone. In
+multiprocess mode the gauge is prometheus-client's ``liveall`` kind (a series per process,
+its ``pid`` a label): a worker that ended cleanly or was killed leaves its file behind, so
+the scrape first marks the processes no longer alive dead (:func:`forget_dead_workers`, with
+prometheus-client's own ``mark_process_dead``). With one worker there is no ``pid`` label,
+and prometheus-client's ``process_resident_memory_bytes`` is there beside it.
 
-Reading the figures costs one small read of ``/proc/self/statm`` and one ``getrusage``; it is done when a request
-ends at most every ``REFRESH_SECONDS``, and on every scrape by the worker answering it.
+Reading the figures costs one small read of ``/proc/self/statm`` and one ``getrusage``; it
+is done when a request ends at most every ``REFRESH_SECONDS``, and on every scrape by the
+worker answering it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 from prometheus_client import Gauge
+from prometheus_client.multiprocess import mark_process_dead
 
 REFRESH_SECONDS = 10.0
 
@@ -51,10 +53,10 @@ def resident_bytes() -> int:
         return peak_bytes()
 
 
-def note_memory(*, now: float | None = None, force: bool = False) -> None:
+def note_memory(*, force: bool = False) -> None:
     """Refresh the gauge if it is ``REFRESH_SECONDS`` old (or ``force``)."""
     global _last
-    now = time.monotonic() if now is None else now
+    now = time.monotonic()
     if force or now - _last >= REFRESH_SECONDS:
         _last = now
         resident = resident_bytes()
@@ -73,12 +75,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def forget_dead_workers(directory: str | Path) -> list[int]:
-    """Remove the live-gauge files of processes that have ended; the pids removed."""
-    gone: list[int] = []
-    for path in Path(directory).glob("gauge_live*.db"):
-        found = _LIVE_FILE.fullmatch(path.name)
-        if found and not _alive(int(found[1])):
-            path.unlink(missing_ok=True)
-            gone.append(int(found[1]))
-    return gone
+def forget_dead_workers(directory: str | Path) -> None:
+    """Mark dead every process whose live-gauge file is still there but which has ended."""
+    pids = {
+        int(found[1])
+        for path in Path(directory).glob("gauge_live*.db")
+        if (found := _LIVE_FILE.fullmatch(path.name))
+    }
+    for pid in pids:
+        if not _alive(pid):
+            mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
